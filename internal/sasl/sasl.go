@@ -1,0 +1,64 @@
+// Package sasl holds the SASL mechanisms samsa authenticates with: PLAIN,
+// SCRAM-SHA-256, SCRAM-SHA-512 and OAUTHBEARER. The connection layer
+// (internal/wire) drives a Mechanism through Kafka's SaslHandshake and
+// SaslAuthenticate requests.
+//
+// No mechanism puts a password, a token or key material into an error
+// string.
+package sasl
+
+import (
+	"context"
+	"errors"
+)
+
+// Mechanism is one SASL mechanism with its credentials.
+type Mechanism interface {
+	// Name is the mechanism's IANA name, such as "SCRAM-SHA-256".
+	Name() string
+	// Start begins one authentication exchange with the broker at addr. It
+	// returns the exchange's state and the client's first message.
+	Start(ctx context.Context, addr string) (Session, []byte, error)
+}
+
+// Session is one authentication exchange in progress.
+type Session interface {
+	// Next takes the server's latest message. It returns done when the
+	// exchange is complete (the server's final message was verified), or
+	// the client's next message.
+	Next(ctx context.Context, server []byte) (done bool, msg []byte, err error)
+}
+
+// ErrEmptyCredentials is returned by mechanisms built with an empty user
+// name or password.
+var ErrEmptyCredentials = errors.New("sasl: empty user name or password")
+
+// Plain returns the PLAIN mechanism (RFC 4616) for user and pass. Use it
+// only over TLS: PLAIN sends the password as it is.
+func Plain(user, pass string) Mechanism { return plain{user: user, pass: pass} }
+
+type plain struct{ user, pass string }
+
+func (plain) Name() string { return "PLAIN" }
+
+func (p plain) Start(context.Context, string) (Session, []byte, error) {
+	if p.user == "" || p.pass == "" {
+		return nil, nil, ErrEmptyCredentials
+	}
+	msg := make([]byte, 0, 2+len(p.user)+len(p.pass))
+	msg = append(msg, 0)
+	msg = append(msg, p.user...)
+	msg = append(msg, 0)
+	msg = append(msg, p.pass...)
+	return plainSession{}, msg, nil
+}
+
+// String hides the password if the mechanism is ever printed.
+func (p plain) String() string { return "PLAIN(user=" + p.user + ")" }
+
+// GoString hides the password from %#v as well.
+func (p plain) GoString() string { return p.String() }
+
+type plainSession struct{}
+
+func (plainSession) Next(context.Context, []byte) (bool, []byte, error) { return true, nil, nil }

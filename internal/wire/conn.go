@@ -1,0 +1,537 @@
+package wire
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/samsa-go/samsa/internal/sasl"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// Options configure connections. A zero field takes the default given in
+// its comment. Options are read-only once a Conn uses them.
+type Options struct {
+	// ClientID is sent in every request header (client.id).
+	ClientID string
+	// SoftwareName and SoftwareVersion are sent in ApiVersions v3+ (KIP-511).
+	SoftwareName, SoftwareVersion string
+	// DialTimeout bounds the TCP connect, TLS handshake, ApiVersions and
+	// SASL exchange together. Default 10s.
+	DialTimeout time.Duration
+	// RequestTimeout is how long a request may wait for its response before
+	// the connection is closed with a timeout error. Default 30s.
+	RequestTimeout time.Duration
+	// MaxInFlight caps requests awaiting a response. Default 5.
+	MaxInFlight int
+	// SendBuffer and ReceiveBuffer set SO_SNDBUF and SO_RCVBUF in bytes; 0
+	// or negative leaves the OS default.
+	SendBuffer, ReceiveBuffer int
+	// TLS, when set, wraps the connection in TLS with this configuration.
+	TLS *tls.Config
+	// SASL, when set, authenticates the connection with this mechanism.
+	SASL sasl.Mechanism
+	// MaxFrameSize caps the size of a response frame. Default
+	// DefaultMaxFrameSize.
+	MaxFrameSize int32
+	// Logger receives connection events; nil logs nothing.
+	Logger *slog.Logger
+	// Dial, when set, opens the transport instead of a net.Dialer (tests
+	// use it to inject faults).
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
+
+func (o *Options) requestTimeout() time.Duration {
+	if o.RequestTimeout > 0 {
+		return o.RequestTimeout
+	}
+	return 30 * time.Second
+}
+
+func (o *Options) logger() *slog.Logger {
+	if o.Logger != nil {
+		return o.Logger
+	}
+	return discardLogger
+}
+
+var discardLogger = slog.New(slog.DiscardHandler)
+
+// Request is a pre-encoded request for Conn.Send.
+type Request struct {
+	Key, Version int16
+	// Flexible says the request and response use the flexible (KIP-482)
+	// header versions.
+	Flexible bool
+	// Body is the request body, after the header, in parts that are written
+	// with one writev call.
+	Body net.Buffers
+	// NoResponse marks a request the broker does not answer (Produce with
+	// acks=0). Done is called once it is written.
+	NoResponse bool
+	// Done receives the response body, or the error that ended the request.
+	// It runs on the connection's reader goroutine (or the goroutine that
+	// closed the connection) and must not block; body is valid only during
+	// the call.
+	Done func(body []byte, err error)
+}
+
+type pending struct {
+	corr     int32
+	key, ver int16
+	flexible bool
+	slot     bool // holds one of c.slots
+	deadline time.Time
+	done     func([]byte, error)
+}
+
+// Conn is one connection to one broker. It is safe for concurrent use.
+type Conn struct {
+	addr     string
+	opts     *Options
+	nc       net.Conn
+	tcp      *net.TCPConn // set for plaintext connections, for writev
+	versions *Versions
+	log      *slog.Logger
+	timeout  time.Duration
+	clientID *string
+
+	slots chan struct{} // one token per request in flight
+
+	writeMu  sync.Mutex
+	corr     int32
+	hdr      []byte
+	parts    net.Buffers
+	reauthAt atomic.Int64 // unix nanos when SASL re-authentication is due, 0 = never
+
+	pendMu  sync.Mutex
+	pend    []pending // FIFO: oldest first
+	pendOff int
+	dead    bool
+
+	closed  chan struct{}
+	errOnce sync.Once
+	err     error
+}
+
+// Dial connects to the broker at addr: TCP (and TLS), ApiVersions, then
+// SASL. It returns a ready connection or an error naming the broker and the
+// step that failed.
+func Dial(ctx context.Context, addr string, opts *Options) (*Conn, error) {
+	timeout := opts.DialTimeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	nc, err := dialTransport(ctx, addr, opts)
+	if err != nil {
+		return nil, &DialError{Broker: addr, Step: "connect", Err: err}
+	}
+	c := newConn(addr, nc, opts)
+	go c.readLoop()
+	if err := c.handshake(ctx); err != nil {
+		c.closeWith(err)
+		return nil, err
+	}
+	c.log.Debug("connected", "broker", addr)
+	return c, nil
+}
+
+func dialTransport(ctx context.Context, addr string, opts *Options) (net.Conn, error) {
+	dial := opts.Dial
+	if dial == nil {
+		d := &net.Dialer{}
+		dial = d.DialContext
+	}
+	nc, err := dial(ctx, "tcp", addr)
+	if err != nil {
+		return nil, err
+	}
+	if tcp, ok := nc.(*net.TCPConn); ok {
+		_ = tcp.SetNoDelay(true)
+		if opts.SendBuffer > 0 {
+			_ = tcp.SetWriteBuffer(opts.SendBuffer)
+		}
+		if opts.ReceiveBuffer > 0 {
+			_ = tcp.SetReadBuffer(opts.ReceiveBuffer)
+		}
+	}
+	if opts.TLS == nil {
+		return nc, nil
+	}
+	cfg := opts.TLS.Clone()
+	if cfg.ServerName == "" && !cfg.InsecureSkipVerify {
+		host, _, err := net.SplitHostPort(addr)
+		if err != nil {
+			host = addr
+		}
+		cfg.ServerName = host
+	}
+	tc := tls.Client(nc, cfg)
+	if err := tc.HandshakeContext(ctx); err != nil {
+		nc.Close()
+		return nil, fmt.Errorf("TLS handshake: %w", err)
+	}
+	return tc, nil
+}
+
+func newConn(addr string, nc net.Conn, opts *Options) *Conn {
+	inflight := opts.MaxInFlight
+	if inflight <= 0 {
+		inflight = 5
+	}
+	c := &Conn{
+		addr:    addr,
+		opts:    opts,
+		nc:      nc,
+		log:     opts.logger(),
+		timeout: opts.requestTimeout(),
+		slots:   make(chan struct{}, inflight),
+		closed:  make(chan struct{}),
+		pend:    make([]pending, 0, inflight+2),
+	}
+	c.tcp, _ = nc.(*net.TCPConn)
+	if opts.ClientID != "" {
+		id := opts.ClientID
+		c.clientID = &id
+	}
+	return c
+}
+
+// Addr returns the broker address this connection was dialed to.
+func (c *Conn) Addr() string { return c.addr }
+
+// Versions returns the API versions the broker supports.
+func (c *Conn) Versions() *Versions { return c.versions }
+
+// Done is closed when the connection has failed or been closed.
+func (c *Conn) Done() <-chan struct{} { return c.closed }
+
+// Err returns why the connection ended, or nil while it is open.
+func (c *Conn) Err() error {
+	select {
+	case <-c.closed:
+		return c.err
+	default:
+		return nil
+	}
+}
+
+// Close closes the connection. Requests in flight fail with ErrClosed.
+func (c *Conn) Close() error {
+	c.closeWith(ErrClosed)
+	return nil
+}
+
+// ErrClosed is the error of requests cut off by Close.
+var ErrClosed = errors.New("connection closed")
+
+// Send writes r and arranges for r.Done to be called exactly once with the
+// response or an error, unless Send itself returns an error, in which case
+// r was not sent and r.Done is never called. Send blocks while the
+// connection has MaxInFlight requests awaiting responses, until ctx ends.
+func (c *Conn) Send(ctx context.Context, r *Request) error {
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-c.closed:
+		return c.err
+	}
+	if at := c.reauthAt.Load(); at != 0 && time.Now().UnixNano() >= at {
+		if err := c.reauthenticate(ctx); err != nil {
+			<-c.slots
+			return err
+		}
+	}
+	c.writeMu.Lock()
+	err := c.writeLocked(r, true)
+	c.writeMu.Unlock()
+	if r.NoResponse || err != nil {
+		<-c.slots
+	}
+	if err == nil && r.NoResponse && r.Done != nil {
+		r.Done(nil, nil)
+	}
+	return err
+}
+
+// writeLocked writes one request; c.writeMu is held. slot says the caller
+// took one of c.slots for it. When it returns nil the request is on the wire
+// (or the connection died after queueing it, in which case Done has been or
+// will be called with the error).
+func (c *Conn) writeLocked(r *Request, slot bool) error {
+	c.corr++
+	corr := c.corr
+	hdr := append(c.hdr[:0], 0, 0, 0, 0)
+	hdr = appendRequestHeader(hdr, r.Key, r.Version, corr, c.clientID, r.Flexible)
+	size := len(hdr) - 4
+	for _, b := range r.Body {
+		size += len(b)
+	}
+	binary.BigEndian.PutUint32(hdr, uint32(size))
+	c.hdr = hdr
+	if !r.NoResponse {
+		if err := c.push(pending{corr: corr, key: r.Key, ver: r.Version, flexible: r.Flexible, slot: slot, done: r.Done}); err != nil {
+			return err
+		}
+	}
+	if err := c.write(hdr, r.Body); err != nil {
+		err = fmt.Errorf("writing %s request to broker %s: %w", APIName(r.Key), c.addr, err)
+		c.closeWith(err)
+		if r.NoResponse {
+			return err
+		}
+	}
+	return nil
+}
+
+// write sends the header and body parts: with writev on plaintext TCP, and
+// as one buffer through TLS, which would otherwise make a record per part.
+func (c *Conn) write(hdr []byte, body net.Buffers) error {
+	if c.tcp != nil {
+		c.parts = append(c.parts[:0], hdr)
+		c.parts = append(c.parts, body...)
+		bufs := c.parts
+		_, err := bufs.WriteTo(c.tcp)
+		clear(c.parts)
+		return err
+	}
+	if len(body) == 0 {
+		_, err := c.nc.Write(hdr)
+		return err
+	}
+	buf := append(c.hdr, nil...)
+	for _, b := range body {
+		buf = append(buf, b...)
+	}
+	if cap(buf) <= 1<<20 {
+		c.hdr = buf[:0]
+	}
+	_, err := c.nc.Write(buf)
+	return err
+}
+
+// push queues a request awaiting its response and arms the read deadline
+// when it is the only one.
+func (c *Conn) push(p pending) error {
+	p.deadline = time.Now().Add(c.timeout)
+	c.pendMu.Lock()
+	defer c.pendMu.Unlock()
+	if c.dead {
+		return c.err
+	}
+	if c.pendOff > 0 && c.pendOff == len(c.pend) {
+		c.pend, c.pendOff = c.pend[:0], 0
+	}
+	c.pend = append(c.pend, p)
+	if len(c.pend)-c.pendOff == 1 {
+		_ = c.nc.SetReadDeadline(p.deadline)
+	}
+	return nil
+}
+
+// pop removes the oldest request awaiting a response and re-arms the read
+// deadline for the next one.
+func (c *Conn) pop() (pending, bool) {
+	c.pendMu.Lock()
+	defer c.pendMu.Unlock()
+	if c.pendOff == len(c.pend) {
+		return pending{}, false
+	}
+	p := c.pend[c.pendOff]
+	c.pend[c.pendOff] = pending{}
+	c.pendOff++
+	if c.pendOff < len(c.pend) {
+		_ = c.nc.SetReadDeadline(c.pend[c.pendOff].deadline)
+	} else {
+		_ = c.nc.SetReadDeadline(time.Time{})
+		c.pend, c.pendOff = c.pend[:0], 0
+	}
+	return p, true
+}
+
+func (c *Conn) readLoop() {
+	fr := frameReader{r: c.nc, max: c.opts.MaxFrameSize}
+	if fr.max <= 0 {
+		fr.max = DefaultMaxFrameSize
+	}
+	for {
+		frame, err := fr.next()
+		if err != nil {
+			c.closeWith(c.readError(err))
+			return
+		}
+		p, ok := c.pop()
+		if !ok {
+			c.closeWith(fmt.Errorf("broker %s sent a response to no request: %w", c.addr, ErrMalformedFrame))
+			return
+		}
+		// ApiVersions responses always use header v0 (KIP-511).
+		flexible := p.flexible && p.key != kmsg.ApiVersions.Int16()
+		corr, body, err := parseResponseHeader(frame, flexible)
+		if err == nil && corr != p.corr {
+			err = fmt.Errorf("broker %s answered correlation id %d, expected %d (%s): %w",
+				c.addr, corr, p.corr, APIName(p.key), ErrCorrelationMismatch)
+		}
+		if err != nil {
+			c.closeWith(err)
+			if p.done != nil {
+				p.done(nil, err)
+			}
+			c.release(p)
+			return
+		}
+		if p.done != nil {
+			p.done(body, nil)
+		}
+		c.release(p)
+	}
+}
+
+func (c *Conn) release(p pending) {
+	if p.slot {
+		<-c.slots
+	}
+}
+
+// ErrCorrelationMismatch is returned (wrapped) when a response's
+// correlation id is not that of the oldest request in flight.
+var ErrCorrelationMismatch = errors.New("correlation id mismatch")
+
+func (c *Conn) readError(err error) error {
+	if errors.Is(err, os.ErrDeadlineExceeded) {
+		c.pendMu.Lock()
+		var key int16 = -1
+		if c.pendOff < len(c.pend) {
+			key = c.pend[c.pendOff].key
+		}
+		c.pendMu.Unlock()
+		return &TimeoutError{Broker: c.addr, APIKey: key, After: c.timeout}
+	}
+	select {
+	case <-c.closed:
+		return c.err
+	default:
+	}
+	return fmt.Errorf("reading from broker %s: %w", c.addr, err)
+}
+
+// TimeoutError reports a request that got no response within the request
+// timeout; the connection is closed when it happens.
+type TimeoutError struct {
+	Broker string
+	APIKey int16
+	After  time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("%s request to broker %s got no response within %v", APIName(e.APIKey), e.Broker, e.After)
+}
+
+// Timeout reports true, for net.Error-style checks.
+func (e *TimeoutError) Timeout() bool { return true }
+
+// closeWith closes the connection once, recording err, and fails every
+// request still awaiting a response.
+func (c *Conn) closeWith(err error) {
+	c.errOnce.Do(func() {
+		c.pendMu.Lock()
+		c.err = err
+		c.dead = true
+		failed := c.pend[c.pendOff:]
+		c.pend, c.pendOff = nil, 0
+		c.pendMu.Unlock()
+		close(c.closed)
+		c.nc.Close()
+		if !errors.Is(err, ErrClosed) {
+			c.log.Debug("connection closed", "broker", c.addr, "err", err)
+		}
+		for _, p := range failed {
+			if p.done != nil {
+				p.done(nil, err)
+			}
+			c.release(p)
+		}
+	})
+}
+
+// Do sends a kmsg request at the highest version both sides support and
+// waits for its response, until ctx ends. The response does not alias
+// connection buffers.
+func (c *Conn) Do(ctx context.Context, req kmsg.Request) (kmsg.Response, error) {
+	if c.versions != nil {
+		ver, err := c.versions.Pick(c.addr, req.Key(), req.MaxVersion())
+		if err != nil {
+			return nil, err
+		}
+		req.SetVersion(ver)
+	}
+	return c.doVersioned(ctx, req, false)
+}
+
+// doVersioned sends req at the version already set on it. With
+// exclusive, the caller holds writeMu (SASL re-authentication).
+func (c *Conn) doVersioned(ctx context.Context, req kmsg.Request, exclusive bool) (kmsg.Response, error) {
+	resp := req.ResponseKind()
+	resp.SetVersion(req.GetVersion())
+	type result struct {
+		body []byte
+		err  error
+	}
+	ch := make(chan result, 1)
+	r := &Request{
+		Key:      req.Key(),
+		Version:  req.GetVersion(),
+		Flexible: req.IsFlexible(),
+		Body:     net.Buffers{req.AppendTo(nil)},
+		Done: func(body []byte, err error) {
+			ch <- result{bytes.Clone(body), err}
+		},
+	}
+	var err error
+	if exclusive {
+		err = c.writeLocked(r, false)
+	} else {
+		err = c.Send(ctx, r)
+	}
+	if err != nil {
+		return nil, err
+	}
+	select {
+	case res := <-ch:
+		if res.err != nil {
+			return nil, res.err
+		}
+		if err := resp.ReadFrom(res.body); err != nil {
+			return nil, fmt.Errorf("decoding %s v%d response from broker %s: %w", APIName(req.Key()), req.GetVersion(), c.addr, err)
+		}
+		return resp, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// DialError reports a failure to establish a connection.
+type DialError struct {
+	Broker string
+	Step   string // "connect", "ApiVersions", "SASL"
+	Err    error
+}
+
+func (e *DialError) Error() string {
+	return fmt.Sprintf("connecting to broker %s (%s): %v", e.Broker, e.Step, e.Err)
+}
+
+// Unwrap returns the underlying error.
+func (e *DialError) Unwrap() error { return e.Err }
