@@ -1,0 +1,296 @@
+package samsa
+
+import (
+	"context"
+	"crypto/tls"
+	"log/slog"
+	"time"
+)
+
+// Acks is how many replicas must acknowledge a produce request before the
+// broker answers it (acks).
+type Acks int8
+
+const (
+	// AcksNone (acks=0): the broker does not answer; the producer learns
+	// neither offsets nor failures, and nothing is retried.
+	AcksNone Acks = 0
+	// AcksLeader (acks=1): the leader wrote the batch to its log.
+	AcksLeader Acks = 1
+	// AcksAll (acks=all or -1): every in-sync replica has the batch. The
+	// default, and required by idempotence and transactions.
+	AcksAll Acks = -1
+)
+
+// String returns the acks setting as the Java client spells it: "0", "1"
+// or "all".
+func (a Acks) String() string {
+	switch a {
+	case AcksNone:
+		return "0"
+	case AcksLeader:
+		return "1"
+	case AcksAll:
+		return "all"
+	}
+	return "invalid"
+}
+
+// Compression is a record batch compression codec (compression.type).
+type Compression int8
+
+const (
+	CompressionNone   Compression = 0
+	CompressionGzip   Compression = 1
+	CompressionSnappy Compression = 2
+	CompressionLZ4    Compression = 3
+	CompressionZstd   Compression = 4
+)
+
+// String returns the codec's Kafka name: none, gzip, snappy, lz4 or zstd.
+func (c Compression) String() string {
+	switch c {
+	case CompressionNone:
+		return "none"
+	case CompressionGzip:
+		return "gzip"
+	case CompressionSnappy:
+		return "snappy"
+	case CompressionLZ4:
+		return "lz4"
+	case CompressionZstd:
+		return "zstd"
+	}
+	return "invalid"
+}
+
+// Idempotence selects the idempotent producer (enable.idempotence).
+type Idempotence int8
+
+const (
+	// IdempotenceAuto, the default, enables idempotence unless another
+	// setting conflicts with it (acks other than all, more than 5 requests
+	// in flight, retries 0), in which case it is quietly off, as the Java
+	// client does when enable.idempotence was not set explicitly.
+	IdempotenceAuto Idempotence = iota
+	// IdempotenceOn requires idempotence: conflicting settings are an error.
+	IdempotenceOn
+	// IdempotenceOff disables idempotence.
+	IdempotenceOff
+)
+
+// SecurityProtocol is how connections to brokers are secured
+// (security.protocol).
+type SecurityProtocol int8
+
+const (
+	Plaintext     SecurityProtocol = iota // PLAINTEXT
+	SSL                                   // SSL: TLS
+	SASLPlaintext                         // SASL_PLAINTEXT: SASL without TLS
+	SASLSSL                               // SASL_SSL: SASL over TLS
+)
+
+// String returns the protocol's Kafka name, such as "SASL_SSL".
+func (p SecurityProtocol) String() string {
+	switch p {
+	case Plaintext:
+		return "PLAINTEXT"
+	case SSL:
+		return "SSL"
+	case SASLPlaintext:
+		return "SASL_PLAINTEXT"
+	case SASLSSL:
+		return "SASL_SSL"
+	}
+	return "invalid"
+}
+
+// TLSConfig configures TLS for the SSL and SASL_SSL security protocols.
+type TLSConfig struct {
+	// CAFile is a PEM file of CA certificates to trust (ssl.truststore.location
+	// / ssl.ca.location). Empty trusts the system roots.
+	CAFile string
+	// CertFile and KeyFile are the client's PEM certificate chain and
+	// private key, for mutual TLS (ssl.keystore.location / ssl.certificate.location
+	// and ssl.key.location).
+	CertFile, KeyFile string
+	// KeyPassword decrypts an encrypted PEM private key (ssl.key.password).
+	KeyPassword string
+	// ServerName overrides the host name verified in broker certificates;
+	// empty verifies each broker's own host name.
+	ServerName string
+	// InsecureSkipVerify turns off certificate and host name verification
+	// (ssl.endpoint.identification.algorithm set empty turns off only the
+	// host name check; see SkipHostnameVerification). Never use it in
+	// production.
+	InsecureSkipVerify bool
+	// SkipHostnameVerification verifies the certificate chain but not the
+	// host name (ssl.endpoint.identification.algorithm="").
+	SkipHostnameVerification bool
+	// MinVersion is the lowest TLS version accepted (tls.VersionTLS12 by
+	// default).
+	MinVersion uint16
+	// Config, when set, is used as it is and the fields above are ignored.
+	Config *tls.Config
+}
+
+// SASLConfig configures SASL authentication for the SASL_PLAINTEXT and
+// SASL_SSL security protocols.
+type SASLConfig struct {
+	// Mechanism is PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER
+	// (sasl.mechanism).
+	Mechanism string
+	// Username and Password for PLAIN and SCRAM (sasl.plain.username,
+	// sasl.plain.password, or sasl.username / sasl.password).
+	Username, Password string
+	// TokenSource supplies OAUTHBEARER tokens; it is called for every new
+	// connection and re-authentication.
+	TokenSource func(ctx context.Context) (OAuthToken, error)
+}
+
+// OAuthToken is an OAUTHBEARER token and its SASL extensions (KIP-342).
+type OAuthToken struct {
+	Token      string
+	Extensions map[string]string
+}
+
+// Config is a Producer's configuration. Start from DefaultConfig (or
+// ConfigFromProperties); the zero Config is not valid. NewProducer checks
+// the configuration once, and it cannot change afterwards.
+//
+// Each field names the Java client property it corresponds to.
+type Config struct {
+	// BootstrapServers are host:port addresses used to discover the
+	// cluster (bootstrap.servers). A missing port means 9092.
+	BootstrapServers []string
+	// ClientID is sent with every request (client.id).
+	ClientID string
+
+	// Acks: how many replicas must acknowledge a write (acks). Default AcksAll.
+	Acks Acks
+	// Linger is how long a batch waits for more records before it is sent
+	// (linger.ms). Default 5ms, as the Java client since Kafka 4.0.
+	Linger time.Duration
+	// BatchSize is the largest batch per partition, in bytes before
+	// compression (batch.size). Default 16384.
+	BatchSize int
+	// BufferMemory bounds the bytes of records held by the producer and
+	// not yet acknowledged (buffer.memory). Default 32 MiB.
+	BufferMemory int64
+	// MaxBlock bounds how long Produce waits for buffer space or for topic
+	// metadata (max.block.ms). Default 60s.
+	MaxBlock time.Duration
+	// MaxRequestSize bounds a produce request, and so the largest record
+	// (max.request.size). Default 1 MiB.
+	MaxRequestSize int
+	// Compression codec for batches (compression.type). Default none.
+	Compression Compression
+	// CompressionLevel for the codec; 0 means the codec's default
+	// (compression.gzip.level, compression.lz4.level, compression.zstd.level).
+	CompressionLevel int
+
+	// Retries is how many times a failed batch is retried (retries).
+	// Default math.MaxInt32: retry until DeliveryTimeout.
+	Retries int
+	// RetryBackoff is the first retry's backoff; it doubles with jitter up
+	// to RetryBackoffMax (retry.backoff.ms, retry.backoff.max.ms; KIP-580).
+	// Defaults 100ms and 1s.
+	RetryBackoff, RetryBackoffMax time.Duration
+	// DeliveryTimeout bounds the time from Produce to a record's outcome,
+	// retries included (delivery.timeout.ms). Default 120s. It must be at
+	// least Linger + RequestTimeout.
+	DeliveryTimeout time.Duration
+	// RequestTimeout is how long the producer waits for a broker's answer
+	// to a request (request.timeout.ms). Default 30s.
+	RequestTimeout time.Duration
+	// MaxInFlight is the most produce requests in flight per broker
+	// connection (max.in.flight.requests.per.connection). Default 5; at
+	// most 5 with idempotence.
+	MaxInFlight int
+
+	// Partitioner chooses partitions for records without an explicit one;
+	// nil selects the built-in default (partitioner.class): murmur2 of the
+	// key as Java computes it, uniform sticky partitioning without a key.
+	Partitioner Partitioner
+	// PartitionerIgnoreKeys makes the built-in partitioner ignore keys and
+	// place every record by uniform sticky partitioning
+	// (partitioner.ignore.keys).
+	PartitionerIgnoreKeys bool
+	// PartitionerAdaptive lets the built-in partitioner send fewer records
+	// to partitions on slow brokers (partitioner.adaptive.partitioning.enable).
+	// Default true.
+	PartitionerAdaptive bool
+	// PartitionerAvailabilityTimeout: when a partition's broker has accepted
+	// nothing for this long, the built-in partitioner skips it
+	// (partitioner.availability.timeout.ms). 0, the default, disables it.
+	PartitionerAvailabilityTimeout time.Duration
+
+	// MetadataMaxAge forces a metadata refresh this often
+	// (metadata.max.age.ms). Default 5 minutes.
+	MetadataMaxAge time.Duration
+	// MetadataMaxIdle forgets a topic not produced to for this long
+	// (metadata.max.idle.ms). Default 5 minutes.
+	MetadataMaxIdle time.Duration
+	// ReconnectBackoff is the wait before reconnecting to a broker; it
+	// doubles with jitter per failure up to ReconnectBackoffMax
+	// (reconnect.backoff.ms, reconnect.backoff.max.ms). Defaults 50ms, 1s.
+	ReconnectBackoff, ReconnectBackoffMax time.Duration
+	// ConnectTimeout bounds establishing a connection, TLS and SASL
+	// included (socket.connection.setup.timeout.ms). Default 10s.
+	ConnectTimeout time.Duration
+	// SendBufferBytes and ReceiveBufferBytes size the socket buffers
+	// (send.buffer.bytes, receive.buffer.bytes); -1 uses the OS default.
+	// Defaults 131072 and 32768.
+	SendBufferBytes, ReceiveBufferBytes int
+
+	// SecurityProtocol: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL
+	// (security.protocol). Default Plaintext.
+	SecurityProtocol SecurityProtocol
+	// TLS configures SSL and SASL_SSL.
+	TLS TLSConfig
+	// SASL configures SASL_PLAINTEXT and SASL_SSL.
+	SASL SASLConfig
+
+	// Idempotence: see Idempotence (enable.idempotence). Default auto (on).
+	Idempotence Idempotence
+	// TransactionalID makes the producer transactional (transactional.id).
+	TransactionalID string
+	// TransactionTimeout is how long the coordinator lets a transaction stay
+	// open before aborting it (transaction.timeout.ms). Default 60s.
+	TransactionTimeout time.Duration
+
+	// Interceptors see every record before it is sent and every
+	// acknowledgement (interceptor.classes).
+	Interceptors []Interceptor
+	// Logger receives the producer's log; nil logs nothing.
+	Logger *slog.Logger
+}
+
+// DefaultConfig returns the default configuration, which follows the Java
+// client's defaults. Set BootstrapServers before use.
+func DefaultConfig() Config {
+	return Config{
+		ClientID:            "samsa",
+		Acks:                AcksAll,
+		Linger:              5 * time.Millisecond,
+		BatchSize:           16384,
+		BufferMemory:        32 << 20,
+		MaxBlock:            60 * time.Second,
+		MaxRequestSize:      1 << 20,
+		Retries:             1<<31 - 1,
+		RetryBackoff:        100 * time.Millisecond,
+		RetryBackoffMax:     time.Second,
+		DeliveryTimeout:     120 * time.Second,
+		RequestTimeout:      30 * time.Second,
+		MaxInFlight:         5,
+		PartitionerAdaptive: true,
+		MetadataMaxAge:      5 * time.Minute,
+		MetadataMaxIdle:     5 * time.Minute,
+		ReconnectBackoff:    50 * time.Millisecond,
+		ReconnectBackoffMax: time.Second,
+		ConnectTimeout:      10 * time.Second,
+		SendBufferBytes:     131072,
+		ReceiveBufferBytes:  32768,
+		TransactionTimeout:  60 * time.Second,
+	}
+}
