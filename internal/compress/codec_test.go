@@ -33,7 +33,7 @@ func TestParseCodecAndString(t *testing.T) {
 
 func TestLevelRange(t *testing.T) {
 	cases := []struct {
-		c              Codec
+		c             Codec
 		min, max, def int
 	}{
 		{None, 0, 0, 0}, {Gzip, 1, 9, -1}, {Snappy, 0, 0, 0}, {LZ4, 1, 17, 9}, {Zstd, -131072, 22, 3},

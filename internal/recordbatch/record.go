@@ -1,0 +1,84 @@
+package recordbatch
+
+import "slices"
+
+// Header is one record header. Keys may repeat; a nil Value is a null
+// header value, a non-nil empty Value an empty one.
+type Header struct {
+	Key   string
+	Value []byte
+}
+
+// Record is one decoded record. Key, Value and header values are nil for
+// null and non-nil (possibly empty) otherwise. Decode's records alias the
+// batch they came from (or its decompressed form).
+type Record struct {
+	Attributes     int8 // unused by Kafka; kept as read
+	TimestampDelta int64
+	OffsetDelta    int32
+	Key, Value     []byte
+	Headers        []Header
+}
+
+// bytesSize is the encoded size of a nullable byte string.
+func bytesSize(b []byte) int {
+	if b == nil {
+		return 1 // varint -1
+	}
+	return uvarintLen(uint64(len(b))<<1) + len(b)
+}
+
+// bodySize is the encoded size of a record without its length prefix.
+func bodySize(tsDelta int64, offsetDelta int32, key, value []byte, headers []Header) int {
+	n := 1 + varintLen(tsDelta) + varintLen(int64(offsetDelta)) + bytesSize(key) + bytesSize(value) +
+		uvarintLen(uint64(len(headers))<<1)
+	for i := range headers {
+		h := &headers[i]
+		n += uvarintLen(uint64(len(h.Key))<<1) + len(h.Key) + bytesSize(h.Value)
+	}
+	return n
+}
+
+// RecordSize is the encoded size of one record including its varint
+// length prefix: the number of bytes AppendRecord appends.
+func RecordSize(tsDelta int64, offsetDelta int32, key, value []byte, headers []Header) int {
+	body := bodySize(tsDelta, offsetDelta, key, value, headers)
+	return uvarintLen(uint64(body)<<1) + body
+}
+
+// AppendRecord appends one encoded record to dst: its length, attributes
+// 0, the timestamp and offset deltas, key and value (length -1 when nil)
+// and the headers. It allocates only when dst lacks room.
+func AppendRecord(dst []byte, tsDelta int64, offsetDelta int32, key, value []byte, headers []Header) []byte {
+	body := bodySize(tsDelta, offsetDelta, key, value, headers)
+	total := uvarintLen(uint64(body)<<1) + body
+	off := len(dst)
+	dst = slices.Grow(dst, total)[:off+total]
+	b := dst[off:]
+	i := putUvarint(b, uint64(body)<<1)
+	b[i] = 0 // attributes
+	i++
+	i += putVarint(b[i:], tsDelta)
+	i += putVarint(b[i:], int64(offsetDelta))
+	i = putBytes(b, i, key)
+	i = putBytes(b, i, value)
+	i += putUvarint(b[i:], uint64(len(headers))<<1)
+	for j := range headers {
+		h := &headers[j]
+		i += putUvarint(b[i:], uint64(len(h.Key))<<1)
+		i += copy(b[i:], h.Key)
+		i = putBytes(b, i, h.Value)
+	}
+	return dst
+}
+
+// putBytes writes the nullable byte string v at b[i:] and returns the
+// index after it.
+func putBytes(b []byte, i int, v []byte) int {
+	if v == nil {
+		b[i] = 1 // zigzag(-1)
+		return i + 1
+	}
+	i += putUvarint(b[i:], uint64(len(v))<<1)
+	return i + copy(b[i:], v)
+}
