@@ -1,0 +1,213 @@
+package cluster
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/samsa-go/samsa/internal/wire"
+)
+
+// ConnKind selects one of a broker's connections. Produce requests get a
+// connection of their own so that metadata and coordinator requests never
+// wait behind them.
+type ConnKind int
+
+const (
+	// ControlConn carries metadata, producer id and transaction requests.
+	ControlConn ConnKind = iota
+	// ProduceConn carries produce requests.
+	ProduceConn
+	numConnKinds
+)
+
+// Broker is one broker of the cluster (or a bootstrap address, whose ID is
+// negative until metadata names it).
+type Broker struct {
+	ID   int32
+	Rack string
+
+	opts    *wire.Options
+	backoff Backoff
+	ctx     context.Context // ends when the broker is closed; bounds dials
+	cancel  context.CancelFunc
+
+	mu    sync.Mutex
+	addr  string
+	slots [numConnKinds]connSlot
+	gone  bool // removed from the cluster, or the cluster closed
+}
+
+type connSlot struct {
+	conn     *wire.Conn
+	dialing  chan struct{} // closed when the dial in progress ends
+	failures int
+	retryAt  time.Time
+	lastErr  error
+}
+
+func newBroker(id int32, addr, rack string, opts *wire.Options, backoff Backoff) *Broker {
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Broker{ID: id, Rack: rack, addr: addr, opts: opts, backoff: backoff, ctx: ctx, cancel: cancel}
+}
+
+// Addr returns the broker's current host:port.
+func (b *Broker) Addr() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.addr
+}
+
+// String names the broker for logs and errors: "1 (host:port)".
+func (b *Broker) String() string {
+	return fmt.Sprintf("%d (%s)", b.ID, b.Addr())
+}
+
+// Conn returns an open connection of the given kind, dialing one if needed.
+// After a failed dial it waits out the reconnect backoff first, bounded by
+// ctx. A dial already in progress is shared.
+func (b *Broker) Conn(ctx context.Context, kind ConnKind) (*wire.Conn, error) {
+	for {
+		b.mu.Lock()
+		if b.gone {
+			b.mu.Unlock()
+			return nil, fmt.Errorf("broker %d (%s) left the cluster: %w", b.ID, b.addr, ErrBrokerGone)
+		}
+		s := &b.slots[kind]
+		if s.conn != nil {
+			select {
+			case <-s.conn.Done():
+				s.conn = nil
+			default:
+				c := s.conn
+				b.mu.Unlock()
+				return c, nil
+			}
+		}
+		if s.dialing != nil {
+			wait := s.dialing
+			b.mu.Unlock()
+			select {
+			case <-wait:
+				continue
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		}
+		if d := time.Until(s.retryAt); d > 0 {
+			last := s.lastErr
+			b.mu.Unlock()
+			if dl, ok := ctx.Deadline(); ok && time.Until(dl) < d {
+				return nil, fmt.Errorf("broker %d (%s) is in reconnect backoff: %w", b.ID, b.Addr(), last)
+			}
+			t := time.NewTimer(d)
+			select {
+			case <-t.C:
+				continue
+			case <-ctx.Done():
+				t.Stop()
+				return nil, ctx.Err()
+			}
+		}
+		done := make(chan struct{})
+		s.dialing = done
+		go b.dial(kind, b.addr, done)
+		b.mu.Unlock()
+		select {
+		case <-done:
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		b.mu.Lock()
+		c, err := s.conn, s.lastErr
+		b.mu.Unlock()
+		if c != nil {
+			return c, nil
+		}
+		if err == nil {
+			err = ErrBrokerGone
+		}
+		return nil, err
+	}
+}
+
+// dial connects in the background, so that a caller whose context ends
+// does not abort a dial other callers are waiting for. The connection
+// setup timeout (wire.Options.DialTimeout) bounds it.
+func (b *Broker) dial(kind ConnKind, addr string, done chan struct{}) {
+	c, err := wire.Dial(b.ctx, addr, b.opts)
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	defer close(done)
+	s := &b.slots[kind]
+	s.dialing = nil
+	if err == nil && (b.gone || b.addr != addr) {
+		c.Close()
+		c, err = nil, fmt.Errorf("broker %d moved or left while dialing %s: %w", b.ID, addr, ErrBrokerGone)
+	}
+	if err != nil {
+		s.failures++
+		s.lastErr = err
+		s.retryAt = time.Now().Add(b.backoff.Delay(s.failures))
+		return
+	}
+	s.failures, s.lastErr, s.retryAt = 0, nil, time.Time{}
+	s.conn = c
+}
+
+// Connected reports whether any connection to the broker is open.
+func (b *Broker) Connected() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for _, s := range b.slots {
+		if s.conn != nil && s.conn.Err() == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// OpenConns counts the broker's open connections.
+func (b *Broker) OpenConns() int {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	n := 0
+	for _, s := range b.slots {
+		if s.conn != nil && s.conn.Err() == nil {
+			n++
+		}
+	}
+	return n
+}
+
+// setAddr moves the broker to a new address, closing its connections.
+func (b *Broker) setAddr(addr, rack string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.Rack = rack
+	if b.addr == addr {
+		return
+	}
+	b.addr = addr
+	b.closeConnsLocked()
+}
+
+// close closes the broker's connections and refuses new ones.
+func (b *Broker) close() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.gone = true
+	b.cancel()
+	b.closeConnsLocked()
+}
+
+func (b *Broker) closeConnsLocked() {
+	for i := range b.slots {
+		if c := b.slots[i].conn; c != nil {
+			c.Close()
+			b.slots[i].conn = nil
+		}
+		b.slots[i].failures, b.slots[i].retryAt = 0, time.Time{}
+	}
+}
