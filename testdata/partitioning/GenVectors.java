@@ -253,6 +253,8 @@ public class GenVectors {
             out(jcls, "string", js.serialize("t", f.textNode("caf\u00e9 \"quoted\" back\\slash\ttab")));
             out(jcls, "html", js.serialize("t", f.textNode("<a&b>")));
             out(jcls, "float", js.serialize("t", f.numberNode(1.0)));
+            out(jcls, "float-big", js.serialize("t", f.numberNode(1e21)));
+            out(jcls, "control", js.serialize("t", f.textNode("a\u0001\u001f\n\u2028b")));
         }
     }
 
