@@ -183,9 +183,11 @@ func FNV1aRandomPartitioner() Partitioner {
 // sarama, which offers such records only its writable partitions). An
 // empty non-nil key is hashed.
 //
-// sarama's NewReferenceHashPartitioner (hash & 0x7fffffff instead) and
-// NewConsistentCRCHashPartitioner (librdkafka's consistent_random) place
-// keys differently; the latter is ConsistentRandomPartitioner.
+// sarama's other hash partitioners place keys differently:
+// NewReferenceHashPartitioner masks the hash with & 0x7fffffff instead,
+// and NewConsistentCRCHashPartitioner is ConsistentRandomPartitioner
+// except that it hashes an empty key (to partition 0) where librdkafka
+// picks a random partition.
 func SaramaHashPartitioner() Partitioner {
 	return &hashPartitioner{hash: hashing.SaramaPartition, policy: randomNull}
 }
