@@ -53,15 +53,22 @@ func AppendRecord(dst []byte, tsDelta int64, offsetDelta int32, key, value []byt
 	body := bodySize(tsDelta, offsetDelta, key, value, headers)
 	total := uvarintLen(uint64(body)<<1) + body
 	off := len(dst)
-	dst = slices.Grow(dst, total)[:off+total]
+	if cap(dst)-off < total {
+		dst = slices.Grow(dst, total)
+	}
+	dst = dst[:off+total]
 	b := dst[off:]
 	i := putUvarint(b, uint64(body)<<1)
 	b[i] = 0 // attributes
 	i++
-	i += putVarint(b[i:], tsDelta)
-	i += putVarint(b[i:], int64(offsetDelta))
+	i += putUvarint(b[i:], zigzag(tsDelta))
+	i += putUvarint(b[i:], zigzag(int64(offsetDelta)))
 	i = putBytes(b, i, key)
 	i = putBytes(b, i, value)
+	if len(headers) == 0 {
+		b[i] = 0
+		return dst
+	}
 	i += putUvarint(b[i:], uint64(len(headers))<<1)
 	for j := range headers {
 		h := &headers[j]

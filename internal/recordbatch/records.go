@@ -46,10 +46,11 @@ func (r *reader) varintErr(what string, n int) error {
 // bytes reads a length-prefixed byte string; length -1 reads as nil.
 func (r *reader) bytes(what string) ([]byte, error) {
 	start := r.p
-	n, err := r.varint32(what + " length")
-	if err != nil {
-		return nil, err
+	n, k := readVarint32(r.b[r.p:])
+	if k <= 0 {
+		return nil, r.varintErr(what+" length", k)
 	}
+	r.p += k
 	if n == -1 {
 		return nil, nil
 	}

@@ -17,6 +17,10 @@ func varintLen(v int64) int { return uvarintLen(zigzag(v)) }
 // putUvarint writes u at b[0:] and returns the bytes written; b must have
 // room.
 func putUvarint(b []byte, u uint64) int {
+	if u < 0x80 {
+		b[0] = byte(u)
+		return 1
+	}
 	i := 0
 	for u >= 0x80 {
 		b[i] = byte(u) | 0x80
