@@ -4,12 +4,15 @@
 // SaslAuthenticate requests.
 //
 // No mechanism puts a password, a token or key material into an error
-// string.
+// string, and every type here that holds one formats (with any fmt verb,
+// %#v included) and logs (slog.LogValuer) without it.
 package sasl
 
 import (
 	"context"
 	"errors"
+	"fmt"
+	"log/slog"
 )
 
 // Mechanism is one SASL mechanism with its credentials.
@@ -33,6 +36,15 @@ type Session interface {
 // name or password.
 var ErrEmptyCredentials = errors.New("sasl: empty user name or password")
 
+// Redacted replaces secrets wherever a value holding one is formatted.
+const Redacted = "[redacted]"
+
+// redacted implements fmt.Formatter and slog.LogValuer for a type holding
+// a secret: whatever the verb, only desc is printed.
+type redacted string
+
+func (r redacted) format(f fmt.State) { _, _ = f.Write([]byte(r)) }
+
 // Plain returns the PLAIN mechanism (RFC 4616) for user and pass. Use it
 // only over TLS: PLAIN sends the password as it is.
 func Plain(user, pass string) Mechanism { return plain{user: user, pass: pass} }
@@ -54,11 +66,19 @@ func (p plain) Start(context.Context, string) (Session, []byte, error) {
 }
 
 // String hides the password if the mechanism is ever printed.
-func (p plain) String() string { return "PLAIN(user=" + p.user + ")" }
+func (p plain) String() string { return "PLAIN(user=" + p.user + ", password=" + Redacted + ")" }
 
 // GoString hides the password from %#v as well.
 func (p plain) GoString() string { return p.String() }
 
+// Format hides the password from every other verb (%d, %x, ...).
+func (p plain) Format(f fmt.State, _ rune) { redacted(p.String()).format(f) }
+
+// LogValue hides the password from slog handlers.
+func (p plain) LogValue() slog.Value { return slog.StringValue(p.String()) }
+
 type plainSession struct{}
 
+// Next accepts the broker's (empty) answer: with SaslAuthenticate a failed
+// PLAIN exchange is reported as an error code, never as a message.
 func (plainSession) Next(context.Context, []byte) (bool, []byte, error) { return true, nil, nil }
