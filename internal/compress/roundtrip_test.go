@@ -200,6 +200,14 @@ func TestDecompressForeign(t *testing.T) {
 		c    Codec
 		comp []byte
 	}{Zstd, enc.EncodeAll(in[5000:], enc.EncodeAll(in[:5000], nil))}
+	var zs bytes.Buffer
+	zw, _ := zstd.NewWriter(&zs) // streaming: no content size, like Java's zstd-jni
+	zw.Write(in)
+	zw.Close()
+	cases["zstd-stream-no-content-size"] = struct {
+		c    Codec
+		comp []byte
+	}{Zstd, zs.Bytes()}
 	xer := mustCompressor(t, Snappy, 0)
 	a, _ := xer.Compress(nil, in[:7])
 	cases["xerial-concatenated"] = struct {
@@ -279,8 +287,17 @@ func TestLimits(t *testing.T) {
 // without allocating anywhere near 64 MiB.
 func TestBomb(t *testing.T) {
 	zeros := make([]byte, 64<<20)
-	for _, c := range allCodecs[1:] {
-		comp := must(mustCompressor(t, c, 0).Compress(nil, zeros))
+	var zs bytes.Buffer
+	zw, _ := zstd.NewWriter(&zs) // a stream without a content size
+	zw.Write(zeros)
+	zw.Close()
+	for _, c := range append(allCodecs[1:], -1) {
+		var comp []byte
+		if c == -1 {
+			c, comp = Zstd, zs.Bytes()
+		} else {
+			comp = must(mustCompressor(t, c, 0).Compress(nil, zeros))
+		}
 		var before, after runtime.MemStats
 		runtime.ReadMemStats(&before)
 		_, err := Decompress(c, nil, comp, 1<<20)

@@ -1,7 +1,7 @@
 package compress
 
 import (
-	"errors"
+	"bytes"
 	"runtime"
 	"sync"
 
@@ -63,37 +63,51 @@ func sharedZstdDecoder() (*zstd.Decoder, error) {
 	return zstdDec, zstdDecErr
 }
 
-func zstdDecompress(dst, src []byte, limit int) ([]byte, error) {
-	dec, err := sharedZstdDecoder()
+// zstdStreams pools synchronous (concurrency 1) streaming decoders.
+var zstdStreams = sync.Pool{New: func() any {
+	d, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1), zstd.WithDecoderMaxWindow(zstdMaxWindow))
 	if err != nil {
-		return dst, corrupt(Zstd, "decoder: %v", err)
+		return err
 	}
+	return d
+}}
+
+// zstdDecompress decodes a single frame that declares its content size
+// (what EncodeAll writes) in one DecodeAll call into exactly that much
+// room. Anything else, and any failure, goes through a streaming decoder
+// read up to the limit, which tells corrupt data from data over the limit
+// reliably (DecodeAll out of room mid-block reports a corrupt block).
+func zstdDecompress(dst, src []byte, limit int) ([]byte, error) {
 	if len(src) == 0 {
 		return dst, corrupt(Zstd, "empty input")
 	}
-	room := max(4*len(src), 64<<10)
 	var h zstd.Header
 	if h.Decode(src) == nil && h.HasFCS {
 		if h.FrameContentSize > uint64(limit) {
 			return dst, tooLarge(Zstd, limit)
 		}
-		room = int(h.FrameContentSize)
-	}
-	room = max(min(room, limit), 1)
-	start := len(dst)
-	for {
-		buf := grow(dst, room)
-		out, err := dec.DecodeAll(src, buf[:start:start+room])
-		switch {
-		case err == nil && len(out)-start > limit:
-			return dst, tooLarge(Zstd, limit)
-		case err == nil:
-			return out, nil
-		case !errors.Is(err, zstd.ErrDecoderSizeExceeded):
-			return dst, corrupt(Zstd, "%v", err)
-		case room >= limit:
-			return dst, tooLarge(Zstd, limit)
+		if dec, err := sharedZstdDecoder(); err == nil {
+			start, room := len(dst), int(h.FrameContentSize)
+			buf := grow(dst, room)
+			if out, err := dec.DecodeAll(src, buf[:start:start+room]); err == nil {
+				return out, nil
+			}
 		}
-		room = min(room*4, limit)
 	}
+	return zstdStream(dst, src, limit)
+}
+
+func zstdStream(dst, src []byte, limit int) ([]byte, error) {
+	d, ok := zstdStreams.Get().(*zstd.Decoder)
+	if !ok {
+		return dst, corrupt(Zstd, "decoder: %v", zstdStreams.New())
+	}
+	defer zstdStreams.Put(d)
+	var in bytes.Reader
+	in.Reset(src)
+	if err := d.Reset(&in); err != nil {
+		return dst, corrupt(Zstd, "%v", err)
+	}
+	defer d.Reset(nil)
+	return readLimited(Zstd, dst, d, limit, 4*len(src))
 }
