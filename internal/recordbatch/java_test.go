@@ -52,11 +52,11 @@ func callJava(t *testing.T, reqs []javaRequest) []javaResponse {
 // wbuf builds big-endian request bodies.
 type wbuf struct{ b []byte }
 
-func (w *wbuf) u8(v byte)    { w.b = append(w.b, v) }
-func (w *wbuf) i16(v int16)  { w.b = binary.BigEndian.AppendUint16(w.b, uint16(v)) }
-func (w *wbuf) i32(v int32)  { w.b = binary.BigEndian.AppendUint32(w.b, uint32(v)) }
-func (w *wbuf) i64(v int64)  { w.b = binary.BigEndian.AppendUint64(w.b, uint64(v)) }
-func (w *wbuf) bool(v bool)  { w.u8(map[bool]byte{false: 0, true: 1}[v]) }
+func (w *wbuf) u8(v byte)   { w.b = append(w.b, v) }
+func (w *wbuf) i16(v int16) { w.b = binary.BigEndian.AppendUint16(w.b, uint16(v)) }
+func (w *wbuf) i32(v int32) { w.b = binary.BigEndian.AppendUint32(w.b, uint32(v)) }
+func (w *wbuf) i64(v int64) { w.b = binary.BigEndian.AppendUint64(w.b, uint64(v)) }
+func (w *wbuf) bool(v bool) { w.u8(map[bool]byte{false: 0, true: 1}[v]) }
 func (w *wbuf) bytes(v []byte) {
 	if v == nil {
 		w.i32(-1)
@@ -70,10 +70,10 @@ func (w *wbuf) bytes(v []byte) {
 // the test with a stack.
 type rbuf struct{ b []byte }
 
-func (r *rbuf) u8() byte    { v := r.b[0]; r.b = r.b[1:]; return v }
-func (r *rbuf) i16() int16  { v := int16(binary.BigEndian.Uint16(r.b)); r.b = r.b[2:]; return v }
-func (r *rbuf) i32() int32  { v := int32(binary.BigEndian.Uint32(r.b)); r.b = r.b[4:]; return v }
-func (r *rbuf) i64() int64  { v := int64(binary.BigEndian.Uint64(r.b)); r.b = r.b[8:]; return v }
+func (r *rbuf) u8() byte   { v := r.b[0]; r.b = r.b[1:]; return v }
+func (r *rbuf) i16() int16 { v := int16(binary.BigEndian.Uint16(r.b)); r.b = r.b[2:]; return v }
+func (r *rbuf) i32() int32 { v := int32(binary.BigEndian.Uint32(r.b)); r.b = r.b[4:]; return v }
+func (r *rbuf) i64() int64 { v := int64(binary.BigEndian.Uint64(r.b)); r.b = r.b[8:]; return v }
 func (r *rbuf) bytes() []byte {
 	n := r.i32()
 	if n < 0 {
