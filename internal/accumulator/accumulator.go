@@ -1,0 +1,279 @@
+package accumulator
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/samsa-go/samsa/internal/compress"
+	"github.com/samsa-go/samsa/internal/recordbatch"
+)
+
+// Config configures an Accumulator.
+type Config struct {
+	BatchSize       int           // batch.size, including the batch header
+	Linger          time.Duration // linger.ms
+	BufferMemory    int64         // buffer.memory
+	DeliveryTimeout time.Duration // delivery.timeout.ms
+	Codec           compress.Codec
+	Compressor      *compress.Compressor // for Codec; nil with compress.None
+	Adaptive        bool                 // adaptive sticky partitioning
+	Logger          *slog.Logger
+
+	// Wake is called (without locks) when partition p may have become
+	// sendable: a new batch started (its linger began), a batch sealed, or
+	// a retry was queued. It must not block.
+	Wake func(p *Partition)
+	// Deliver runs the outcome of every record of b (b.Err, or success
+	// with b.BaseOffset), in order. It is called once per batch, in each
+	// partition's batch order, with no lock held.
+	Deliver func(b *Batch)
+}
+
+// Accumulator holds the batches of every partition the producer writes to.
+type Accumulator struct {
+	cfg  Config
+	log  *slog.Logger
+	pool *Pool
+	bufs bufPool
+
+	topicsMu sync.Mutex
+	topics   atomic.Pointer[map[string]*Topic] // copy on write
+
+	flushing       atomic.Int32
+	batchesCreated atomic.Int64
+}
+
+// New returns an empty accumulator.
+func New(cfg Config) *Accumulator {
+	a := &Accumulator{cfg: cfg, pool: NewPool(cfg.BufferMemory), log: cfg.Logger}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	a.bufs.size = max(cfg.BatchSize, 1024)
+	m := map[string]*Topic{}
+	a.topics.Store(&m)
+	return a
+}
+
+// Pool returns the accumulator's memory budget.
+func (a *Accumulator) Pool() *Pool { return a.pool }
+
+// BatchesCreated counts the batches made so far.
+func (a *Accumulator) BatchesCreated() int64 { return a.batchesCreated.Load() }
+
+// Topic returns the topic named name, or nil if it has not been added.
+func (a *Accumulator) Topic(name string) *Topic { return (*a.topics.Load())[name] }
+
+// AddTopic returns the topic named name, adding it (with no partitions) if
+// it is new.
+func (a *Accumulator) AddTopic(name string) *Topic {
+	if t := a.Topic(name); t != nil {
+		return t
+	}
+	a.topicsMu.Lock()
+	defer a.topicsMu.Unlock()
+	old := *a.topics.Load()
+	if t := old[name]; t != nil {
+		return t
+	}
+	t := &Topic{Name: name, acc: a}
+	next := make(map[string]*Topic, len(old)+1)
+	for k, v := range old {
+		next[k] = v
+	}
+	next[name] = t
+	a.topics.Store(&next)
+	return t
+}
+
+// Topics returns every topic.
+func (a *Accumulator) Topics() map[string]*Topic { return *a.topics.Load() }
+
+// errBufferFull is returned by the non-blocking appends.
+var errBufferFull = errors.New("buffer full")
+
+// ErrBufferFull is returned by TryAppend when the record needs a new
+// batch and no memory is free.
+var ErrBufferFull = errBufferFull
+
+// Record is one record to append. Key, Value and Headers are copied into
+// the batch before Append returns.
+type Record struct {
+	Timestamp int64 // milliseconds
+	Key       []byte
+	Value     []byte
+	Headers   []recordbatch.Header
+	CB        any
+}
+
+// MaxRecordSize is the largest encoded size a record may have for the
+// given key, value and headers, deltas counted at their widest.
+func MaxRecordSize(key, value []byte, headers []recordbatch.Header) int {
+	r := rec{key: key, value: value, headers: headers}
+	return r.size() + batchOverhead
+}
+
+// Append adds r to partition p, blocking while a new batch must wait for
+// memory, until ctx ends. try makes it fail with ErrBufferFull instead of
+// blocking.
+func (a *Accumulator) Append(ctx context.Context, p *Partition, r *Record, try bool) error {
+	in := rec{ts: r.Timestamp, key: r.Key, value: r.Value, headers: r.Headers, cb: r.CB}
+	p.mu.Lock()
+	if p.appendOpen(&in) >= 0 {
+		p.mu.Unlock()
+		return nil
+	}
+	p.mu.Unlock()
+	for {
+		n, err := p.appendNew(ctx, &in, try, nil)
+		if err != nil || n >= 0 {
+			return err
+		}
+	}
+}
+
+// AppendSticky adds a record without a key or explicit partition to t's
+// sticky partition, switching partitions after batch.size bytes or a full
+// batch. It returns the partition used.
+func (a *Accumulator) AppendSticky(ctx context.Context, t *Topic, r *Record, try bool) (*Partition, error) {
+	in := rec{ts: r.Timestamp, key: r.Key, value: r.Value, headers: r.Headers, cb: r.CB}
+	for {
+		s := t.currentSticky()
+		if s == nil {
+			return nil, errNoPartitions
+		}
+		p := s.part
+		p.mu.Lock()
+		if t.sticky.Load() != s {
+			p.mu.Unlock()
+			continue
+		}
+		fits := false
+		if s.produced.Load() < int64(a.cfg.BatchSize) {
+			if n := p.appendOpen(&in); n >= 0 {
+				s.produced.Add(int64(n))
+				p.mu.Unlock()
+				return p, nil
+			}
+			if p.open == nil {
+				p.mu.Unlock()
+				n, err := p.appendNew(ctx, &in, try, func() bool { return t.sticky.Load() == s })
+				if err != nil {
+					return nil, err
+				}
+				if n >= 0 {
+					s.produced.Add(int64(n))
+					return p, nil
+				}
+				continue
+			}
+		} else {
+			fits = p.open != nil && !p.open.full()
+		}
+		// batch.size bytes went to p, or its batch has no room for this
+		// record: seal a full batch so it goes out now, and move on. A batch
+		// with room is left to its linger.
+		var sealed *Batch
+		if p.open != nil && !fits {
+			sealed = p.sealOpenLocked()
+		}
+		t.switchSticky(s)
+		p.mu.Unlock()
+		if sealed != nil {
+			p.finishSeal(sealed)
+		} else {
+			a.cfg.Wake(p)
+		}
+	}
+}
+
+var errNoPartitions = errors.New("topic has no partitions")
+
+// deliver hands b's outcome to the producer and frees b's resources.
+func (a *Accumulator) deliver(b *Batch) {
+	a.cfg.Deliver(b)
+	a.pool.Release(b.reserved)
+	if !b.noReuse {
+		if b.buf != nil {
+			a.bufs.put(b.buf)
+		}
+		if b.Wire != nil && (b.buf == nil || &b.Wire[0] != &b.buf[0]) {
+			a.bufs.put(b.Wire)
+		}
+		putEntries(b.entries)
+	}
+	b.buf, b.Wire, b.entries = nil, nil, nil
+	if b.done != nil {
+		close(b.done)
+	}
+}
+
+// Flush makes every batch sendable at once and waits until every batch
+// that existed when Flush was called has been delivered, or ctx ends.
+// wake is called for every partition with batches, to reach the sender.
+func (a *Accumulator) Flush(ctx context.Context) error {
+	a.flushing.Add(1)
+	defer a.flushing.Add(-1)
+	var waits []*Batch
+	for _, t := range a.Topics() {
+		for _, p := range t.Partitions() {
+			if b := p.lastUndelivered(); b != nil {
+				waits = append(waits, b)
+				a.cfg.Wake(p)
+			}
+		}
+	}
+	for _, b := range waits {
+		select {
+		case <-b.done:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// Flushing reports whether a Flush is in progress.
+func (a *Accumulator) Flushing() bool { return a.flushing.Load() > 0 }
+
+// Abort fails every undelivered batch with err: those in flight too when
+// inFlight is set.
+func (a *Accumulator) Abort(err error, inFlight bool) {
+	for _, t := range a.Topics() {
+		for _, p := range t.Partitions() {
+			p.abort(err, inFlight)
+		}
+	}
+}
+
+// Expire fails batches past their delivery deadline that are not in
+// flight, calling fail for each (which must Complete it). The sender calls
+// it for partitions it does not drain, such as those without a leader.
+func (a *Accumulator) Expire(now time.Time, fail func(*Batch)) {
+	for _, t := range a.Topics() {
+		for _, p := range t.Partitions() {
+			p.mu.Lock()
+			expired := p.expireLocked(now, nil)
+			p.mu.Unlock()
+			for _, b := range expired {
+				fail(b)
+			}
+		}
+	}
+}
+
+// Undelivered counts batches not yet delivered across all partitions.
+func (a *Accumulator) Undelivered() int {
+	n := 0
+	for _, t := range a.Topics() {
+		for _, p := range t.Partitions() {
+			u, _ := p.Pending()
+			n += u
+		}
+	}
+	return n
+}

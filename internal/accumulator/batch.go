@@ -1,0 +1,217 @@
+package accumulator
+
+import (
+	"sync"
+	"time"
+
+	"github.com/samsa-go/samsa/internal/compress"
+	"github.com/samsa-go/samsa/internal/recordbatch"
+)
+
+// Entry is what a batch keeps of each record for its outcome.
+type Entry struct {
+	// CB is the record's callback, of whatever type the producer uses; the
+	// Deliver hook interprets it.
+	CB        any
+	Timestamp int64 // milliseconds since the epoch
+	KeySize   int32 // -1 for a null key
+	ValueSize int32 // -1 for a null value
+}
+
+// batch states
+const (
+	stateOpen     uint8 = iota // records are being appended
+	stateSealing               // closed to appends, being compressed
+	stateReady                 // encoded, waiting to be sent
+	stateInFlight              // handed to the sender
+	stateDone                  // has its outcome, waiting to be delivered in order
+)
+
+// Batch is one record batch of one partition.
+type Batch struct {
+	P *Partition
+
+	seq      uint64 // creation order within the partition
+	buf      []byte // header space and uncompressed records
+	limit    int    // len(buf) may not exceed this, but for the first record
+	entries  []Entry
+	baseTs   int64
+	maxTs    int64
+	reserved int64
+	state    uint8
+	noReuse  bool // buffers may still be referenced by a write in progress
+
+	// Wire is the encoded batch, compressed if configured, once sealed.
+	// The sender writes the header (WriteHeader or SetProducerState).
+	Wire []byte
+	// Codec is the compression the records in Wire use.
+	Codec compress.Codec
+	// RawSize is the size of the uncompressed records, for metrics.
+	RawSize int
+
+	// Created is when the first record was appended; Deadline is Created
+	// plus delivery.timeout.ms.
+	Created, Deadline time.Time
+
+	// Fields the sender owns while the batch is in flight or queued for a
+	// retry.
+	Attempts      int
+	RetryAt       time.Time
+	LastErr       error
+	ProducerID    int64
+	ProducerEpoch int16
+	BaseSeq       int32 // -1 until assigned
+	Transactional bool
+	HeaderWritten bool
+	LeaderEpoch   int32 // the partition leader epoch the batch was last sent under
+
+	// Outcome, set by Complete.
+	BaseOffset    int64
+	LogAppendTime int64 // -1 unless the topic uses LogAppendTime
+	Err           error
+
+	done chan struct{} // closed after delivery, made on demand
+}
+
+// Records returns the number of records in the batch.
+func (b *Batch) Records() int { return len(b.entries) }
+
+// Entries returns the batch's per-record entries, in offset order.
+func (b *Batch) Entries() []Entry { return b.entries }
+
+// BaseTimestamp returns the first record's timestamp.
+func (b *Batch) BaseTimestamp() int64 { return b.baseTs }
+
+// MaxTimestamp returns the largest record timestamp.
+func (b *Batch) MaxTimestamp() int64 { return b.maxTs }
+
+// rec is one record on its way into a batch.
+type rec struct {
+	ts      int64
+	key     []byte
+	value   []byte
+	headers []recordbatch.Header
+	cb      any
+}
+
+// size returns an upper bound of the record's encoded size in any batch:
+// its deltas are counted at their widest.
+func (r *rec) size() int {
+	return recordbatch.RecordSize(0, 0, r.key, r.value, r.headers) + 4 + 9
+}
+
+// tryAppend encodes r into b if it fits and returns the bytes added, or -1.
+// The first record always fits: batches are sized for it.
+func (b *Batch) tryAppend(r *rec) int {
+	n := int32(len(b.entries))
+	if n == 0 {
+		b.baseTs, b.maxTs = r.ts, r.ts
+	}
+	delta := r.ts - b.baseTs
+	size := recordbatch.RecordSize(delta, n, r.key, r.value, r.headers)
+	if n > 0 && len(b.buf)+size > b.limit {
+		return -1
+	}
+	b.buf = recordbatch.AppendRecord(b.buf, delta, n, r.key, r.value, r.headers)
+	b.maxTs = max(b.maxTs, r.ts)
+	ks, vs := int32(len(r.key)), int32(len(r.value))
+	if r.key == nil {
+		ks = -1
+	}
+	if r.value == nil {
+		vs = -1
+	}
+	b.entries = append(b.entries, Entry{CB: r.cb, Timestamp: r.ts, KeySize: ks, ValueSize: vs})
+	return size
+}
+
+// full reports whether b has no room for even a minimal record.
+func (b *Batch) full() bool { return b.limit-len(b.buf) < 8 }
+
+// encode produces Wire from the records: compressed into a new buffer, or
+// the record buffer itself. On a compression failure the batch goes out
+// uncompressed, which every broker accepts.
+func (b *Batch) encode(c *compress.Compressor, codec compress.Codec, bufs *bufPool) error {
+	b.RawSize = len(b.buf) - recordbatch.HeaderSize
+	if codec == compress.None {
+		b.Wire, b.Codec = b.buf, compress.None
+		return nil
+	}
+	out := bufs.get(recordbatch.HeaderSize + b.RawSize/2)
+	out = out[:recordbatch.HeaderSize]
+	out, err := c.Compress(out, b.buf[recordbatch.HeaderSize:])
+	if err != nil {
+		bufs.put(out)
+		b.Wire, b.Codec = b.buf, compress.None
+		return err
+	}
+	bufs.put(b.buf)
+	b.buf = nil
+	b.Wire, b.Codec = out, codec
+	return nil
+}
+
+// WriteHeader writes the batch header for the producer state in b's
+// fields and computes the CRC; with the header already written it only
+// rewrites the producer state (a resend under a new epoch).
+func (b *Batch) WriteHeader() {
+	if b.HeaderWritten {
+		recordbatch.SetProducerState(b.Wire, b.ProducerID, b.ProducerEpoch, b.BaseSeq, b.Transactional)
+		return
+	}
+	attrs := int16(b.Codec)
+	if b.Transactional {
+		attrs |= recordbatch.AttrTransactional
+	}
+	h := recordbatch.BatchHeader{
+		PartitionLeaderEpoch: -1,
+		Attributes:           attrs,
+		LastOffsetDelta:      int32(len(b.entries) - 1),
+		BaseTimestamp:        b.baseTs,
+		MaxTimestamp:         b.maxTs,
+		ProducerID:           b.ProducerID,
+		ProducerEpoch:        b.ProducerEpoch,
+		BaseSequence:         b.BaseSeq,
+		NumRecords:           int32(len(b.entries)),
+	}
+	recordbatch.WriteHeader(b.Wire, &h)
+	b.HeaderWritten = true
+}
+
+// bufPool recycles batch buffers of the standard batch size. Buffers of
+// other sizes are left to the garbage collector.
+type bufPool struct {
+	size int
+	pool sync.Pool
+}
+
+func (p *bufPool) get(n int) []byte {
+	if n <= p.size {
+		if b, ok := p.pool.Get().(*[]byte); ok {
+			return (*b)[:0]
+		}
+		return make([]byte, 0, p.size)
+	}
+	return make([]byte, 0, n)
+}
+
+func (p *bufPool) put(b []byte) {
+	if cap(b) == p.size {
+		b = b[:0]
+		p.pool.Put(&b)
+	}
+}
+
+// entryPool recycles per-batch entry slices.
+var entryPool = sync.Pool{New: func() any { s := make([]Entry, 0, 64); return &s }}
+
+func getEntries() []Entry { return (*entryPool.Get().(*[]Entry))[:0] }
+
+func putEntries(e []Entry) {
+	if cap(e) > 1<<16 {
+		return
+	}
+	clear(e)
+	e = e[:0]
+	entryPool.Put(&e)
+}

@@ -1,0 +1,409 @@
+package accumulator
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// Partition is one partition's queue of batches.
+type Partition struct {
+	Topic *Topic
+	ID    int32
+	acc   *Accumulator
+
+	mu          sync.Mutex
+	open        *Batch   // receives appends; nil when none
+	ready       []*Batch // sealed, waiting to be sent; creation order
+	undelivered []*Batch // every batch not yet delivered; creation order
+	nextSeq     uint64
+	delivering  bool // a goroutine is running Deliver for this partition
+	inFlight    int  // batches handed to the sender, not yet back
+
+	// Leader is the partition's leader broker id (-1 for none) and
+	// LeaderEpoch its epoch, as the sender last learned them.
+	Leader      atomic.Int32
+	LeaderEpoch atomic.Int32
+
+	// SenderState belongs to the sender; the accumulator never touches it.
+	SenderState any
+
+	// Sequence state of the idempotent producer, guarded by mu: the next
+	// base sequence to assign, and the producer id and epoch it counts for.
+	nextSequence int32
+	seqPID       int64
+	seqEpoch     int16
+}
+
+func newPartition(t *Topic, id int32) *Partition {
+	p := &Partition{Topic: t, ID: id, acc: t.acc}
+	p.Leader.Store(-1)
+	p.LeaderEpoch.Store(-1)
+	return p
+}
+
+// String names the partition as topic[id].
+func (p *Partition) String() string { return p.Topic.Name + "[" + itoa(p.ID) + "]" }
+
+func itoa(n int32) string {
+	if n == 0 {
+		return "0"
+	}
+	var b [12]byte
+	i := len(b)
+	neg := n < 0
+	u := int64(n)
+	if neg {
+		u = -u
+	}
+	for u > 0 {
+		i--
+		b[i] = byte('0' + u%10)
+		u /= 10
+	}
+	if neg {
+		i--
+		b[i] = '-'
+	}
+	return string(b[i:])
+}
+
+// appendOpen appends r to the open batch if there is one with room and
+// returns the bytes added, or -1. p.mu is held.
+func (p *Partition) appendOpen(r *rec) int {
+	if p.open == nil {
+		return -1
+	}
+	return p.open.tryAppend(r)
+}
+
+// appendNew reserves memory for a new batch (blocking, without p.mu, until
+// ctx ends), then appends r to p: to the open batch if one with room
+// appeared meanwhile, else to a new batch that replaces the full one.
+// valid is checked under p.mu before appending; if it reports false
+// nothing is appended and appendNew returns -1.
+func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func() bool) (int, error) {
+	a := p.acc
+	need := max(int64(a.cfg.BatchSize), int64(r.size()+batchOverhead))
+	if try {
+		if !a.pool.TryReserve(need) {
+			return -1, errBufferFull
+		}
+	} else if err := a.pool.Reserve(ctx, need); err != nil {
+		return -1, err
+	}
+	buf := a.bufs.get(int(need))
+	p.mu.Lock()
+	if valid != nil && !valid() {
+		p.mu.Unlock()
+		a.pool.Release(need)
+		a.bufs.put(buf)
+		return -1, nil
+	}
+	if n := p.appendOpen(r); n >= 0 {
+		p.mu.Unlock()
+		a.pool.Release(need)
+		a.bufs.put(buf)
+		return n, nil
+	}
+	sealed := p.sealOpenLocked()
+	b := &Batch{
+		P: p, seq: p.nextSeq, buf: buf[:batchOverhead], limit: int(need), entries: getEntries(),
+		reserved: need, BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1, LogAppendTime: -1, BaseOffset: -1,
+	}
+	p.nextSeq++
+	b.Created = time.Now()
+	b.Deadline = b.Created.Add(a.cfg.DeliveryTimeout)
+	n := b.tryAppend(r)
+	p.open = b
+	p.undelivered = append(p.undelivered, b)
+	p.mu.Unlock()
+	if sealed != nil {
+		p.finishSeal(sealed)
+	}
+	a.batchesCreated.Add(1)
+	a.cfg.Wake(p)
+	return n, nil
+}
+
+// batchOverhead is the batch header, reserved at the front of the buffer.
+const batchOverhead = 61
+
+// sealOpenLocked closes the open batch to appends and queues it. Without
+// compression it is ready at once; with compression it is returned so the
+// caller can compress it outside p.mu (finishSeal). p.mu is held.
+func (p *Partition) sealOpenLocked() *Batch {
+	b := p.open
+	if b == nil {
+		return nil
+	}
+	p.open = nil
+	p.ready = append(p.ready, b)
+	if p.acc.cfg.Codec == 0 {
+		b.encode(nil, 0, nil)
+		b.state = stateReady
+		return nil
+	}
+	b.state = stateSealing
+	return b
+}
+
+// finishSeal compresses a batch sealOpenLocked returned, marks it ready
+// and wakes the sender.
+func (p *Partition) finishSeal(b *Batch) {
+	a := p.acc
+	if err := b.encode(a.cfg.Compressor, a.cfg.Codec, &a.bufs); err != nil {
+		a.log.Warn("compression failed; sending the batch uncompressed", "partition", p.String(), "err", err)
+	}
+	p.mu.Lock()
+	if b.state == stateSealing {
+		b.state = stateReady
+	}
+	p.mu.Unlock()
+	a.cfg.Wake(p)
+}
+
+// DrainResult is what Drain found in a partition.
+type DrainResult struct {
+	// Batch is the batch to send, or nil.
+	Batch *Batch
+	// WakeAt is when the partition will next have something to send
+	// (a linger or retry backoff ending); zero when it has nothing or is
+	// waiting for an event the sender will be woken for.
+	WakeAt time.Time
+	// Expired lists batches whose delivery timeout passed; the caller fails
+	// them (Complete) with a timeout error.
+	Expired []*Batch
+}
+
+// ProducerState is the idempotent producer's identity, which Drain uses
+// to assign sequence numbers. The zero value (ID -1 after NoProducer) means
+// not idempotent.
+type ProducerState struct {
+	ID    int64
+	Epoch int16
+}
+
+// NoProducer is the state of a producer that is not idempotent.
+var NoProducer = ProducerState{ID: -1, Epoch: -1}
+
+// Drain takes the next batch to send from p, if any is sendable at now: a
+// sealed batch whose retry backoff is over, or the open batch once its
+// linger has passed (or at once while flushing or when memory is short).
+// With maxBytes > 0 a batch larger than that is left for a later request.
+// For an idempotent producer (ps.ID >= 0) it assigns the batch's
+// sequence numbers the first time the batch is drained.
+func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState) DrainResult {
+	a := p.acc
+	var res DrainResult
+	p.mu.Lock()
+	res.Expired = p.expireLocked(now, res.Expired)
+	var b *Batch
+	switch {
+	case len(p.ready) > 0:
+		head := p.ready[0]
+		if head.state != stateReady {
+			break // being compressed; finishSeal wakes the sender
+		}
+		if head.RetryAt.After(now) {
+			res.WakeAt = head.RetryAt
+			break
+		}
+		if maxBytes > 0 && len(head.Wire) > maxBytes {
+			break
+		}
+		b = head
+		p.ready = p.ready[1:]
+	case p.open != nil:
+		o := p.open
+		due := o.Created.Add(a.cfg.Linger)
+		if now.Before(due) && a.flushing.Load() == 0 && a.pool.Waiting() == 0 && !o.full() {
+			res.WakeAt = due
+			break
+		}
+		if maxBytes > 0 && len(o.buf) > maxBytes && a.cfg.Codec == 0 {
+			break
+		}
+		p.open = nil
+		b = o
+		b.state = stateSealing
+	}
+	if b == nil {
+		p.mu.Unlock()
+		return res
+	}
+	if b.state == stateSealing {
+		p.mu.Unlock()
+		if err := b.encode(a.cfg.Compressor, a.cfg.Codec, &a.bufs); err != nil {
+			a.log.Warn("compression failed; sending the batch uncompressed", "partition", p.String(), "err", err)
+		}
+		p.mu.Lock()
+	}
+	b.state = stateInFlight
+	p.inFlight++
+	if ps.ID >= 0 && b.BaseSeq < 0 {
+		p.assignSequenceLocked(b, ps)
+	}
+	p.mu.Unlock()
+	res.Batch = b
+	return res
+}
+
+// assignSequenceLocked gives b the partition's next sequence numbers under
+// the producer state ps, restarting at 0 when the producer id or epoch
+// changed. p.mu is held.
+func (p *Partition) assignSequenceLocked(b *Batch, ps ProducerState) {
+	if p.seqPID != ps.ID || p.seqEpoch != ps.Epoch {
+		p.seqPID, p.seqEpoch, p.nextSequence = ps.ID, ps.Epoch, 0
+	}
+	b.ProducerID, b.ProducerEpoch, b.BaseSeq = ps.ID, ps.Epoch, p.nextSequence
+	p.nextSequence = int32((int64(p.nextSequence) + int64(len(b.entries))) & 0x7fffffff)
+}
+
+// expireLocked removes batches not in flight whose delivery deadline has
+// passed and appends them to out. p.mu is held.
+func (p *Partition) expireLocked(now time.Time, out []*Batch) []*Batch {
+	keep := p.ready[:0]
+	for _, b := range p.ready {
+		if b.state == stateReady && !now.Before(b.Deadline) {
+			out = append(out, b)
+			continue
+		}
+		keep = append(keep, b)
+	}
+	clear(p.ready[len(keep):])
+	p.ready = keep
+	if o := p.open; o != nil && !now.Before(o.Deadline) {
+		p.open = nil
+		out = append(out, o)
+	}
+	return out
+}
+
+// Retry puts a batch the sender got back without success into the ready
+// queue, in creation order, to be sent again at retryAt.
+func (p *Partition) Retry(b *Batch, retryAt time.Time) {
+	p.mu.Lock()
+	if b.state != stateInFlight {
+		p.mu.Unlock()
+		return
+	}
+	p.inFlight--
+	b.state = stateReady
+	b.RetryAt = retryAt
+	i := len(p.ready)
+	for i > 0 && p.ready[i-1].seq > b.seq {
+		i--
+	}
+	p.ready = append(p.ready, nil)
+	copy(p.ready[i+1:], p.ready[i:])
+	p.ready[i] = b
+	p.mu.Unlock()
+	p.acc.cfg.Wake(p)
+}
+
+// Complete records b's outcome: its base offset (or -1) and log append
+// time (or -1) on success, or err. Outcomes are delivered (the Deliver
+// hook, then memory release) in the partition's batch order, by whichever
+// goroutine completes the oldest undelivered batch. Completing a batch that
+// already has its outcome does nothing.
+func (p *Partition) Complete(b *Batch, baseOffset, logAppendTime int64, err error) {
+	p.mu.Lock()
+	if b.state == stateDone {
+		p.mu.Unlock()
+		return
+	}
+	if b.state == stateInFlight {
+		p.inFlight--
+	}
+	b.state = stateDone
+	b.BaseOffset, b.LogAppendTime, b.Err = baseOffset, logAppendTime, err
+	p.deliverLocked()
+}
+
+// deliverLocked delivers done batches from the front of the partition's
+// order. It is entered with p.mu held and returns with it released.
+func (p *Partition) deliverLocked() {
+	if p.delivering {
+		p.mu.Unlock()
+		return
+	}
+	p.delivering = true
+	for len(p.undelivered) > 0 && p.undelivered[0].state == stateDone {
+		b := p.undelivered[0]
+		p.undelivered[0] = nil
+		p.undelivered = p.undelivered[1:]
+		if len(p.undelivered) == 0 {
+			p.undelivered = p.undelivered[:0:0]
+		}
+		p.mu.Unlock()
+		p.acc.deliver(b)
+		p.mu.Lock()
+	}
+	p.delivering = false
+	p.mu.Unlock()
+}
+
+// lastUndelivered returns the newest batch not yet delivered, making its
+// done channel, or nil.
+func (p *Partition) lastUndelivered() *Batch {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.undelivered) == 0 {
+		return nil
+	}
+	b := p.undelivered[len(p.undelivered)-1]
+	if b.done == nil {
+		b.done = make(chan struct{})
+	}
+	return b
+}
+
+// abort fails every batch of p that is not in flight with err, and in-flight
+// ones too when inFlight is set (their late responses are then ignored).
+func (p *Partition) abort(err error, inFlight bool) {
+	p.mu.Lock()
+	var failed []*Batch
+	for _, b := range p.undelivered {
+		switch b.state {
+		case stateDone:
+		case stateInFlight:
+			if !inFlight {
+				continue
+			}
+			b.noReuse = true
+			p.inFlight--
+			failed = append(failed, b)
+		default:
+			failed = append(failed, b)
+		}
+	}
+	p.open = nil
+	clear(p.ready)
+	p.ready = p.ready[:0]
+	for _, b := range failed {
+		b.state = stateDone
+		b.Err = err
+	}
+	p.deliverLocked()
+}
+
+// Pending reports the batches of p not yet delivered and those in flight.
+func (p *Partition) Pending() (undelivered, inFlight int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.undelivered), p.inFlight
+}
+
+// QueuedBatches reports how many batches wait to be sent, for the adaptive
+// partitioner.
+func (p *Partition) QueuedBatches() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	n := len(p.ready)
+	if p.open != nil {
+		n++
+	}
+	return n
+}

@@ -1,0 +1,129 @@
+package accumulator
+
+import (
+	"math/rand/v2"
+	"sync/atomic"
+)
+
+// Topic is one topic's partitions in the accumulator.
+type Topic struct {
+	Name string
+	acc  *Accumulator
+
+	parts     atomic.Pointer[[]*Partition] // index = partition id
+	available atomic.Pointer[[]int32]      // partitions whose leader can take writes
+	all       atomic.Pointer[[]int32]      // 0..n-1
+	sticky    atomic.Pointer[stickyState]
+}
+
+// stickyState is the uniform sticky partitioner's current choice for
+// records without a key (KIP-794): all go to part until batch.size bytes
+// went there or its batch filled, then another partition is chosen.
+type stickyState struct {
+	part     *Partition
+	produced atomic.Int64 // bytes appended since this choice
+}
+
+// Partitions returns the topic's partitions, indexed by id.
+func (t *Topic) Partitions() []*Partition {
+	if p := t.parts.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// All returns the ids 0..n-1 of the topic's partitions.
+func (t *Topic) All() []int32 {
+	if p := t.all.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// Available returns the ids of partitions whose leader is known and
+// accepting writes.
+func (t *Topic) Available() []int32 {
+	if p := t.available.Load(); p != nil {
+		return *p
+	}
+	return nil
+}
+
+// SetPartitions grows the topic to n partitions (Kafka never shrinks a
+// topic; a smaller n is ignored) and sets which are available.
+func (t *Topic) SetPartitions(n int, available []int32) {
+	t.acc.topicsMu.Lock()
+	old := t.Partitions()
+	if n > len(old) {
+		parts := make([]*Partition, n)
+		copy(parts, old)
+		all := make([]int32, n)
+		for i := range parts {
+			all[i] = int32(i)
+			if parts[i] == nil {
+				parts[i] = newPartition(t, int32(i))
+			}
+		}
+		t.parts.Store(&parts)
+		t.all.Store(&all)
+	}
+	t.acc.topicsMu.Unlock()
+	t.available.Store(&available)
+}
+
+// pickSticky chooses the next sticky partition, avoiding prev when there
+// is a choice. With adaptive partitioning it draws two available
+// partitions and keeps the one with fewer queued batches, which steers
+// records away from partitions whose broker is slow.
+func (t *Topic) pickSticky(prev *Partition) *Partition {
+	parts := t.Partitions()
+	cands := t.Available()
+	if len(cands) == 0 {
+		cands = t.All()
+	}
+	if len(cands) == 0 {
+		return nil
+	}
+	pick := func() *Partition {
+		if len(cands) == 1 {
+			return parts[cands[0]]
+		}
+		for {
+			p := parts[cands[rand.IntN(len(cands))]]
+			if p != prev {
+				return p
+			}
+		}
+	}
+	p := pick()
+	if t.acc.cfg.Adaptive && len(cands) > 2 {
+		if q := pick(); q.QueuedBatches() < p.QueuedBatches() {
+			p = q
+		}
+	}
+	return p
+}
+
+// currentSticky returns the sticky state, choosing a partition first if
+// there is none.
+func (t *Topic) currentSticky() *stickyState {
+	if s := t.sticky.Load(); s != nil {
+		return s
+	}
+	p := t.pickSticky(nil)
+	if p == nil {
+		return nil
+	}
+	s := &stickyState{part: p}
+	if t.sticky.CompareAndSwap(nil, s) {
+		return s
+	}
+	return t.sticky.Load()
+}
+
+// switchSticky moves the sticky choice away from s, if s is still current.
+func (t *Topic) switchSticky(s *stickyState) {
+	if next := t.pickSticky(s.part); next != nil {
+		t.sticky.CompareAndSwap(s, &stickyState{part: next})
+	}
+}
