@@ -1,0 +1,518 @@
+package samsa
+
+import (
+	"crypto/tls"
+	"fmt"
+	"math"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/samsa-go/samsa/internal/compress"
+)
+
+// defaultKafkaPort is the port used for a bootstrap server given without
+// one.
+const defaultKafkaPort = "9092"
+
+// maxIdempotentInFlight is the most produce requests per connection the
+// idempotent producer allows (Java's
+// MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION_FOR_IDEMPOTENCE).
+const maxIdempotentInFlight = 5
+
+// minMetadataMaxIdle is the lower bound Java puts on metadata.max.idle.ms.
+const minMetadataMaxIdle = 5 * time.Second
+
+// maxInt32Millis is the longest duration a setting that Java declares as
+// an INT of milliseconds (and that is sent as an int32) can hold.
+const maxInt32Millis = time.Duration(math.MaxInt32) * time.Millisecond
+
+// Validate checks the configuration and returns a *ConfigError describing
+// the first problem found, or nil. NewProducer calls it; call it yourself
+// to check a configuration early.
+//
+// It applies the ranges the Java client's ConfigDef puts on each setting
+// (for example batch.size >= 0, max.in.flight.requests.per.connection >= 1,
+// metadata.max.idle.ms >= 5000), the limits of settings sent as 32-bit
+// millisecond counts, and the rules that tie settings together:
+//
+//   - bootstrap.servers must list at least one valid host[:port];
+//   - delivery.timeout.ms must be at least linger.ms + request.timeout.ms;
+//   - a compression level must lie in its codec's range (gzip 1..9 or -1,
+//     lz4 1..17, zstd -131072..22; 0 always means the codec's default),
+//     and none and snappy take no level;
+//   - IdempotenceOn requires acks=all, at most 5 requests in flight and
+//     retries > 0; a TransactionalID requires idempotence, so it cannot be
+//     combined with IdempotenceOff or with settings that rule idempotence
+//     out;
+//   - transaction.timeout.ms must be positive;
+//   - SASL_PLAINTEXT and SASL_SSL need a mechanism and its credentials
+//     (a user name and password, or a TokenSource for OAUTHBEARER), and
+//     SASL settings are an error with a protocol that does not use SASL;
+//   - a TLS client certificate needs its key and the other way round, and
+//     TLS settings are an error with a protocol that does not use TLS.
+//
+// Each error's Key is the Java property name and Field the Config field.
+func (c Config) Validate() error {
+	if _, err := c.bootstrapAddrs(); err != nil {
+		return err
+	}
+	checks := []func() error{
+		c.validateProducing,
+		c.validateTimeouts,
+		c.validateCompression,
+		c.validateRetries,
+		c.validateNetwork,
+		c.validateIdempotence,
+		c.validateSecurity,
+	}
+	for _, check := range checks {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// cfgInvalid returns a *ConfigError.
+func cfgInvalid(key, field, value, reason string) *ConfigError {
+	return &ConfigError{Key: key, Field: field, Value: value, Reason: reason}
+}
+
+// cfgMsText formats a duration as a Java millisecond setting value.
+func cfgMsText(d time.Duration) string {
+	return strconv.FormatInt(d.Milliseconds(), 10)
+}
+
+// cfgDurationText formats a duration for a ConfigError's Value: the
+// millisecond count, or the Go duration when it is not a whole number of
+// milliseconds.
+func cfgDurationText(d time.Duration) string {
+	if d%time.Millisecond == 0 {
+		return cfgMsText(d)
+	}
+	return d.String()
+}
+
+// cfgCheckDuration checks that d is not negative and, for settings Java
+// declares as INT, that it fits in an int32 of milliseconds.
+func cfgCheckDuration(key, field string, d time.Duration, int32Millis bool) error {
+	if d < 0 {
+		return cfgInvalid(key, field, cfgDurationText(d), "must not be negative")
+	}
+	if int32Millis && d > maxInt32Millis {
+		return cfgInvalid(key, field, cfgDurationText(d),
+			fmt.Sprintf("must be at most %d ms (it is sent as a 32-bit millisecond count)", math.MaxInt32))
+	}
+	return nil
+}
+
+func (c Config) validateProducing() error {
+	switch c.Acks {
+	case AcksNone, AcksLeader, AcksAll:
+	default:
+		return cfgInvalid("acks", "Acks", strconv.Itoa(int(c.Acks)), "must be 0, 1 or all (-1)")
+	}
+	if c.BatchSize < 0 || c.BatchSize > math.MaxInt32 {
+		return cfgInvalid("batch.size", "BatchSize", strconv.Itoa(c.BatchSize), "must be between 0 and 2147483647 bytes")
+	}
+	if c.BufferMemory < 0 {
+		return cfgInvalid("buffer.memory", "BufferMemory", strconv.FormatInt(c.BufferMemory, 10), "must not be negative")
+	}
+	if c.MaxRequestSize < 0 || c.MaxRequestSize > math.MaxInt32 {
+		return cfgInvalid("max.request.size", "MaxRequestSize", strconv.Itoa(c.MaxRequestSize), "must be between 0 and 2147483647 bytes")
+	}
+	if c.MaxInFlight < 1 || c.MaxInFlight > math.MaxInt32 {
+		return cfgInvalid("max.in.flight.requests.per.connection", "MaxInFlight", strconv.Itoa(c.MaxInFlight), "must be at least 1")
+	}
+	return cfgCheckDuration("partitioner.availability.timeout.ms", "PartitionerAvailabilityTimeout", c.PartitionerAvailabilityTimeout, false)
+}
+
+func (c Config) validateTimeouts() error {
+	durations := []struct {
+		key, field string
+		d          time.Duration
+		int32ms    bool
+	}{
+		{"linger.ms", "Linger", c.Linger, false},
+		{"max.block.ms", "MaxBlock", c.MaxBlock, false},
+		{"delivery.timeout.ms", "DeliveryTimeout", c.DeliveryTimeout, true},
+		{"request.timeout.ms", "RequestTimeout", c.RequestTimeout, true},
+	}
+	for _, d := range durations {
+		if err := cfgCheckDuration(d.key, d.field, d.d, d.int32ms); err != nil {
+			return err
+		}
+	}
+	if sum := c.Linger + c.RequestTimeout; c.DeliveryTimeout < sum {
+		return cfgInvalid("delivery.timeout.ms", "DeliveryTimeout", cfgDurationText(c.DeliveryTimeout),
+			fmt.Sprintf("must be at least linger.ms + request.timeout.ms = %s + %s = %s",
+				cfgDurationText(c.Linger), cfgDurationText(c.RequestTimeout), cfgDurationText(sum)))
+	}
+	return nil
+}
+
+// compressionLevelKey returns the Java property holding the level of
+// codec c.
+func compressionLevelKey(c Compression) string {
+	switch c {
+	case CompressionGzip, CompressionLZ4, CompressionZstd:
+		return "compression." + c.String() + ".level"
+	}
+	return "compression.level"
+}
+
+// checkCompressionLevel checks level against codec c's range, as the
+// Java client's level validators do; 0 always selects the default.
+func checkCompressionLevel(c Compression, level int) string {
+	if level == 0 {
+		return ""
+	}
+	lo, hi, def := compress.LevelRange(compress.Codec(c))
+	if lo == 0 && hi == 0 {
+		return fmt.Sprintf("compression.type=%s has no compression levels; leave the level 0", c)
+	}
+	if level == def || (level >= lo && level <= hi) {
+		return ""
+	}
+	if c == CompressionGzip {
+		return fmt.Sprintf("gzip levels are %d to %d, or %d for zlib's default (0 also selects the default)", lo, hi, def)
+	}
+	return fmt.Sprintf("%s levels are %d to %d (0 selects the default, %d)", c, lo, hi, def)
+}
+
+func (c Config) validateCompression() error {
+	switch c.Compression {
+	case CompressionNone, CompressionGzip, CompressionSnappy, CompressionLZ4, CompressionZstd:
+	default:
+		return cfgInvalid("compression.type", "Compression", strconv.Itoa(int(c.Compression)),
+			"must be none, gzip, snappy, lz4 or zstd")
+	}
+	if reason := checkCompressionLevel(c.Compression, c.CompressionLevel); reason != "" {
+		return cfgInvalid(compressionLevelKey(c.Compression), "CompressionLevel", strconv.Itoa(c.CompressionLevel), reason)
+	}
+	return nil
+}
+
+func (c Config) validateRetries() error {
+	if c.Retries < 0 || c.Retries > math.MaxInt32 {
+		return cfgInvalid("retries", "Retries", strconv.Itoa(c.Retries), "must be between 0 and 2147483647")
+	}
+	if err := cfgCheckDuration("retry.backoff.ms", "RetryBackoff", c.RetryBackoff, false); err != nil {
+		return err
+	}
+	return cfgCheckDuration("retry.backoff.max.ms", "RetryBackoffMax", c.RetryBackoffMax, false)
+}
+
+func (c Config) validateNetwork() error {
+	durations := []struct {
+		key, field string
+		d          time.Duration
+	}{
+		{"metadata.max.age.ms", "MetadataMaxAge", c.MetadataMaxAge},
+		{"metadata.max.idle.ms", "MetadataMaxIdle", c.MetadataMaxIdle},
+		{"reconnect.backoff.ms", "ReconnectBackoff", c.ReconnectBackoff},
+		{"reconnect.backoff.max.ms", "ReconnectBackoffMax", c.ReconnectBackoffMax},
+		{"socket.connection.setup.timeout.ms", "ConnectTimeout", c.ConnectTimeout},
+	}
+	for _, d := range durations {
+		if err := cfgCheckDuration(d.key, d.field, d.d, false); err != nil {
+			return err
+		}
+	}
+	if c.MetadataMaxIdle < minMetadataMaxIdle {
+		return cfgInvalid("metadata.max.idle.ms", "MetadataMaxIdle", cfgDurationText(c.MetadataMaxIdle), "must be at least 5000 ms")
+	}
+	if c.SendBufferBytes < -1 || c.SendBufferBytes > math.MaxInt32 {
+		return cfgInvalid("send.buffer.bytes", "SendBufferBytes", strconv.Itoa(c.SendBufferBytes),
+			"must be -1 (the OS default) or a size in bytes")
+	}
+	if c.ReceiveBufferBytes < -1 || c.ReceiveBufferBytes > math.MaxInt32 {
+		return cfgInvalid("receive.buffer.bytes", "ReceiveBufferBytes", strconv.Itoa(c.ReceiveBufferBytes),
+			"must be -1 (the OS default) or a size in bytes")
+	}
+	return nil
+}
+
+// idempotenceConflict returns the first setting that rules idempotence
+// out, as key, field, value and reason, or ok false when there is none.
+func (c *Config) idempotenceConflict() (key, field, value, reason string, ok bool) {
+	switch {
+	case c.Acks != AcksAll:
+		return "acks", "Acks", c.Acks.String(), "must be all", true
+	case c.MaxInFlight > maxIdempotentInFlight:
+		return "max.in.flight.requests.per.connection", "MaxInFlight", strconv.Itoa(c.MaxInFlight), "must be at most 5", true
+	case c.Retries == 0:
+		return "retries", "Retries", "0", "must not be 0", true
+	}
+	return "", "", "", "", false
+}
+
+// idempotent reports whether the producer is effectively idempotent: a
+// transactional producer always is; otherwise IdempotenceOn means yes,
+// IdempotenceOff no, and IdempotenceAuto yes unless acks is not all, more
+// than 5 requests may be in flight or retries is 0 (as the Java client
+// does when enable.idempotence is not set explicitly). It assumes the
+// configuration passed Validate.
+func (c *Config) idempotent() bool {
+	if c.TransactionalID != "" {
+		return true
+	}
+	switch c.Idempotence {
+	case IdempotenceOn:
+		return true
+	case IdempotenceOff:
+		return false
+	}
+	_, _, _, _, conflict := c.idempotenceConflict()
+	return !conflict
+}
+
+func (c Config) validateIdempotence() error {
+	switch c.Idempotence {
+	case IdempotenceAuto, IdempotenceOn, IdempotenceOff:
+	default:
+		return cfgInvalid("enable.idempotence", "Idempotence", strconv.Itoa(int(c.Idempotence)),
+			"must be IdempotenceAuto, IdempotenceOn or IdempotenceOff")
+	}
+	if err := cfgCheckDuration("transaction.timeout.ms", "TransactionTimeout", c.TransactionTimeout, true); err != nil {
+		return err
+	}
+	if c.TransactionTimeout <= 0 {
+		return cfgInvalid("transaction.timeout.ms", "TransactionTimeout", cfgDurationText(c.TransactionTimeout), "must be positive")
+	}
+	transactional := c.TransactionalID != ""
+	if transactional && c.Idempotence == IdempotenceOff {
+		return cfgInvalid("transactional.id", "TransactionalID", c.TransactionalID,
+			"a transactional producer must be idempotent, but enable.idempotence is false (IdempotenceOff)")
+	}
+	if c.Idempotence != IdempotenceOn && !transactional {
+		return nil
+	}
+	key, field, value, reason, conflict := c.idempotenceConflict()
+	if !conflict {
+		return nil
+	}
+	why := "the idempotent producer (enable.idempotence=true)"
+	if transactional {
+		why = "a transactional producer (transactional.id is set), which must be idempotent"
+	}
+	return cfgInvalid(key, field, value, reason+" for "+why)
+}
+
+// cfgUsesSASL reports whether p authenticates with SASL.
+func cfgUsesSASL(p SecurityProtocol) bool { return p == SASLPlaintext || p == SASLSSL }
+
+// cfgUsesTLS reports whether p uses TLS.
+func cfgUsesTLS(p SecurityProtocol) bool { return p == SSL || p == SASLSSL }
+
+// cfgSettingGiven reports whether any TLS setting has been made, naming
+// one of them.
+func (t *TLSConfig) cfgSettingGiven() (key string, ok bool) {
+	switch {
+	case t.Config != nil:
+		return "TLS.Config", true
+	case t.CAFile != "":
+		return "ssl.truststore.location", true
+	case t.CertFile != "":
+		return "ssl.keystore.location", true
+	case t.KeyFile != "":
+		return "ssl.key.location", true
+	case t.KeyPassword != "":
+		return "ssl.key.password", true
+	case t.ServerName != "":
+		return "TLS.ServerName", true
+	case t.InsecureSkipVerify:
+		return "TLS.InsecureSkipVerify", true
+	case t.SkipHostnameVerification:
+		return "ssl.endpoint.identification.algorithm", true
+	case t.MinVersion != 0:
+		return "ssl.enabled.protocols", true
+	}
+	return "", false
+}
+
+func (c Config) validateSecurity() error {
+	switch c.SecurityProtocol {
+	case Plaintext, SSL, SASLPlaintext, SASLSSL:
+	default:
+		return cfgInvalid("security.protocol", "SecurityProtocol", strconv.Itoa(int(c.SecurityProtocol)),
+			"must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
+	}
+	proto := c.SecurityProtocol.String()
+	if cfgUsesSASL(c.SecurityProtocol) {
+		if err := c.SASL.cfgValidate(proto); err != nil {
+			return err
+		}
+	} else {
+		switch {
+		case c.SASL.Mechanism != "":
+			return cfgInvalid("sasl.mechanism", "SASL.Mechanism", c.SASL.Mechanism,
+				"is set but security.protocol="+proto+" does not use SASL; use SASL_PLAINTEXT or SASL_SSL")
+		case c.SASL.Username != "" || c.SASL.Password != "" || c.SASL.TokenSource != nil:
+			return cfgInvalid("sasl.jaas.config", "SASL", "",
+				"SASL credentials are set but security.protocol="+proto+" does not use SASL; use SASL_PLAINTEXT or SASL_SSL")
+		}
+	}
+	if !cfgUsesTLS(c.SecurityProtocol) {
+		if key, ok := c.TLS.cfgSettingGiven(); ok {
+			return cfgInvalid("security.protocol", "SecurityProtocol", proto,
+				"does not use TLS, but TLS is configured ("+key+"); use SSL or SASL_SSL, or remove the TLS settings")
+		}
+		return nil
+	}
+	return c.TLS.cfgValidate()
+}
+
+// cfgValidate checks the SASL settings for the SASL protocol proto.
+func (s *SASLConfig) cfgValidate(proto string) error {
+	switch s.Mechanism {
+	case "":
+		return cfgInvalid("sasl.mechanism", "SASL.Mechanism", "",
+			"security.protocol="+proto+" needs a SASL mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER")
+	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
+		if s.Username == "" {
+			return cfgInvalid("sasl.jaas.config", "SASL.Username", "", "SASL "+s.Mechanism+" needs a user name")
+		}
+		if s.Password == "" {
+			return cfgInvalid("sasl.jaas.config", "SASL.Password", "", "SASL "+s.Mechanism+" needs a password")
+		}
+	case "OAUTHBEARER":
+		if s.TokenSource == nil {
+			return cfgInvalid("sasl.mechanism", "SASL.TokenSource", "",
+				"SASL OAUTHBEARER needs Config.SASL.TokenSource, a function that supplies tokens; set it in code")
+		}
+	case "GSSAPI":
+		return cfgInvalid("sasl.mechanism", "SASL.Mechanism", s.Mechanism,
+			"GSSAPI (Kerberos) is not supported; use PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER")
+	default:
+		return cfgInvalid("sasl.mechanism", "SASL.Mechanism", s.Mechanism,
+			"must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER")
+	}
+	return nil
+}
+
+// cfgValidate checks TLS settings that can be checked without reading files.
+func (t *TLSConfig) cfgValidate() error {
+	if t.Config != nil {
+		return nil
+	}
+	switch t.MinVersion {
+	case 0, tls.VersionTLS10, tls.VersionTLS11, tls.VersionTLS12, tls.VersionTLS13:
+	default:
+		return cfgInvalid("ssl.enabled.protocols", "TLS.MinVersion", fmt.Sprintf("0x%04x", t.MinVersion),
+			"not a TLS version: use tls.VersionTLS12 or tls.VersionTLS13")
+	}
+	if t.CertFile != "" && t.KeyFile == "" {
+		return cfgInvalid("ssl.key.location", "TLS.KeyFile", "",
+			"a client certificate (TLS.CertFile) needs its private key (TLS.KeyFile; the same file when it holds both)")
+	}
+	if t.KeyFile != "" && t.CertFile == "" {
+		return cfgInvalid("ssl.certificate.location", "TLS.CertFile", "",
+			"a private key (TLS.KeyFile) needs its client certificate (TLS.CertFile; the same file when it holds both)")
+	}
+	return nil
+}
+
+// bootstrapAddrs returns BootstrapServers normalised to host:port, with
+// the default port 9092 where none is given, IPv6 addresses in brackets,
+// and a listener prefix such as "SASL_SSL://" removed. Entries that are
+// empty after trimming spaces are skipped; none left is an error.
+func (c *Config) bootstrapAddrs() ([]string, error) {
+	out := make([]string, 0, len(c.BootstrapServers))
+	for _, s := range c.BootstrapServers {
+		s = strings.TrimSpace(s)
+		if s == "" {
+			continue
+		}
+		addr, reason := normalizeBootstrapAddr(s)
+		if reason != "" {
+			return nil, cfgInvalid("bootstrap.servers", "BootstrapServers", s, reason)
+		}
+		out = append(out, addr)
+	}
+	if len(out) == 0 {
+		return nil, cfgInvalid("bootstrap.servers", "BootstrapServers", "",
+			"no bootstrap servers: give at least one host:port, such as localhost:9092")
+	}
+	return out, nil
+}
+
+// normalizeBootstrapAddr returns s as host:port, or a reason it is not a
+// valid address.
+func normalizeBootstrapAddr(s string) (string, string) {
+	if i := strings.Index(s, "://"); i >= 0 {
+		switch strings.ToUpper(s[:i]) {
+		case "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL":
+			s = s[i+3:]
+		default:
+			return "", "the prefix " + s[:i+3] + " is not a security protocol; give host:port"
+		}
+	}
+	var host, port string
+	switch {
+	case strings.HasPrefix(s, "["):
+		end := strings.Index(s, "]")
+		if end < 0 {
+			return "", "an IPv6 address opened with [ must be closed with ], as in [::1]:9092"
+		}
+		host, port = s[1:end], ""
+		switch rest := s[end+1:]; {
+		case rest == "":
+		case strings.HasPrefix(rest, ":"):
+			port = rest[1:]
+			if port == "" {
+				return "", "the port after the colon is missing"
+			}
+		default:
+			return "", "unexpected text after the IPv6 address; use [address]:port"
+		}
+		if ip := net.ParseIP(cfgStripZone(host)); ip == nil || ip.To4() != nil && !strings.Contains(host, ":") {
+			return "", "not an IPv6 address inside [ ]"
+		}
+	case strings.Count(s, ":") > 1:
+		// Several colons without brackets: a bare IPv6 address, without a
+		// port (a port would be ambiguous).
+		if net.ParseIP(cfgStripZone(s)) == nil {
+			return "", "write an IPv6 address in brackets, as in [::1]:9092"
+		}
+		host = s
+	case strings.Contains(s, ":"):
+		i := strings.LastIndex(s, ":")
+		host, port = s[:i], s[i+1:]
+		if port == "" {
+			return "", "the port after the colon is missing"
+		}
+	default:
+		host = s
+	}
+	if host == "" {
+		return "", "the host name is missing"
+	}
+	if !strings.Contains(host, ":") {
+		for _, r := range host {
+			if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '-' || r == '.' || r == '_') {
+				return "", fmt.Sprintf("the host name has the character %q; host names may have letters, digits, '-', '.' and '_'", r)
+			}
+		}
+	}
+	if port == "" {
+		port = defaultKafkaPort
+	} else {
+		n, err := strconv.Atoi(port)
+		if err != nil || n < 1 || n > 65535 || port[0] == '+' {
+			return "", "the port must be a number from 1 to 65535"
+		}
+		port = strconv.Itoa(n)
+	}
+	return net.JoinHostPort(host, port), ""
+}
+
+// cfgStripZone removes an IPv6 zone such as "%eth0".
+func cfgStripZone(host string) string {
+	if i := strings.IndexByte(host, '%'); i >= 0 {
+		return host[:i]
+	}
+	return host
+}
