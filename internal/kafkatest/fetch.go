@@ -198,6 +198,12 @@ func Fetch(ctx context.Context, version string) (string, error) {
 	if err := os.RemoveAll(libs); err != nil {
 		return "", err
 	}
+	// Archives made from earlier jars are useless now.
+	if old, _ := filepath.Glob(filepath.Join(dir, "cds-*")); len(old) > 0 {
+		for _, f := range old {
+			_ = os.Remove(f)
+		}
+	}
 	work, err := os.MkdirTemp(dir, "pom-")
 	if err != nil {
 		return "", err

@@ -127,8 +127,10 @@ type Options struct {
 }
 
 // DefaultJVMFlags are the JVM flags every broker runs with, chosen for a
-// fast start on a small machine: a small heap, the serial collector, C1
-// only, class-data sharing, few compiler threads.
+// fast start on a small machine: a small heap, the serial collector, the
+// C1 compiler only (half the start-up time of the JVM's defaults on two
+// cores, see TestMeasureStartup), few compiler threads. The class-data
+// sharing archive flag (see EnvCDS) is added after these.
 var DefaultJVMFlags = []string{
 	"-Xms256m", "-Xmx768m",
 	"-XX:+UseSerialGC",
@@ -158,6 +160,9 @@ type Cluster struct {
 	dir       string
 	clusterID string
 	certs     *certSet
+
+	cds     cdsArchives // class-data sharing archives, if any
+	dumpCDS bool        // write them at exit instead of reading them
 
 	// How long the last start took to format and from launching the
 	// JVMs to ready; for measurements.
@@ -222,29 +227,18 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err != nil {
 		return nil, err
 	}
-	java, err := findJava()
-	if err != nil {
-		return nil, err
-	}
-	log4j2, err := checkVersion(opts.Version)
-	if err != nil {
-		return nil, err
-	}
-	libs, err := Fetch(ctx, opts.Version)
-	if err != nil {
-		return nil, err
-	}
-	jars, err := listJars(libs)
+	base, err := prepare(ctx, opts)
 	if err != nil {
 		return nil, err
 	}
 	for attempt := 1; ; attempt++ {
 		c := &Cluster{
 			opts:      opts,
-			version:   opts.Version,
-			log4j2:    log4j2,
-			java:      java,
-			classpath: strings.Join(jars, string(os.PathListSeparator)),
+			version:   base.version,
+			log4j2:    base.log4j2,
+			java:      base.java,
+			classpath: base.classpath,
+			cds:       base.cds,
 		}
 		err := c.start(ctx)
 		if err == nil {
@@ -256,6 +250,51 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		}
 		return nil, err
 	}
+}
+
+// Prepare does the slow one-time work for a Kafka version (empty: the
+// default) ahead of Start: it fetches the jars into the cache and builds
+// the class-data sharing archive (see EnvCDS). Start does the same when
+// needed, so calling Prepare is optional; CI calls it up front.
+func Prepare(ctx context.Context, version string) error {
+	opts, err := Options{Version: version}.normalize()
+	if err != nil {
+		return err
+	}
+	_, err = prepare(ctx, opts)
+	return err
+}
+
+// prepare returns a template Cluster with the version, Java, class path
+// and CDS archives filled in.
+func prepare(ctx context.Context, opts Options) (*Cluster, error) {
+	log4j2, err := checkVersion(opts.Version)
+	if err != nil {
+		return nil, err
+	}
+	java, err := findJava()
+	if err != nil {
+		return nil, err
+	}
+	libs, err := Fetch(ctx, opts.Version)
+	if err != nil {
+		return nil, err
+	}
+	jars, err := listJars(libs)
+	if err != nil {
+		return nil, err
+	}
+	base := &Cluster{
+		opts:      opts,
+		version:   opts.Version,
+		log4j2:    log4j2,
+		java:      java,
+		classpath: strings.Join(jars, string(os.PathListSeparator)),
+	}
+	if base.cds, err = ensureCDS(ctx, base, libs); err != nil {
+		return nil, err
+	}
+	return base, nil
 }
 
 // newUUID returns a random Kafka Uuid in its base64 form (what
@@ -559,7 +598,7 @@ func (c *Cluster) format(ctx context.Context) error {
 	errs := make([]error, len(c.nodes))
 	var wg sync.WaitGroup
 	for i, n := range c.nodes {
-		args := slices.Concat(toolJVMFlags, []string{c.logFlag(), "-cp", c.classpath,
+		args := slices.Concat(toolJVMFlags, c.cdsFlag(c.cds.tool), []string{c.logFlag(), "-cp", c.classpath,
 			"kafka.tools.StorageTool", "format",
 			"--cluster-id", c.clusterID,
 			"--config", n.config,
@@ -590,7 +629,7 @@ func (c *Cluster) format(ctx context.Context) error {
 
 // startNode starts n's JVM. c.mu must be held.
 func (c *Cluster) startNode(n *node) error {
-	args := slices.Concat([]string{c.java}, DefaultJVMFlags, c.opts.JVMFlags,
+	args := slices.Concat([]string{c.java}, DefaultJVMFlags, c.cdsFlag(c.cds.broker), c.opts.JVMFlags,
 		[]string{c.logFlag(), "-cp", c.classpath, "kafka.Kafka", n.config})
 	p, err := startProc(args, n.dir, n.logFile, filepath.Join(n.dir, "jvm.pid"), os.Environ())
 	if err != nil {

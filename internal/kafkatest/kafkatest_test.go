@@ -78,12 +78,10 @@ func TestSingleNode(t *testing.T) {
 	if got := c.NodeIDs(); !slices.Equal(got, []int32{1}) {
 		t.Fatalf("NodeIDs = %v", got)
 	}
-	adm, closeAdm, err := c.Admin()
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeAdm()
-	md, err := adm.BrokerMetadata(ctx)
+	cl := newClient(t, kgo.SeedBrokers(c.Bootstrap(PLAINTEXT)...))
+	req := kmsg.NewPtrMetadataRequest()
+	req.Topics = []kmsg.MetadataRequestTopic{}
+	md, err := req.RequestWith(ctx, cl)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,168 @@
+package kafkatest
+
+import (
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/pem"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestNewUUID(t *testing.T) {
+	for range 1000 {
+		u := newUUID()
+		b, err := base64.RawURLEncoding.DecodeString(u)
+		if err != nil || len(b) != 16 || len(u) != 22 || u[0] == '-' {
+			t.Fatalf("bad uuid %q: %v", u, err)
+		}
+	}
+}
+
+func TestVersions(t *testing.T) {
+	for v, want := range map[string]bool{"4.3.1": true, "4.0.0": true, "3.9.2": false} {
+		log4j2, err := checkVersion(v)
+		if err != nil || log4j2 != want {
+			t.Errorf("checkVersion(%s) = %v, %v", v, log4j2, err)
+		}
+	}
+	for _, v := range []string{"3.8.1", "2.8.0", "x"} {
+		if _, err := checkVersion(v); err == nil {
+			t.Errorf("checkVersion(%s) accepted", v)
+		}
+	}
+	t.Setenv(EnvVersion, "3.9.2")
+	if got := resolveVersion(""); got != "3.9.2" {
+		t.Errorf("resolveVersion with env = %s", got)
+	}
+	if got := resolveVersion("4.0.0"); got != "4.0.0" {
+		t.Errorf("resolveVersion(4.0.0) = %s", got)
+	}
+	pom := pomFor("3.9.2", false)
+	if !strings.Contains(pom, "reload4j") || strings.Contains(pom, "log4j-slf4j-impl") {
+		t.Errorf("3.9 pom:\n%s", pom)
+	}
+	if pom := pomFor("4.3.1", true); !strings.Contains(pom, "log4j-slf4j-impl") {
+		t.Errorf("4.x pom:\n%s", pom)
+	}
+}
+
+func TestCacheRoot(t *testing.T) {
+	t.Setenv(EnvCache, "")
+	t.Setenv("XDG_CACHE_HOME", "/x/cache")
+	if got, _ := cacheRoot(); got != "/x/cache/samsa/kafka" {
+		t.Errorf("cacheRoot = %s", got)
+	}
+	t.Setenv(EnvCache, "/y")
+	if got, _ := cacheRoot(); got != "/y" {
+		t.Errorf("cacheRoot = %s", got)
+	}
+}
+
+func TestCertificates(t *testing.T) {
+	dir := t.TempDir()
+	cs, err := newCertSet(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	load := func(p string) []*x509.Certificate {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var certs []*x509.Certificate
+		for {
+			var blk *pem.Block
+			blk, b = pem.Decode(b)
+			if blk == nil {
+				return certs
+			}
+			switch blk.Type {
+			case "CERTIFICATE":
+				c, err := x509.ParseCertificate(blk.Bytes)
+				if err != nil {
+					t.Fatal(err)
+				}
+				certs = append(certs, c)
+			case "PRIVATE KEY": // PKCS#8, as Kafka wants
+				if _, err := x509.ParsePKCS8PrivateKey(blk.Bytes); err != nil {
+					t.Fatal(err)
+				}
+			default:
+				t.Fatalf("%s: unexpected PEM block %s", p, blk.Type)
+			}
+		}
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(load(cs.caCert)[0])
+	verify := func(p, host string, usage x509.ExtKeyUsage) error {
+		c := load(p)[0]
+		_, err := c.Verify(x509.VerifyOptions{DNSName: host, Roots: roots, KeyUsages: []x509.ExtKeyUsage{usage}})
+		return err
+	}
+	for _, host := range []string{"127.0.0.1", "localhost"} {
+		if err := verify(cs.brokerStore, host, x509.ExtKeyUsageServerAuth); err != nil {
+			t.Errorf("broker for %s: %v", host, err)
+		}
+		if err := verify(cs.wrongHostStore, host, x509.ExtKeyUsageServerAuth); err == nil {
+			t.Errorf("wrong-host certificate verified for %s", host)
+		}
+		if err := verify(cs.expiredStore, host, x509.ExtKeyUsageServerAuth); err == nil || !strings.Contains(err.Error(), "expired") {
+			t.Errorf("expired certificate for %s: %v", host, err)
+		}
+	}
+	if err := verify(cs.wrongHostStore, WrongHostName, x509.ExtKeyUsageServerAuth); err != nil {
+		t.Errorf("wrong-host certificate for its own name: %v", err)
+	}
+	if err := verify(cs.clientCert, "", x509.ExtKeyUsageClientAuth); err != nil {
+		t.Errorf("client certificate: %v", err)
+	}
+	if _, err := loadPair(cs.clientCert, cs.clientKey); err != nil {
+		t.Error(err)
+	}
+	if c := load(cs.expiredStore)[0]; !c.NotAfter.Before(time.Now()) {
+		t.Errorf("expired certificate valid until %v", c.NotAfter)
+	}
+}
+
+func TestServerProperties(t *testing.T) {
+	c := &Cluster{
+		opts:    Options{Nodes: 3, Security: true, ReauthMs: 5000, MinInsyncReplicas: 2, ServerProps: map[string]string{"num.io.threads": "4"}},
+		version: "4.3.1",
+		log4j2:  true,
+		certs:   &certSet{brokerStore: "/b.pem", caCert: "/ca.pem", wrongHostStore: "/w.pem", expiredStore: "/e.pem"},
+	}
+	for i := range 3 {
+		n := &node{id: int32(i + 1), dir: filepath.Join("/n", string(rune('1'+i))), ports: map[Listener]int{}, ctrl: 9000 + i}
+		for j, l := range c.listeners() {
+			n.ports[l] = 10000 + 100*i + j
+		}
+		c.nodes = append(c.nodes, n)
+	}
+	p := c.serverProperties(c.nodes[1])
+	for _, want := range []string{
+		"node.id=2\n",
+		"process.roles=broker,controller\n",
+		"controller.quorum.bootstrap.servers=127.0.0.1:9000,127.0.0.1:9001,127.0.0.1:9002\n",
+		"offsets.topic.replication.factor=3\n",
+		"transaction.state.log.min.isr=2\n",
+		"default.replication.factor=3\n",
+		"min.insync.replicas=2\n",
+		"num.io.threads=4\n",
+		"listener.name.mtls.ssl.client.auth=required\n",
+		"listener.name.sasl_ssl.connections.max.reauth.ms=5000\n",
+		"listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_plain-user=\"plain-secret\";\n",
+		"CONTROLLER://127.0.0.1:9001",
+		"SASL_SSL:SASL_SSL",
+		"SSL_EXPIRED:SSL",
+	} {
+		if !strings.Contains(p, want) {
+			t.Errorf("server.properties lacks %q:\n%s", want, p)
+		}
+	}
+	if strings.Contains(p, "advertised.listeners=CONTROLLER") || strings.Contains(p, "controller.quorum.voters") {
+		t.Errorf("unexpected entries:\n%s", p)
+	}
+}
