@@ -106,16 +106,16 @@ func TestKafkaErrorUnknownCode(t *testing.T) {
 	}
 }
 
-type retriableErr bool
+type keRetriableErr bool
 
-func (r retriableErr) Error() string   { return "custom" }
-func (r retriableErr) Retriable() bool { return bool(r) }
+func (r keRetriableErr) Error() string   { return "custom" }
+func (r keRetriableErr) Retriable() bool { return bool(r) }
 
-type timeoutErr struct{ timeout bool }
+type keTimeoutErr struct{ timeout bool }
 
-func (e timeoutErr) Error() string   { return "net" }
-func (e timeoutErr) Timeout() bool   { return e.timeout }
-func (e timeoutErr) Temporary() bool { return false }
+func (e keTimeoutErr) Error() string   { return "net" }
+func (e keTimeoutErr) Timeout() bool   { return e.timeout }
+func (e keTimeoutErr) Temporary() bool { return false }
 
 func TestIsRetriable(t *testing.T) {
 	cases := []struct {
@@ -128,15 +128,15 @@ func TestIsRetriable(t *testing.T) {
 		{"retriable kafka", KafkaErrorForCode(19, ""), true},
 		{"fatal kafka", ErrTopicAuthorizationFailed, false},
 		{"wrapped retriable kafka", fmt.Errorf("a: %w", ErrNotLeaderOrFollower), true},
-		{"Retriable() true", retriableErr(true), true},
-		{"Retriable() false", fmt.Errorf("w: %w", retriableErr(false)), false},
-		{"net timeout", &net.OpError{Op: "read", Err: timeoutErr{true}}, true},
-		{"net non-timeout", &net.OpError{Op: "read", Err: timeoutErr{false}}, false},
+		{"Retriable() true", keRetriableErr(true), true},
+		{"Retriable() false", fmt.Errorf("w: %w", keRetriableErr(false)), false},
+		{"net timeout", &net.OpError{Op: "read", Err: keTimeoutErr{true}}, true},
+		{"net non-timeout", &net.OpError{Op: "read", Err: keTimeoutErr{false}}, false},
 		{"os deadline", fmt.Errorf("read: %w", os.ErrDeadlineExceeded), true},
 		{"context deadline", context.DeadlineExceeded, false},
 		{"context canceled", fmt.Errorf("w: %w", context.Canceled), false},
 		{"joined", errors.Join(errors.New("a"), ErrRequestTimedOut), true},
-		{"outer decides", fmt.Errorf("w: %w", &wrapRetriable{retriable: false, err: ErrNotLeaderOrFollower}), false},
+		{"outer decides", fmt.Errorf("w: %w", &keWrapRetriable{retriable: false, err: ErrNotLeaderOrFollower}), false},
 	}
 	for _, c := range cases {
 		if got := IsRetriable(c.err); got != c.want {
@@ -145,11 +145,11 @@ func TestIsRetriable(t *testing.T) {
 	}
 }
 
-type wrapRetriable struct {
+type keWrapRetriable struct {
 	retriable bool
 	err       error
 }
 
-func (w *wrapRetriable) Error() string   { return "wrap: " + w.err.Error() }
-func (w *wrapRetriable) Unwrap() error   { return w.err }
-func (w *wrapRetriable) Retriable() bool { return w.retriable }
+func (w *keWrapRetriable) Error() string   { return "wrap: " + w.err.Error() }
+func (w *keWrapRetriable) Unwrap() error   { return w.err }
+func (w *keWrapRetriable) Retriable() bool { return w.retriable }

@@ -668,9 +668,11 @@ func definePropSecurity() {
 	}
 
 	// Inline PEM.
-	defineProp("TLS.Config", false, propString(true, func(st *propState, v string) { st.inlineCA = v }),
+	// Inline PEM is never quoted in errors: keys are secret, and
+	// certificates are long.
+	defineProp("TLS.Config", true, propString(true, func(st *propState, v string) { st.inlineCA = v }),
 		"ssl.truststore.certificates", "ssl.ca.pem")
-	defineProp("TLS.Config", false, propString(true, func(st *propState, v string) { st.inlineCert = v }),
+	defineProp("TLS.Config", true, propString(true, func(st *propState, v string) { st.inlineCert = v }),
 		"ssl.keystore.certificate.chain", "ssl.certificate.pem")
 	defineProp("TLS.Config", true, propString(true, func(st *propState, v string) { st.inlineKey = v }),
 		"ssl.keystore.key", "ssl.key.pem")
@@ -925,6 +927,12 @@ func (st *propState) buildInlineTLS() error {
 		}
 	}
 	if len(certPEM) > 0 {
+		if !propHasPEM(certPEM, "CERTIFICATE") {
+			return &ConfigError{Key: certKey, Field: "TLS", Reason: "holds no PEM certificate (-----BEGIN CERTIFICATE-----)"}
+		}
+		if !propHasPEM(keyPEM, "PRIVATE KEY") {
+			return &ConfigError{Key: keyKey, Field: "TLS", Reason: "holds no PEM private key (-----BEGIN ... PRIVATE KEY-----)"}
+		}
 		if reason := propEncryptedKeyReason(keyPEM); reason != "" {
 			return &ConfigError{Key: keyKey, Field: "TLS", Reason: reason}
 		}
@@ -951,6 +959,21 @@ func propFileReason(err error) string {
 		err = pe.Err
 	}
 	return "cannot read the file: " + err.Error()
+}
+
+// propHasPEM reports whether data has a PEM block whose type is typ or
+// ends with " "+typ.
+func propHasPEM(data []byte, typ string) bool {
+	for {
+		var b *pem.Block
+		b, data = pem.Decode(data)
+		if b == nil {
+			return false
+		}
+		if b.Type == typ || strings.HasSuffix(b.Type, " "+typ) {
+			return true
+		}
+	}
 }
 
 // propEncryptedKeyReason returns why an encrypted PEM private key cannot
