@@ -30,8 +30,16 @@ func bytesSize(b []byte) int {
 
 // bodySize is the encoded size of a record without its length prefix.
 func bodySize(tsDelta int64, offsetDelta int32, key, value []byte, headers []Header) int {
-	n := 1 + varintLen(tsDelta) + varintLen(int64(offsetDelta)) + bytesSize(key) + bytesSize(value) +
-		uvarintLen(uint64(len(headers))<<1)
+	n := 2 + uvarintLen(zigzag(tsDelta)) + uvarintLen(zigzag(int64(offsetDelta))) + bytesSize(key) + bytesSize(value)
+	if len(headers) != 0 {
+		n += headersSize(headers) - 1
+	}
+	return n
+}
+
+// headersSize is the encoded size of the header count and headers.
+func headersSize(headers []Header) int {
+	n := uvarintLen(uint64(len(headers)) << 1)
 	for i := range headers {
 		h := &headers[i]
 		n += uvarintLen(uint64(len(h.Key))<<1) + len(h.Key) + bytesSize(h.Value)
@@ -69,14 +77,19 @@ func AppendRecord(dst []byte, tsDelta int64, offsetDelta int32, key, value []byt
 		b[i] = 0
 		return dst
 	}
-	i += putUvarint(b[i:], uint64(len(headers))<<1)
+	putHeaders(b[i:], headers)
+	return dst
+}
+
+// putHeaders writes the header count and headers at b[0:].
+func putHeaders(b []byte, headers []Header) {
+	i := putUvarint(b, uint64(len(headers))<<1)
 	for j := range headers {
 		h := &headers[j]
 		i += putUvarint(b[i:], uint64(len(h.Key))<<1)
 		i += copy(b[i:], h.Key)
 		i = putBytes(b, i, h.Value)
 	}
-	return dst
 }
 
 // putBytes writes the nullable byte string v at b[i:] and returns the
