@@ -21,6 +21,7 @@ type Config struct {
 	Codec           compress.Codec
 	Compressor      *compress.Compressor // for Codec; nil with compress.None
 	Adaptive        bool                 // adaptive sticky partitioning
+	MaxBlock        time.Duration        // max.block.ms: longest wait for memory
 	Logger          *slog.Logger
 
 	// Wake is called (without locks) when partition p may have become
@@ -45,6 +46,7 @@ type Accumulator struct {
 
 	flushing       atomic.Int32
 	batchesCreated atomic.Int64
+	closed         atomic.Bool
 }
 
 // New returns an empty accumulator.
@@ -96,9 +98,35 @@ func (a *Accumulator) Topics() map[string]*Topic { return *a.topics.Load() }
 // errBufferFull is returned by the non-blocking appends.
 var errBufferFull = errors.New("buffer full")
 
-// ErrBufferFull is returned by TryAppend when the record needs a new
-// batch and no memory is free.
+// ErrBufferFull is returned by a non-blocking append when the record needs
+// a new batch and no memory is free.
 var ErrBufferFull = errBufferFull
+
+// ErrClosed is returned by appends after Close.
+var ErrClosed = errors.New("accumulator closed")
+
+// ExhaustedError is returned by an append that waited max.block.ms for
+// memory in vain.
+type ExhaustedError struct {
+	Waited time.Duration
+	Need   int64
+}
+
+func (e *ExhaustedError) Error() string {
+	return "no buffer memory free within max.block.ms"
+}
+
+// Close makes every later append fail with ErrClosed. When it returns, no
+// append is in progress: each either finished before or will fail.
+func (a *Accumulator) Close() {
+	a.closed.Store(true)
+	for _, t := range a.Topics() {
+		for _, p := range t.Partitions() {
+			p.mu.Lock()
+			p.mu.Unlock() //nolint:staticcheck // a barrier: appends hold p.mu
+		}
+	}
+}
 
 // Record is one record to append. Key, Value and Headers are copied into
 // the batch before Append returns.
@@ -123,6 +151,10 @@ func MaxRecordSize(key, value []byte, headers []recordbatch.Header) int {
 func (a *Accumulator) Append(ctx context.Context, p *Partition, r *Record, try bool) error {
 	in := rec{ts: r.Timestamp, key: r.Key, value: r.Value, headers: r.Headers, cb: r.CB}
 	p.mu.Lock()
+	if a.closed.Load() {
+		p.mu.Unlock()
+		return ErrClosed
+	}
 	if p.appendOpen(&in) >= 0 {
 		p.mu.Unlock()
 		return nil
@@ -148,6 +180,10 @@ func (a *Accumulator) AppendSticky(ctx context.Context, t *Topic, r *Record, try
 		}
 		p := s.part
 		p.mu.Lock()
+		if a.closed.Load() {
+			p.mu.Unlock()
+			return nil, ErrClosed
+		}
 		if t.sticky.Load() != s {
 			p.mu.Unlock()
 			continue

@@ -86,15 +86,17 @@ func (p *Partition) appendOpen(r *rec) int {
 func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func() bool) (int, error) {
 	a := p.acc
 	need := max(int64(a.cfg.BatchSize), int64(r.size()+batchOverhead))
-	if try {
-		if !a.pool.TryReserve(need) {
-			return -1, errBufferFull
-		}
-	} else if err := a.pool.Reserve(ctx, need); err != nil {
+	if err := a.reserve(ctx, need, try); err != nil {
 		return -1, err
 	}
 	buf := a.bufs.get(int(need))
 	p.mu.Lock()
+	if a.closed.Load() {
+		p.mu.Unlock()
+		a.pool.Release(need)
+		a.bufs.put(buf)
+		return -1, ErrClosed
+	}
 	if valid != nil && !valid() {
 		p.mu.Unlock()
 		a.pool.Release(need)
@@ -112,7 +114,7 @@ func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func(
 		P: p, seq: p.nextSeq, buf: buf[:batchOverhead], limit: int(need), entries: getEntries(),
 		reserved: need, BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1, LogAppendTime: -1, BaseOffset: -1,
 	}
-	p.nextSeq++
+	p.nextSeq += seqStride
 	b.Created = time.Now()
 	b.Deadline = b.Created.Add(a.cfg.DeliveryTimeout)
 	n := b.tryAppend(r)
@@ -125,6 +127,27 @@ func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func(
 	a.batchesCreated.Add(1)
 	a.cfg.Wake(p)
 	return n, nil
+}
+
+// reserve takes need bytes from the pool: at once, or waiting up to
+// max.block.ms and until ctx ends.
+func (a *Accumulator) reserve(ctx context.Context, need int64, try bool) error {
+	if a.pool.TryReserve(need) {
+		return nil
+	}
+	if try {
+		return errBufferFull
+	}
+	start := time.Now()
+	bctx, cancel := context.WithTimeout(ctx, a.cfg.MaxBlock)
+	defer cancel()
+	if err := a.pool.Reserve(bctx, need); err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return &ExhaustedError{Waited: time.Since(start), Need: need}
+	}
+	return nil
 }
 
 // batchOverhead is the batch header, reserved at the front of the buffer.
@@ -292,13 +315,7 @@ func (p *Partition) Retry(b *Batch, retryAt time.Time) {
 	p.inFlight--
 	b.state = stateReady
 	b.RetryAt = retryAt
-	i := len(p.ready)
-	for i > 0 && p.ready[i-1].seq > b.seq {
-		i--
-	}
-	p.ready = append(p.ready, nil)
-	copy(p.ready[i+1:], p.ready[i:])
-	p.ready[i] = b
+	p.ready = insertBySeq(p.ready, b)
 	p.mu.Unlock()
 	p.acc.cfg.Wake(p)
 }

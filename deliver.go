@@ -1,0 +1,94 @@
+package samsa
+
+import (
+	"errors"
+	"time"
+	"unsafe"
+
+	"github.com/samsa-go/samsa/internal/accumulator"
+	"github.com/samsa-go/samsa/internal/recordbatch"
+	"github.com/samsa-go/samsa/internal/sender"
+)
+
+// deliver runs the outcome of every record of a batch, in offset order.
+// It is the accumulator's Deliver hook: once per batch, on a producer
+// goroutine, in each partition's batch order.
+func (p *Producer) deliver(b *accumulator.Batch) {
+	err := p.publicError(b)
+	md := RecordMetadata{
+		Topic: b.P.Topic.Name, Partition: b.P.ID, Offset: -1, LeaderEpoch: b.LeaderEpoch,
+	}
+	logAppend := err == nil && b.LogAppendTime >= 0
+	if logAppend {
+		md.TimestampType, md.Timestamp = LogAppendTime, time.UnixMilli(b.LogAppendTime)
+	}
+	hooks := len(p.interceptors) > 0
+	for i, e := range b.Entries() {
+		if err == nil && b.BaseOffset >= 0 {
+			md.Offset = b.BaseOffset + int64(i)
+		}
+		if !logAppend {
+			md.Timestamp = time.UnixMilli(e.Timestamp)
+		}
+		md.SerializedKeySize, md.SerializedValueSize = int(e.KeySize), int(e.ValueSize)
+		if hooks {
+			p.onAck(md, err)
+		}
+		switch f := e.CB.(type) {
+		case func(RecordMetadata, error):
+			f(md, err)
+		case *Future:
+			f.complete(md, err)
+		}
+	}
+}
+
+// publicError maps a batch's internal outcome to the errors samsa
+// documents; it runs once per batch.
+func (p *Producer) publicError(b *accumulator.Batch) error {
+	err := b.Err
+	if err == nil {
+		return nil
+	}
+	var (
+		be *sender.BrokerError
+		te *sender.TimeoutError
+		tl *sender.TooLargeError
+	)
+	switch {
+	case errors.Is(err, sender.ErrClosed):
+		return ErrProducerClosed
+	case errors.As(err, &te):
+		return &DeliveryTimeoutError{
+			Topic: b.P.Topic.Name, Partition: b.P.ID, Timeout: p.cfg.DeliveryTimeout,
+			Attempts: te.Attempts, Last: p.mapCause(te.Last),
+		}
+	case errors.As(err, &tl):
+		return &RecordTooLargeError{Topic: b.P.Topic.Name, Size: tl.Size, Max: int64(p.cfg.MaxRequestSize),
+			Setting: "the broker's message.max.bytes (" + tl.Err.Error() + ")"}
+	case errors.As(err, &be):
+		return KafkaErrorForCode(be.Code, be.Msg)
+	}
+	return err
+}
+
+// mapCause maps the last error of a timed-out batch.
+func (p *Producer) mapCause(err error) error {
+	var be *sender.BrokerError
+	if errors.As(err, &be) && be.Code >= 0 {
+		return KafkaErrorForCode(be.Code, be.Msg)
+	}
+	return err
+}
+
+// wireHeaders views headers as the encoder's header type, without copying:
+// the two types have the same fields, which the conversion below proves at
+// compile time.
+func wireHeaders(h []Header) []recordbatch.Header {
+	if len(h) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*recordbatch.Header)(unsafe.Pointer(unsafe.SliceData(h))), len(h))
+}
+
+var _ = recordbatch.Header(Header{}) // same field names and types, so same layout

@@ -1,0 +1,106 @@
+package accumulator
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/samsa-go/samsa/internal/recordbatch"
+)
+
+// seqStride spaces the creation numbers of batches, leaving room for the
+// batches a split makes to sit between their neighbours.
+const seqStride = 1 << 20
+
+// Split replaces b, an in-flight batch a broker refused as too large, with
+// batches of about half its size that hold the same records, callbacks and
+// order, ready to be sent at once. It reports false, changing nothing,
+// when b holds a single record or has been split too often.
+func (p *Partition) Split(b *Batch) (bool, error) {
+	if len(b.entries) < 2 {
+		return false, nil
+	}
+	_, recs, err := recordbatch.Decode(b.Wire, 1<<31-1)
+	if err != nil {
+		return false, fmt.Errorf("splitting batch of %s: %w", p, err)
+	}
+	if len(recs) != len(b.entries) {
+		return false, fmt.Errorf("splitting batch of %s: %d records decoded, %d expected", p, len(recs), len(b.entries))
+	}
+	limit := max((len(b.Wire)-batchOverhead)/2+batchOverhead, 2*batchOverhead)
+	parts := p.rebuild(b, recs, limit)
+	if len(parts) < 2 {
+		return false, nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if b.state != stateInFlight {
+		return false, nil
+	}
+	p.inFlight--
+	b.state = stateDone
+	p.undelivered = replaceBatch(p.undelivered, b, parts)
+	for _, nb := range parts {
+		p.ready = insertBySeq(p.ready, nb)
+	}
+	b.entries = nil // moved to the new batches
+	return true, nil
+}
+
+// rebuild re-encodes the records of b into batches of at most limit bytes.
+func (p *Partition) rebuild(b *Batch, recs []recordbatch.Record, limit int) []*Batch {
+	a := p.acc
+	var out []*Batch
+	var cur *Batch
+	for i, r := range recs {
+		in := rec{
+			ts: b.baseTs + r.TimestampDelta, key: r.Key, value: r.Value, headers: r.Headers,
+			cb: b.entries[i].CB,
+		}
+		if cur == nil || cur.tryAppend(&in) < 0 {
+			size := max(limit, in.size()+batchOverhead)
+			cur = &Batch{
+				P: p, seq: b.seq + uint64(len(out)), buf: make([]byte, batchOverhead, size), limit: size,
+				entries: getEntries(), BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1,
+				BaseOffset: -1, LogAppendTime: -1, Created: b.Created, Deadline: b.Deadline,
+				Attempts: b.Attempts, Transactional: b.Transactional,
+			}
+			out = append(out, cur)
+			cur.tryAppend(&in)
+		}
+	}
+	// The memory reservation stays with the first part; the others hold
+	// buffers outside the budget until they are delivered.
+	out[0].reserved = b.reserved
+	b.reserved = 0
+	for _, nb := range out {
+		if err := nb.encode(a.cfg.Compressor, a.cfg.Codec, &a.bufs); err != nil {
+			a.log.Warn("compression failed; sending the batch uncompressed", "partition", p.String(), "err", err)
+		}
+		nb.state = stateReady
+		nb.RetryAt = time.Time{}
+	}
+	return out
+}
+
+func replaceBatch(list []*Batch, old *Batch, with []*Batch) []*Batch {
+	for i, b := range list {
+		if b == old {
+			out := make([]*Batch, 0, len(list)+len(with)-1)
+			out = append(out, list[:i]...)
+			out = append(out, with...)
+			return append(out, list[i+1:]...)
+		}
+	}
+	return list
+}
+
+func insertBySeq(list []*Batch, b *Batch) []*Batch {
+	i := len(list)
+	for i > 0 && list[i-1].seq > b.seq {
+		i--
+	}
+	list = append(list, nil)
+	copy(list[i+1:], list[i:])
+	list[i] = b
+	return list
+}

@@ -1,0 +1,102 @@
+package sender
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/samsa-go/samsa/internal/kerr"
+)
+
+// BrokerError is a produce error code a broker returned for a batch.
+type BrokerError struct {
+	Code int16
+	Msg  string // the broker's error message, if any
+}
+
+func (e *BrokerError) Error() string {
+	name := fmt.Sprintf("error code %d", e.Code)
+	if info, ok := kerr.Lookup(e.Code); ok {
+		name = info.Name
+	}
+	if e.Msg != "" {
+		return name + ": " + e.Msg
+	}
+	return name
+}
+
+// Retriable reports whether Kafka classes the code as retriable.
+func (e *BrokerError) Retriable() bool {
+	info, ok := kerr.Lookup(e.Code)
+	return ok && info.Retriable
+}
+
+// TimeoutError is the outcome of a batch whose delivery timeout passed.
+type TimeoutError struct {
+	Timeout  time.Duration
+	Attempts int
+	Last     error
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("delivery timeout %v after %d attempts: %v", e.Timeout, e.Attempts, e.Last)
+}
+
+// Unwrap returns the last attempt's error.
+func (e *TimeoutError) Unwrap() error { return e.Last }
+
+// TooLargeError is the outcome of a single-record batch the broker refused
+// as too large.
+type TooLargeError struct {
+	Size int
+	Err  *BrokerError
+}
+
+func (e *TooLargeError) Error() string {
+	return fmt.Sprintf("the broker refused a %d-byte record batch as too large: %v", e.Size, e.Err)
+}
+
+// Unwrap returns the broker's error.
+func (e *TooLargeError) Unwrap() error { return e.Err }
+
+// ErrClosed is the outcome of batches cut off by Close.
+var ErrClosed = errors.New("producer closed")
+
+// Kafka error codes the sender handles specially.
+const (
+	codeNone                     int16 = 0
+	codeUnknownTopicOrPartition  int16 = 3
+	codeLeaderNotAvailable       int16 = 5
+	codeNotLeaderOrFollower      int16 = 6
+	codeRequestTimedOut          int16 = 7
+	codeMessageTooLarge          int16 = 10
+	codeNetworkException         int16 = 13
+	codeNotEnoughReplicas        int16 = 19
+	codeNotEnoughReplicasAfter   int16 = 20
+	codeOutOfOrderSequence       int16 = 45
+	codeDuplicateSequence        int16 = 46
+	codeInvalidProducerEpoch     int16 = 47
+	codeKafkaStorageError        int16 = 56
+	codeUnknownProducerID        int16 = 59
+	codeFencedLeaderEpoch        int16 = 74
+	codeUnknownLeaderEpoch       int16 = 75
+	codeProducerFenced           int16 = 90
+	codeTransactionAbortable     int16 = 120
+	codeRecordListTooLarge       int16 = 18
+	codeInvalidRecord            int16 = 87
+	codeInvalidTimestamp         int16 = 32
+	codeCorruptMessage           int16 = 2
+	codeTopicAuthorizationFailed int16 = 29
+)
+
+// refreshesMetadata reports codes after which the partition's leader is in
+// doubt: the Java client's InvalidMetadataException family, plus storage
+// errors that usually precede a leader change.
+func refreshesMetadata(code int16) bool {
+	switch code {
+	case codeUnknownTopicOrPartition, codeLeaderNotAvailable, codeNotLeaderOrFollower,
+		codeKafkaStorageError, codeFencedLeaderEpoch, codeUnknownLeaderEpoch, codeNetworkException:
+		return true
+	}
+	return false
+}

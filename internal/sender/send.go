@@ -1,0 +1,220 @@
+package sender
+
+import (
+	"errors"
+	"sync"
+	"time"
+
+	"github.com/samsa-go/samsa/internal/accumulator"
+	"github.com/samsa-go/samsa/internal/wire"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// request is one produce request in flight.
+type request struct {
+	k       *sink
+	ver     int16
+	batches []*accumulator.Batch
+	sentAt  time.Time
+	bytes   int
+	done    func(body []byte, err error) // bound once, reused
+}
+
+var requestPool = sync.Pool{New: func() any { return new(request) }}
+
+// send encodes batches into one produce request and writes it.
+func (k *sink) send(conn *wire.Conn, batches []*accumulator.Batch) {
+	s := k.s
+	ver, err := conn.Versions().Pick(conn.Addr(), kmsg.Produce.Int16(), MaxProduceVersion)
+	if err != nil {
+		for _, b := range batches {
+			s.fail(b, err)
+		}
+		return
+	}
+	topics := k.group(batches)
+	req := requestPool.Get().(*request)
+	if req.done == nil {
+		req.done = req.onResponse
+	}
+	req.k, req.ver, req.batches, req.sentAt = k, ver, batches, time.Now()
+	timeout := int32(s.cfg.RequestTimeout / time.Millisecond)
+	body := k.enc.encode(ver, s.cfg.TransactionalID, s.cfg.Acks, timeout, topics)
+	req.bytes = 0
+	for _, b := range body {
+		req.bytes += len(b)
+	}
+	noResponse := s.cfg.Acks == 0
+	k.inflight.Add(1)
+	err = conn.Send(s.ctx, &wire.Request{
+		Key: kmsg.Produce.Int16(), Version: ver, Flexible: ver >= produceVersionFlexible,
+		Body: body, NoResponse: noResponse, Done: req.done,
+	})
+	s.Stats.requestSent(k.id, req.bytes, len(batches))
+	if err != nil {
+		k.inflight.Add(-1)
+		req.fail(err)
+	}
+}
+
+// group orders the batches by topic for the request.
+func (k *sink) group(batches []*accumulator.Batch) []reqTopic {
+	clear(k.byTopic)
+	var topics []reqTopic
+	for _, b := range batches {
+		b.LeaderEpoch = b.P.LeaderEpoch.Load()
+		b.Attempts++
+		b.WriteHeader()
+		k.s.Stats.batchSent(b)
+		i, ok := k.byTopic[b.P.Topic]
+		if !ok {
+			i = len(topics)
+			k.byTopic[b.P.Topic] = i
+			topics = append(topics, reqTopic{name: b.P.Topic.Name})
+		}
+		topics[i].parts = append(topics[i].parts, reqPartition{index: b.P.ID, batch: b.Wire})
+	}
+	return topics
+}
+
+// onResponse handles the response to a request, or its failure. It runs
+// on the connection's reader goroutine.
+func (r *request) onResponse(body []byte, err error) {
+	k, s := r.k, r.k.s
+	if s.cfg.Acks == 0 && err == nil {
+		for _, b := range r.batches {
+			s.Stats.batchDone(b, time.Since(b.Created))
+			b.P.Complete(b, -1, -1, nil)
+		}
+	} else if err != nil {
+		r.fail(err)
+	} else {
+		s.Stats.requestDone(k.id, time.Since(r.sentAt))
+		resp, derr := decodeProduceResponse(body, r.ver)
+		if derr != nil {
+			s.log.Warn("undecodable produce response", "broker", k.id, "err", derr)
+			r.fail(derr)
+		} else {
+			r.handle(resp)
+		}
+	}
+	k.inflight.Add(-1)
+	k.signal()
+	r.batches = nil
+	r.k = nil
+	requestPool.Put(r)
+}
+
+// fail treats every batch of the request as failed with a connection-level
+// error, which is retriable.
+func (r *request) fail(err error) {
+	s := r.k.s
+	s.cl.RequestRefresh()
+	for _, b := range r.batches {
+		s.retryOrFail(b, err, -1)
+	}
+}
+
+// handle applies a decoded response to the request's batches.
+func (r *request) handle(resp *produceResponse) {
+	s := r.k.s
+	if resp.throttleMs > 0 {
+		s.Stats.throttled(r.k.id, resp.throttleMs)
+		if r.ver >= 6 { // KIP-219: the broker answered at once and expects us to wait
+			r.k.throttle.Store(time.Now().Add(time.Duration(resp.throttleMs) * time.Millisecond).UnixNano())
+		}
+	}
+	for _, b := range r.batches {
+		rp := findPartition(resp, b.P.Topic.Name, b.P.ID)
+		if rp == nil {
+			s.retryOrFail(b, errMissingPartition, -1)
+			continue
+		}
+		if rp.leaderID >= 0 && s.setLeader(b.P, rp.leaderID, rp.leaderEpoch) {
+			s.log.Debug("leader hint", "partition", b.P.String(), "leader", rp.leaderID, "epoch", rp.leaderEpoch)
+		}
+		s.handlePartition(b, rp)
+	}
+}
+
+var errMissingPartition = errors.New("produce response does not mention the partition")
+
+func findPartition(resp *produceResponse, topic string, id int32) *respPartition {
+	for i := range resp.topics {
+		t := &resp.topics[i]
+		if t.name != topic {
+			continue
+		}
+		for j := range t.parts {
+			if t.parts[j].index == id {
+				return &t.parts[j]
+			}
+		}
+	}
+	return nil
+}
+
+// handlePartition turns one partition's response into the batch's outcome.
+func (s *Sender) handlePartition(b *accumulator.Batch, rp *respPartition) {
+	switch code := rp.errCode; code {
+	case codeNone:
+		s.Stats.batchDone(b, time.Since(b.Created))
+		b.P.Complete(b, rp.baseOffset, rp.logAppendTime, nil)
+	case codeDuplicateSequence:
+		// Already written by an earlier attempt whose response was lost.
+		s.Stats.batchDone(b, time.Since(b.Created))
+		b.P.Complete(b, rp.baseOffset, rp.logAppendTime, nil)
+	case codeMessageTooLarge, codeRecordListTooLarge:
+		if b.Records() > 1 && s.split(b) {
+			return
+		}
+		s.fail(b, &TooLargeError{Size: len(b.Wire), Err: &BrokerError{Code: code, Msg: rp.errMsg}})
+	case codeOutOfOrderSequence, codeUnknownProducerID, codeInvalidProducerEpoch:
+		if s.cfg.Producer != nil && s.cfg.Producer.HandleError(b, code) == VerdictRetry {
+			s.retryOrFail(b, &BrokerError{Code: code, Msg: rp.errMsg}, code)
+			return
+		}
+		s.fail(b, &BrokerError{Code: code, Msg: rp.errMsg})
+	default:
+		s.retryOrFail(b, &BrokerError{Code: code, Msg: rp.errMsg}, code)
+	}
+}
+
+// retryOrFail retries a batch after a retriable error, within the retry
+// count and the delivery timeout, and fails it otherwise. code is the
+// Kafka error code, or -1 for connection-level errors (always retriable).
+func (s *Sender) retryOrFail(b *accumulator.Batch, err error, code int16) {
+	b.LastErr = err
+	var be *BrokerError
+	retriable := code < 0 || (errors.As(err, &be) && be.Retriable()) || code == codeOutOfOrderSequence ||
+		code == codeUnknownProducerID || code == codeInvalidProducerEpoch
+	if code < 0 || refreshesMetadata(code) {
+		s.cl.RequestRefresh()
+	}
+	switch {
+	case !retriable:
+		s.fail(b, err)
+	case b.Attempts > s.cfg.Retries:
+		s.fail(b, err)
+	case !time.Now().Before(b.Deadline):
+		s.fail(b, &TimeoutError{Timeout: s.cfg.DeliveryTimeout, Attempts: b.Attempts, Last: err})
+	default:
+		s.Stats.retried(b)
+		b.P.Retry(b, s.retryAt(b.Attempts))
+	}
+}
+
+// split re-queues a batch the broker found too large as smaller batches,
+// as the Java client does; it reports false when the batch cannot be split.
+func (s *Sender) split(b *accumulator.Batch) bool {
+	ok, err := b.P.Split(b)
+	if err != nil {
+		s.log.Warn("cannot split an oversized batch", "partition", b.P.String(), "err", err)
+		return false
+	}
+	if ok {
+		s.log.Info("split an oversized batch", "partition", b.P.String(), "records", b.Records())
+		s.Wake(b.P)
+	}
+	return ok
+}

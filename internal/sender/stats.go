@@ -1,0 +1,161 @@
+package sender
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/samsa-go/samsa/internal/accumulator"
+)
+
+// Counter is a monotonic total with a running maximum, updated with
+// atomics at batch or request granularity, never per record.
+type Counter struct {
+	Count atomic.Int64 // events
+	Sum   atomic.Int64 // sum of values
+	Max   atomic.Int64 // largest value
+}
+
+// Add records one event of value v.
+func (c *Counter) Add(v int64) {
+	c.Count.Add(1)
+	c.Sum.Add(v)
+	for {
+		m := c.Max.Load()
+		if v <= m || c.Max.CompareAndSwap(m, v) {
+			return
+		}
+	}
+}
+
+// Group holds the counters kept overall, per topic and per broker.
+type Group struct {
+	Records     atomic.Int64 // records acknowledged
+	Bytes       atomic.Int64 // encoded batch bytes acknowledged
+	Errors      atomic.Int64 // records failed
+	Retries     atomic.Int64 // records retried
+	Batches     Counter      // Sum/Max: batch size on the wire
+	RawBytes    atomic.Int64 // uncompressed record bytes of sent batches
+	WireBytes   atomic.Int64 // wire bytes of the same batches
+	RecordsSent atomic.Int64 // records in sent batches (attempts)
+	Requests    Counter      // Sum/Max: request bytes
+	Latency     Counter      // Sum/Max: request latency in nanoseconds
+	QueueTime   Counter      // Sum/Max: nanoseconds from batch creation to first send
+	Throttle    Counter      // Sum/Max: throttle time in milliseconds
+}
+
+// Stats are the sender's counters.
+type Stats struct {
+	Total    Group
+	mu       sync.Mutex
+	topics   map[string]*Group
+	brokers  map[int32]*Group
+	topicsC  atomic.Pointer[map[string]*Group]
+	brokersC atomic.Pointer[map[int32]*Group]
+}
+
+func (st *Stats) init() {
+	st.topics = map[string]*Group{}
+	st.brokers = map[int32]*Group{}
+	st.topicsC.Store(&map[string]*Group{})
+	st.brokersC.Store(&map[int32]*Group{})
+}
+
+// Topic returns the counters of a topic.
+func (st *Stats) Topic(name string) *Group {
+	if g := (*st.topicsC.Load())[name]; g != nil {
+		return g
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	g := st.topics[name]
+	if g == nil {
+		g = new(Group)
+		st.topics[name] = g
+		next := make(map[string]*Group, len(st.topics))
+		for k, v := range st.topics {
+			next[k] = v
+		}
+		st.topicsC.Store(&next)
+	}
+	return g
+}
+
+// Broker returns the counters of a broker.
+func (st *Stats) Broker(id int32) *Group {
+	if g := (*st.brokersC.Load())[id]; g != nil {
+		return g
+	}
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	g := st.brokers[id]
+	if g == nil {
+		g = new(Group)
+		st.brokers[id] = g
+		next := make(map[int32]*Group, len(st.brokers))
+		for k, v := range st.brokers {
+			next[k] = v
+		}
+		st.brokersC.Store(&next)
+	}
+	return g
+}
+
+// Topics returns the per-topic counters.
+func (st *Stats) Topics() map[string]*Group { return *st.topicsC.Load() }
+
+// Brokers returns the per-broker counters.
+func (st *Stats) Brokers() map[int32]*Group { return *st.brokersC.Load() }
+
+func (st *Stats) requestSent(broker int32, bytes, batches int) {
+	st.Total.Requests.Add(int64(bytes))
+	st.Broker(broker).Requests.Add(int64(bytes))
+}
+
+func (st *Stats) requestDone(broker int32, latency time.Duration) {
+	st.Total.Latency.Add(int64(latency))
+	st.Broker(broker).Latency.Add(int64(latency))
+}
+
+func (st *Stats) throttled(broker int32, ms int32) {
+	st.Total.Throttle.Add(int64(ms))
+	st.Broker(broker).Throttle.Add(int64(ms))
+}
+
+// batchSent is called for each batch as it goes into a request.
+func (st *Stats) batchSent(b *accumulator.Batch) {
+	t := st.Topic(b.P.Topic.Name)
+	n := int64(b.Records())
+	for _, g := range [...]*Group{&st.Total, t} {
+		g.RecordsSent.Add(n)
+		g.Batches.Add(int64(len(b.Wire)))
+		g.RawBytes.Add(int64(b.RawSize))
+		g.WireBytes.Add(int64(len(b.Wire)))
+	}
+	if b.Attempts == 1 {
+		q := int64(time.Since(b.Created))
+		st.Total.QueueTime.Add(q)
+		t.QueueTime.Add(q)
+	}
+}
+
+func (st *Stats) batchDone(b *accumulator.Batch, _ time.Duration) {
+	n := int64(b.Records())
+	st.Total.Records.Add(n)
+	st.Total.Bytes.Add(int64(len(b.Wire)))
+	t := st.Topic(b.P.Topic.Name)
+	t.Records.Add(n)
+	t.Bytes.Add(int64(len(b.Wire)))
+}
+
+func (st *Stats) recordErrors(b *accumulator.Batch, _ error) {
+	n := int64(b.Records())
+	st.Total.Errors.Add(n)
+	st.Topic(b.P.Topic.Name).Errors.Add(n)
+}
+
+func (st *Stats) retried(b *accumulator.Batch) {
+	n := int64(b.Records())
+	st.Total.Retries.Add(n)
+	st.Topic(b.P.Topic.Name).Retries.Add(n)
+}

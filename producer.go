@@ -1,0 +1,397 @@
+package samsa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/samsa-go/samsa/internal/accumulator"
+	"github.com/samsa-go/samsa/internal/cluster"
+	"github.com/samsa-go/samsa/internal/compress"
+	"github.com/samsa-go/samsa/internal/hashing"
+	"github.com/samsa-go/samsa/internal/sender"
+	"github.com/samsa-go/samsa/internal/txn"
+	"github.com/samsa-go/samsa/internal/wire"
+)
+
+// Version is samsa's version, sent to brokers in ApiVersions (KIP-511).
+const Version = "0.1.0"
+
+// Producer sends records to Kafka. It is safe for concurrent use by many
+// goroutines; records produced to one partition are written, and their
+// callbacks run, in the order of the Produce calls.
+type Producer struct {
+	cfg  Config
+	log  *slog.Logger
+	cl   *cluster.Cluster
+	acc  *accumulator.Accumulator
+	snd  *sender.Sender
+	ids  *txn.Manager // nil unless idempotent
+	part Partitioner  // nil: the built-in partitioner
+
+	interceptors []Interceptor
+	maxRecord    int
+	started      time.Time
+	metrics      metricsState
+
+	closing   atomic.Bool
+	closeOnce sync.Once
+	closed    chan struct{}
+	closeErr  error
+}
+
+// NewProducer validates cfg and starts a producer. It does not wait for
+// the cluster: the first Produce to a topic waits for its metadata.
+func NewProducer(cfg Config) (*Producer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	addrs, err := cfg.bootstrapAddrs()
+	if err != nil {
+		return nil, err
+	}
+	wopts, err := cfg.wireOptions()
+	if err != nil {
+		return nil, err
+	}
+	codec := compress.Codec(cfg.Compression)
+	comp, err := compress.NewCompressor(codec, cfg.CompressionLevel)
+	if err != nil {
+		return nil, &ConfigError{Key: "compression.type", Field: "Compression", Value: cfg.Compression.String(), Reason: err.Error()}
+	}
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	p := &Producer{
+		cfg: cfg, log: log, part: cfg.Partitioner, interceptors: cfg.Interceptors,
+		maxRecord: cfg.MaxRequestSize, started: time.Now(), closed: make(chan struct{}),
+	}
+	p.cl, err = cluster.New(cluster.Config{
+		Bootstrap: addrs, Wire: wopts,
+		Reconnect:      cluster.Backoff{Base: cfg.ReconnectBackoff, Max: cfg.ReconnectBackoffMax},
+		MaxAge:         cfg.MetadataMaxAge,
+		MaxIdle:        cfg.MetadataMaxIdle,
+		RefreshBackoff: cfg.RetryBackoff, RefreshBackoffMax: cfg.RetryBackoffMax,
+		AutoCreateTopics: true,
+		Logger:           log,
+	})
+	if err != nil {
+		return nil, err
+	}
+	p.acc = accumulator.New(accumulator.Config{
+		BatchSize: cfg.BatchSize, Linger: cfg.Linger, BufferMemory: cfg.BufferMemory,
+		DeliveryTimeout: cfg.DeliveryTimeout, Codec: codec, Compressor: comp,
+		Adaptive: cfg.PartitionerAdaptive, MaxBlock: cfg.MaxBlock, Logger: log,
+		Wake: func(pt *accumulator.Partition) { p.snd.Wake(pt) }, Deliver: p.deliver,
+	})
+	scfg := sender.Config{
+		Acks: int16(cfg.Acks), RequestTimeout: cfg.RequestTimeout, MaxRequestSize: cfg.MaxRequestSize,
+		MaxInFlight: cfg.MaxInFlight, Retries: cfg.Retries,
+		RetryBackoff:    cluster.Backoff{Base: cfg.RetryBackoff, Max: cfg.RetryBackoffMax},
+		DeliveryTimeout: cfg.DeliveryTimeout, Logger: log,
+	}
+	if cfg.idempotent() {
+		p.ids = txn.New(txn.Config{Cluster: p.cl, Backoff: scfg.RetryBackoff, Logger: log})
+		scfg.Producer = p.ids
+	}
+	p.snd = sender.New(scfg, p.acc, p.cl)
+	p.cl.OnUpdate(p.snd.OnMetadata)
+	p.snd.Start()
+	if p.ids != nil {
+		p.ids.Start()
+	}
+	return p, nil
+}
+
+// wireOptions builds the connection settings: timeouts, socket buffers,
+// TLS and SASL.
+func (c *Config) wireOptions() (*wire.Options, error) {
+	o := &wire.Options{
+		ClientID: c.ClientID, SoftwareName: "samsa", SoftwareVersion: Version,
+		DialTimeout: c.ConnectTimeout, RequestTimeout: c.RequestTimeout,
+		MaxInFlight: c.MaxInFlight + 1, // one spare for the SASL re-authentication exchange
+		SendBuffer:  c.SendBufferBytes, ReceiveBuffer: c.ReceiveBufferBytes,
+		Logger: c.Logger,
+	}
+	if cfgUsesTLS(c.SecurityProtocol) {
+		t, err := c.TLS.build()
+		if err != nil {
+			return nil, err
+		}
+		o.TLS = t
+	}
+	if cfgUsesSASL(c.SecurityProtocol) {
+		m, err := c.SASL.mechanism()
+		if err != nil {
+			return nil, err
+		}
+		o.SASL = m
+	}
+	return o, nil
+}
+
+// Produce sends r asynchronously. fn, which may be nil, is called exactly
+// once with the record's metadata or the error that ended it: after the
+// broker acknowledged the record, or at once for a record Produce cannot
+// take (an invalid topic or partition, a record too large, a closed
+// producer).
+//
+// Produce blocks only while it waits for the topic's metadata or for
+// buffer memory, at most max.block.ms and until ctx ends; it then fails
+// the record with ErrUnknownTopic, ErrBufferExhausted or ctx's error.
+// Once Produce returns, ctx no longer matters: the record is bounded by
+// delivery.timeout.ms.
+//
+// Callbacks run on the producer's goroutines, in order per partition; they
+// must not block for long, since they hold up acknowledgements behind them.
+func (p *Producer) Produce(ctx context.Context, r Record, fn func(RecordMetadata, error)) {
+	var cb any
+	if fn != nil {
+		cb = fn
+	}
+	p.produce(ctx, &r, cb, false)
+}
+
+// TryProduce is Produce without blocking: when the record would have to
+// wait for buffer memory it fails at once with ErrBufferFull, and when the
+// topic's metadata is not known yet with ErrWouldBlock (the metadata is
+// then requested). Its error is also passed to fn.
+func (p *Producer) TryProduce(r Record, fn func(RecordMetadata, error)) error {
+	var cb any
+	if fn != nil {
+		cb = fn
+	}
+	return p.produce(context.Background(), &r, cb, true)
+}
+
+// produce runs the producer's half of the send path for one record: it
+// validates, partitions and appends it, or fails it with its callback.
+func (p *Producer) produce(ctx context.Context, r *Record, cb any, try bool) error {
+	if p.closing.Load() {
+		return p.failRecord(r, -1, cb, ErrProducerClosed)
+	}
+	if len(p.interceptors) > 0 {
+		p.onSend(r)
+	}
+	t := p.acc.Topic(r.Topic)
+	if t == nil || len(t.Partitions()) == 0 {
+		var err error
+		if t, err = p.topic(ctx, r.Topic, try); err != nil {
+			return p.failRecord(r, -1, cb, err)
+		}
+	}
+	ts := r.Timestamp.UnixMilli()
+	if r.Timestamp.IsZero() {
+		ts = time.Now().UnixMilli()
+	}
+	in := accumulator.Record{Timestamp: ts, Key: r.Key, Value: r.Value, Headers: wireHeaders(r.Headers), CB: cb}
+	if size := accumulator.MaxRecordSize(r.Key, r.Value, in.Headers); size > p.maxRecord || int64(size) > p.cfg.BufferMemory {
+		setting, limit := "max.request.size", int64(p.maxRecord)
+		if int64(size) > p.cfg.BufferMemory {
+			setting, limit = "buffer.memory", p.cfg.BufferMemory
+		}
+		return p.failRecord(r, -1, cb, &RecordTooLargeError{Topic: r.Topic, Size: size, Max: limit, Setting: setting})
+	}
+	var err error
+	id, explicit := r.Partition.Get()
+	switch {
+	case explicit:
+		parts := t.Partitions()
+		if id < 0 || int(id) >= len(parts) {
+			return p.failRecord(r, id, cb, fmt.Errorf("%w: partition %d of topic %q, which has %d partitions",
+				ErrInvalidPartition, id, r.Topic, len(parts)))
+		}
+		err = p.acc.Append(ctx, parts[id], &in, try)
+	case p.part != nil:
+		all := t.All()
+		id = p.part.Partition(r.Topic, r.Key, all, t.Available())
+		if id < 0 || int(id) >= len(all) {
+			return p.failRecord(r, id, cb, fmt.Errorf("%w: the partitioner chose partition %d of topic %q, which has %d partitions",
+				ErrInvalidPartition, id, r.Topic, len(all)))
+		}
+		err = p.acc.Append(ctx, t.Partitions()[id], &in, try)
+	case r.Key != nil && !p.cfg.PartitionerIgnoreKeys:
+		parts := t.Partitions()
+		id = hashing.KafkaPartition(r.Key, int32(len(parts)))
+		err = p.acc.Append(ctx, parts[id], &in, try)
+	default:
+		_, err = p.acc.AppendSticky(ctx, t, &in, try)
+	}
+	if err != nil {
+		return p.failRecord(r, id, cb, p.appendError(err))
+	}
+	return nil
+}
+
+// appendError turns an accumulator error into the producer's.
+func (p *Producer) appendError(err error) error {
+	var ex *accumulator.ExhaustedError
+	switch {
+	case errors.As(err, &ex):
+		return &BufferExhaustedError{Waited: ex.Waited, BufferMemory: p.cfg.BufferMemory, Need: int(ex.Need)}
+	case errors.Is(err, accumulator.ErrBufferFull):
+		return ErrBufferFull
+	case errors.Is(err, accumulator.ErrClosed):
+		return ErrProducerClosed
+	}
+	return err
+}
+
+// topic returns the accumulator's topic once its metadata is known,
+// waiting up to max.block.ms (or, with try, not at all).
+func (p *Producer) topic(ctx context.Context, name string, try bool) (*accumulator.Topic, error) {
+	if err := validateTopic(name); err != nil {
+		return nil, err
+	}
+	if try {
+		if mt := p.cl.Snapshot().Topics[name]; mt == nil || mt.ErrCode != 0 {
+			p.cl.Use(name)
+			p.cl.RequestRefresh()
+			return nil, fmt.Errorf("%w: metadata of topic %q is not known yet", ErrWouldBlock, name)
+		}
+	}
+	wctx, cancel := context.WithTimeout(ctx, p.cfg.MaxBlock)
+	defer cancel()
+	start := time.Now()
+	mt, err := p.cl.WaitTopic(wctx, name)
+	if err != nil {
+		return nil, p.topicError(name, time.Since(start), err, ctx)
+	}
+	t := p.acc.AddTopic(name)
+	p.snd.ApplyTopic(t, mt, p.cl.Snapshot())
+	return t, nil
+}
+
+// topicError explains why a topic's metadata did not come.
+func (p *Producer) topicError(name string, waited time.Duration, err error, ctx context.Context) error {
+	var te *cluster.TopicError
+	if errors.As(err, &te) && !errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("topic %q: %w", name, KafkaErrorForCode(te.Code, ""))
+	}
+	if ctx.Err() != nil {
+		return fmt.Errorf("waiting for metadata of topic %q: %w", name, ctx.Err())
+	}
+	if errors.Is(err, cluster.ErrClosed) {
+		return ErrProducerClosed
+	}
+	return fmt.Errorf("%w: no metadata for topic %q within max.block.ms=%v: %v", ErrUnknownTopic, name, p.cfg.MaxBlock, err)
+}
+
+// failRecord gives a record its error outcome at once and returns err.
+func (p *Producer) failRecord(r *Record, partition int32, cb any, err error) error {
+	md := RecordMetadata{
+		Topic: r.Topic, Partition: partition, Offset: -1, Timestamp: r.Timestamp, LeaderEpoch: -1,
+		SerializedKeySize: sizeOf(r.Key), SerializedValueSize: sizeOf(r.Value),
+	}
+	p.complete(cb, md, err)
+	return err
+}
+
+func sizeOf(b []byte) int {
+	if b == nil {
+		return -1
+	}
+	return len(b)
+}
+
+// complete runs interceptors and the record's callback or future.
+func (p *Producer) complete(cb any, md RecordMetadata, err error) {
+	if len(p.interceptors) > 0 {
+		p.onAck(md, err)
+	}
+	switch f := cb.(type) {
+	case func(RecordMetadata, error):
+		f(md, err)
+	case *Future:
+		f.complete(md, err)
+	case nil:
+	default:
+		panic(fmt.Sprintf("samsa: unknown callback type %T", cb))
+	}
+}
+
+// Flush sends every record produced before the call without waiting for
+// linger.ms, and waits until each has its outcome (callbacks run), or ctx
+// ends.
+func (p *Producer) Flush(ctx context.Context) error {
+	p.snd.WakeAll()
+	return p.acc.Flush(ctx)
+}
+
+// Close flushes buffered records, waiting until ctx ends, then releases
+// connections and goroutines. Records still without an outcome when ctx
+// ends fail with ErrProducerClosed, as do records produced after Close
+// began. Close returns ctx's error if it had to cut records off. Calling
+// Close again waits for the first call to finish.
+func (p *Producer) Close(ctx context.Context) error {
+	p.closing.Store(true)
+	p.closeOnce.Do(func() {
+		p.closeErr = p.shutdown(ctx)
+		close(p.closed)
+	})
+	<-p.closed
+	return p.closeErr
+}
+
+func (p *Producer) shutdown(ctx context.Context) error {
+	err := p.Flush(ctx)
+	p.acc.Close() // appends still in progress now fail
+	if err == nil {
+		err = p.Flush(ctx) // what those appends added before the barrier
+	}
+	if err != nil {
+		p.acc.Abort(sender.ErrClosed, true)
+	}
+	p.snd.Close()
+	if p.ids != nil {
+		p.ids.Close()
+	}
+	p.cl.Close()
+	p.acc.Abort(sender.ErrClosed, true) // requests cut off by the closed connections
+	return err
+}
+
+// PartitionsFor returns the partitions of topic, waiting for its metadata
+// as Produce does.
+func (p *Producer) PartitionsFor(ctx context.Context, topic string) ([]PartitionInfo, error) {
+	if err := validateTopic(topic); err != nil {
+		return nil, err
+	}
+	if _, err := p.topic(ctx, topic, false); err != nil {
+		return nil, err
+	}
+	snap := p.cl.Snapshot()
+	mt := snap.Topics[topic]
+	if mt == nil {
+		return nil, fmt.Errorf("%w: %q", ErrUnknownTopic, topic)
+	}
+	out := make([]PartitionInfo, len(mt.Partitions))
+	for i, mp := range mt.Partitions {
+		out[i] = PartitionInfo{
+			Topic: topic, Partition: mp.ID, Leader: mp.Leader, LeaderEpoch: mp.LeaderEpoch,
+			Replicas: append([]int32(nil), mp.Replicas...), ISR: append([]int32(nil), mp.ISR...),
+			Offline: append([]int32(nil), mp.Offline...),
+		}
+	}
+	return out, nil
+}
+
+// PartitionInfo describes one partition of a topic.
+type PartitionInfo struct {
+	Topic       string
+	Partition   int32
+	Leader      int32 // broker id of the leader, -1 when there is none
+	LeaderEpoch int32
+	Replicas    []int32
+	ISR         []int32 // in-sync replicas
+	Offline     []int32 // replicas on offline brokers
+}
+
+// BootstrapConnected reports whether the producer has reached the cluster:
+// a broker has answered a metadata request.
+func (p *Producer) BootstrapConnected() bool { return p.cl.Connected() }
