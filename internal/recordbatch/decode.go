@@ -26,6 +26,7 @@ type Error struct {
 	Err       error // underlying error, e.g. from decompression
 }
 
+// Error formats the problem with its offset.
 func (e *Error) Error() string {
 	where := "offset"
 	if e.InRecords {
