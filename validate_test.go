@@ -70,7 +70,7 @@ func TestValidateRules(t *testing.T) {
 		{"request.timeout.ms", func(c *Config) { c.RequestTimeout = -1 }, "request.timeout.ms", "RequestTimeout", "negative"},
 		{"request.timeout.ms int32", func(c *Config) {
 			c.RequestTimeout = maxInt32Millis + time.Millisecond
-			c.DeliveryTimeout = c.RequestTimeout * 2
+			c.DeliveryTimeout = maxInt32Millis
 		},
 			"request.timeout.ms", "RequestTimeout", "32-bit"},
 		{"delivery.timeout.ms int32", func(c *Config) { c.DeliveryTimeout = maxInt32Millis + time.Millisecond }, "delivery.timeout.ms", "DeliveryTimeout", "32-bit"},
