@@ -1,0 +1,3 @@
+package main
+
+const payloadDigest = "aa7076d86ef6d99eeccb86b6d223453110c8d82cd3aaecfa87a37579a0b3b426"
