@@ -51,7 +51,8 @@ const maxInt32Millis = time.Duration(math.MaxInt32) * time.Millisecond
 //     (a user name and password, or a TokenSource for OAUTHBEARER), and
 //     SASL settings are an error with a protocol that does not use SASL;
 //   - a TLS client certificate needs its key and the other way round, and
-//     TLS settings are an error with a protocol that does not use TLS.
+//     trusted roots, client certificates, a server name or a tls.Config
+//     are an error with a protocol that does not use TLS.
 //
 // Each error's Key is the Java property name and Field the Config field.
 func (c Config) Validate() error {
@@ -307,8 +308,11 @@ func cfgUsesSASL(p SecurityProtocol) bool { return p == SASLPlaintext || p == SA
 // cfgUsesTLS reports whether p uses TLS.
 func cfgUsesTLS(p SecurityProtocol) bool { return p == SSL || p == SASLSSL }
 
-// cfgSettingGiven reports whether any TLS setting has been made, naming
-// one of them.
+// cfgSettingGiven reports whether a TLS setting has been made that shows
+// the user expects TLS (trusted roots, a client certificate, a server
+// name or a ready tls.Config), naming one of them. Settings often left in
+// shared configuration files (TLS versions, host name verification) do
+// not count.
 func (t *TLSConfig) cfgSettingGiven() (key string, ok bool) {
 	switch {
 	case t.Config != nil:
@@ -319,16 +323,8 @@ func (t *TLSConfig) cfgSettingGiven() (key string, ok bool) {
 		return "ssl.keystore.location", true
 	case t.KeyFile != "":
 		return "ssl.key.location", true
-	case t.KeyPassword != "":
-		return "ssl.key.password", true
 	case t.ServerName != "":
 		return "TLS.ServerName", true
-	case t.InsecureSkipVerify:
-		return "TLS.InsecureSkipVerify", true
-	case t.SkipHostnameVerification:
-		return "ssl.endpoint.identification.algorithm", true
-	case t.MinVersion != 0:
-		return "ssl.enabled.protocols", true
 	}
 	return "", false
 }

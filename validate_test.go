@@ -155,8 +155,11 @@ func TestValidateRules(t *testing.T) {
 		{"tls settings on plaintext", func(c *Config) { c.TLS.CAFile = "/ca.pem" }, "security.protocol", "SecurityProtocol", "does not use TLS"},
 		{"tls settings on sasl_plaintext", func(c *Config) {
 			c.SecurityProtocol, c.SASL = SASLPlaintext, SASLConfig{Mechanism: "PLAIN", Username: "u", Password: "p"}
-			c.TLS.SkipHostnameVerification = true
-		}, "security.protocol", "SecurityProtocol", "ssl.endpoint.identification.algorithm"},
+			c.TLS.ServerName = "broker"
+		}, "security.protocol", "SecurityProtocol", "TLS.ServerName"},
+		{"tls boilerplate on plaintext ok", func(c *Config) {
+			c.TLS.SkipHostnameVerification, c.TLS.MinVersion, c.TLS.InsecureSkipVerify = true, tls.VersionTLS13, true
+		}, "", "", ""},
 		{"tls.Config wins", func(c *Config) { c.SecurityProtocol, c.TLS = SSL, TLSConfig{Config: &tls.Config{}, CertFile: "/c.pem"} }, "", "", ""},
 	}
 	for _, tc := range cases {
