@@ -25,6 +25,11 @@ type Mechanism interface {
 }
 
 // Session is one authentication exchange in progress.
+//
+// A Session may also have a method Err() error that returns what it
+// learned from the server about a failure (OAUTHBEARER's error status);
+// the connection layer attaches it to the AuthError it reports when the
+// broker then fails the exchange.
 type Session interface {
 	// Next takes the server's latest message. It returns done when the
 	// exchange is complete (the server's final message was verified), or

@@ -170,7 +170,10 @@ func dialTransport(ctx context.Context, addr string, opts *Options) (net.Conn, e
 		return nc, nil
 	}
 	cfg := opts.TLS.Clone()
-	if cfg.ServerName == "" && !cfg.InsecureSkipVerify {
+	// The host is both the name verified and the SNI name sent; the
+	// latter also matters when verification is off or done by
+	// VerifyConnection (chain-only verification), for SNI-routing proxies.
+	if cfg.ServerName == "" {
 		host, _, err := net.SplitHostPort(addr)
 		if err != nil {
 			host = addr

@@ -161,7 +161,7 @@ func (c *Conn) authenticate(ctx context.Context) error {
 	hs.SetVersion(ver)
 	r, err := c.doVersioned(ctx, hs, true)
 	if err != nil {
-		return fail("", err)
+		return saslIOError(c.addr, err)
 	}
 	if hr := r.(*kmsg.SASLHandshakeResponse); hr.ErrorCode != 0 {
 		return fail(fmt.Sprintf("broker offers mechanisms %v (error code %d)", hr.SupportedMechanisms, hr.ErrorCode), nil)
@@ -180,7 +180,7 @@ func (c *Conn) authenticate(ctx context.Context) error {
 		auth.SetVersion(ver)
 		r, err := c.doVersioned(ctx, auth, true)
 		if err != nil {
-			return fail("", err)
+			return saslIOError(c.addr, err)
 		}
 		ar := r.(*kmsg.SASLAuthenticateResponse)
 		if ar.ErrorCode != 0 {
@@ -188,7 +188,13 @@ func (c *Conn) authenticate(ctx context.Context) error {
 			if ar.ErrorMessage != nil {
 				m = *ar.ErrorMessage
 			}
-			return fail(m, nil)
+			// A session that learned why from the server's last message
+			// (OAUTHBEARER's JSON error) has a typed error for it.
+			var serr error
+			if s, ok := sess.(interface{ Err() error }); ok {
+				serr = s.Err()
+			}
+			return fail(m, serr)
 		}
 		done, next, err := sess.Next(ctx, ar.SASLAuthBytes)
 		if err != nil {
@@ -200,6 +206,13 @@ func (c *Conn) authenticate(ctx context.Context) error {
 		}
 		msg = next
 	}
+}
+
+// saslIOError reports a request of the SASL exchange that got no answer
+// (the connection broke or timed out). Unlike an AuthError, it says
+// nothing about the credentials, and a new connection may well succeed.
+func saslIOError(addr string, err error) error {
+	return &DialError{Broker: addr, Step: "SASL", Err: err}
 }
 
 // scheduleReauth arms re-authentication (KIP-368) at a random point
@@ -217,6 +230,11 @@ func (c *Conn) scheduleReauth(lifetimeMs int64) {
 
 // reauthenticate runs a new SASL exchange on this connection, with every
 // other writer held off until it completes.
+//
+// The exchange belongs to the connection, not to the request that
+// happened to trigger it: it runs under the dial timeout, whatever the
+// caller's context, since abandoning it halfway would leave the
+// connection unusable for every other request on it.
 func (c *Conn) reauthenticate(ctx context.Context) error {
 	c.writeMu.Lock()
 	defer c.writeMu.Unlock()
@@ -224,6 +242,12 @@ func (c *Conn) reauthenticate(ctx context.Context) error {
 	if at == 0 || time.Now().UnixNano() < at {
 		return nil // another sender did it
 	}
+	timeout := c.opts.DialTimeout
+	if timeout <= 0 {
+		timeout = 10 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
 	if err := c.authenticate(ctx); err != nil {
 		c.closeWith(err)
 		return err
