@@ -85,6 +85,7 @@ type TokenError struct {
 	Reason    string
 }
 
+// Error says which part of the token is at fault and why.
 func (e *TokenError) Error() string {
 	if e.Extension == "" {
 		return "sasl: OAUTHBEARER token: " + e.Reason
@@ -206,6 +207,8 @@ type OAuthBearerError struct {
 	OpenIDConfiguration string
 }
 
+// Error reports the server's status, and the scope and OpenID discovery
+// URL if the server gave them.
 func (e *OAuthBearerError) Error() string {
 	s := "sasl: OAUTHBEARER: the server refused the token"
 	if e.Status != "" {
