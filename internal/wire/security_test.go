@@ -364,10 +364,15 @@ func testMTLS(t *testing.T, env *secEnv) {
 type countingMech struct {
 	sasl.Mechanism
 	starts, completed atomic.Int32
+	// onStart, when set, runs as each exchange starts.
+	onStart func()
 }
 
 func (m *countingMech) Start(ctx context.Context, addr string) (sasl.Session, []byte, error) {
 	m.starts.Add(1)
+	if m.onStart != nil {
+		m.onStart()
+	}
 	s, msg, err := m.Mechanism.Start(ctx, addr)
 	if err != nil {
 		return nil, nil, err
@@ -610,9 +615,22 @@ func testReauth(t *testing.T, env *secEnv) {
 			addr := c.Addr(1, tc.l)
 			var calls atomic.Int32
 			cm := &countingMech{Mechanism: tc.mech(&calls)}
+			// Record how many requests were in flight as each
+			// re-authentication began (the one that triggered it holds a
+			// slot too, without having been written).
+			var connPtr atomic.Pointer[Conn]
+			var maxInFlight atomic.Int32
+			cm.onStart = func() {
+				if c := connPtr.Load(); c != nil {
+					if n := int32(len(c.slots)); n > maxInFlight.Load() {
+						maxInFlight.Store(n)
+					}
+				}
+			}
 			o := env.options(tlsCfg, cm, nil)
 			o.MaxInFlight = 5
 			conn := env.dial(t, addr, o)
+			connPtr.Store(conn)
 
 			// Pipelined traffic: 8 goroutines share 5 in-flight slots.
 			ctx := secCtx(t)
@@ -658,11 +676,15 @@ func testReauth(t *testing.T, env *secEnv) {
 				t.Fatalf("%d exchanges started, %d completed in %v with sessions of %dms; want at least %d re-authentications",
 					cm.starts.Load(), n, reauthTestDuration, reauthMs, minReauthsInTheTest)
 			}
+			if maxInFlight.Load() < 2 {
+				t.Fatalf("no re-authentication began with other requests in flight (at most %d slots taken)", maxInFlight.Load())
+			}
 			if tc.name == "SASL_SSL/OAUTHBEARER" && calls.Load() != n {
 				t.Fatalf("token source called %d times for %d exchanges", calls.Load(), n)
 			}
 			checkMetadata(t, conn, addr)
-			t.Logf("%d requests, %d SASL exchanges (%d re-authentications) on one connection", ok.Load(), n, n-1)
+			t.Logf("%d requests, %d SASL exchanges (%d re-authentications, up to %d slots taken as one began) on one connection",
+				ok.Load(), n, n-1, maxInFlight.Load())
 		})
 	}
 	t.Run("expiry without re-authentication closes the connection", func(t *testing.T) {
