@@ -56,7 +56,7 @@ func (t *TLSConfig) build() (*tls.Config, error) {
 	case tls.VersionTLS10, tls.VersionTLS11, tls.VersionTLS12, tls.VersionTLS13:
 		cfg.MinVersion = t.MinVersion
 	default:
-		return nil, &ConfigError{Field: "TLS.MinVersion", Value: fmt.Sprintf("0x%04x", t.MinVersion),
+		return nil, &ConfigError{Key: "ssl.enabled.protocols", Field: "TLS.MinVersion", Value: fmt.Sprintf("0x%04x", t.MinVersion),
 			Reason: "not a TLS version: use tls.VersionTLS12 or tls.VersionTLS13"}
 	}
 	if t.CAFile != "" {
@@ -446,10 +446,10 @@ func (s *SASLConfig) mechanism() (sasl.Mechanism, error) {
 	switch name {
 	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
 		if s.Username == "" {
-			return nil, &ConfigError{Field: "SASL.Username", Reason: "empty: SASL " + name + " needs a user name"}
+			return nil, &ConfigError{Key: "sasl.jaas.config", Field: "SASL.Username", Reason: "empty: SASL " + name + " needs a user name"}
 		}
 		if s.Password == "" {
-			return nil, &ConfigError{Field: "SASL.Password", Reason: "empty: SASL " + name + " needs a password"}
+			return nil, &ConfigError{Key: "sasl.jaas.config", Field: "SASL.Password", Reason: "empty: SASL " + name + " needs a password"}
 		}
 		switch name {
 		case "PLAIN":

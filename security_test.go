@@ -428,7 +428,9 @@ func TestTLSBuildClientCertificate(t *testing.T) {
 	t.Run("key in CertFile", func(t *testing.T) {
 		kb, _ := os.ReadFile(keyFile)
 		cb, _ := os.ReadFile(certFile)
-		check(t, TLSConfig{CAFile: p.caFile, CertFile: p.write(t, "store.pem", kb, cb)})
+		store := p.write(t, "store.pem", kb, cb)
+		check(t, TLSConfig{CAFile: p.caFile, CertFile: store})
+		check(t, TLSConfig{CAFile: p.caFile, CertFile: store, KeyFile: store})
 	})
 	t.Run("SEC1", func(t *testing.T) {
 		der, _ := x509.MarshalECPrivateKey(client.PrivateKey.(*ecdsa.PrivateKey))
@@ -726,8 +728,8 @@ func TestSASLMechanism(t *testing.T) {
 		{"typo", SASLConfig{Mechanism: "PLIAN"}, "sasl.mechanism", "SASL.Mechanism", "unknown SASL mechanism", "PLAIN"},
 		{"GSSAPI", SASLConfig{Mechanism: "gssapi"}, "sasl.mechanism", "SASL.Mechanism", "GSSAPI (Kerberos) is not supported", ""},
 		{"empty", SASLConfig{Username: "alice", Password: "pw-secret"}, "sasl.mechanism", "SASL.Mechanism", "no SASL mechanism set", ""},
-		{"no user", SASLConfig{Mechanism: "PLAIN", Password: "pw-secret"}, "", "SASL.Username", "needs a user name", ""},
-		{"no password", SASLConfig{Mechanism: "SCRAM-SHA-256", Username: "alice"}, "", "SASL.Password", "needs a password", ""},
+		{"no user", SASLConfig{Mechanism: "PLAIN", Password: "pw-secret"}, "sasl.jaas.config", "SASL.Username", "needs a user name", ""},
+		{"no password", SASLConfig{Mechanism: "SCRAM-SHA-256", Username: "alice"}, "sasl.jaas.config", "SASL.Password", "needs a password", ""},
 		{"no token source", SASLConfig{Mechanism: "OAUTHBEARER", Username: "alice", Password: "pw-secret"}, "", "SASL.TokenSource", "needs a token source", ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
