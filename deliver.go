@@ -2,6 +2,7 @@ package samsa
 
 import (
 	"errors"
+	"fmt"
 	"time"
 	"unsafe"
 
@@ -54,10 +55,13 @@ func (p *Producer) publicError(b *accumulator.Batch) error {
 		be *sender.BrokerError
 		te *sender.TimeoutError
 		tl *sender.TooLargeError
+		uo *sender.UnknownOutcomeError
 	)
 	switch {
 	case errors.Is(err, sender.ErrClosed):
 		return ErrProducerClosed
+	case errors.As(err, &uo):
+		return fmt.Errorf("%w: record for %s[%d]: %w", ErrOutcomeUnknown, b.P.Topic.Name, b.P.ID, p.mapCause(uo.Last))
 	case errors.As(err, &te):
 		return &DeliveryTimeoutError{
 			Topic: b.P.Topic.Name, Partition: b.P.ID, Timeout: p.cfg.DeliveryTimeout,

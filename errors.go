@@ -41,6 +41,11 @@ var (
 	// ErrInvalidConfig: NewProducer rejected the configuration; see
 	// ConfigError.
 	ErrInvalidConfig = errors.New("samsa: invalid configuration")
+	// ErrOutcomeUnknown: an attempt to write the record went unanswered,
+	// and the idempotent producer had to move to a new epoch before the
+	// broker confirmed it. The record may or may not be in the topic;
+	// samsa did not resend it, because that could write it twice.
+	ErrOutcomeUnknown = errors.New("samsa: record outcome unknown")
 )
 
 // BufferExhaustedError reports a record that found no free buffer memory.

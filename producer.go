@@ -96,7 +96,12 @@ func NewProducer(cfg Config) (*Producer, error) {
 		DeliveryTimeout: cfg.DeliveryTimeout, Logger: log,
 	}
 	if cfg.idempotent() {
-		p.ids = txn.New(txn.Config{Cluster: p.cl, Backoff: scfg.RetryBackoff, Logger: log})
+		p.ids = txn.New(txn.Config{
+			Cluster: p.cl, Backoff: scfg.RetryBackoff, Logger: log,
+			Busy:  func() int { return p.snd.Busy() },
+			Reset: func(ps accumulator.ProducerState) { p.acc.ResetSequences(ps, p.snd.FailUnknownOutcome) },
+			Wake:  func() { p.snd.WakeAll() },
+		})
 		scfg.Producer = p.ids
 	}
 	p.snd = sender.New(scfg, p.acc, p.cl)

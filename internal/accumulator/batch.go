@@ -64,6 +64,10 @@ type Batch struct {
 	Transactional bool
 	HeaderWritten bool
 	LeaderEpoch   int32 // the partition leader epoch the batch was last sent under
+	// MaybeWritten is set once an attempt ended without a definite answer
+	// (the connection failed or timed out after the request was written),
+	// so the broker may hold the batch.
+	MaybeWritten bool
 
 	// Outcome, set by Complete.
 	BaseOffset    int64

@@ -32,12 +32,13 @@ type Partition struct {
 	// Sequence state of the idempotent producer, guarded by mu: the next
 	// base sequence to assign, and the producer id and epoch it counts for.
 	nextSequence int32
+	lastAcked    int32
 	seqPID       int64
 	seqEpoch     int16
 }
 
 func newPartition(t *Topic, id int32) *Partition {
-	p := &Partition{Topic: t, ID: id, acc: t.acc}
+	p := &Partition{Topic: t, ID: id, acc: t.acc, lastAcked: -1, seqPID: -1, seqEpoch: -1}
 	p.Leader.Store(-1)
 	p.LeaderEpoch.Store(-1)
 	return p
@@ -198,6 +199,9 @@ type DrainResult struct {
 	// Expired lists batches whose delivery timeout passed; the caller fails
 	// them (Complete) with a timeout error.
 	Expired []*Batch
+	// Ambiguous lists batches that an attempt under an earlier producer
+	// epoch may have written; the caller fails them with ErrOutcomeUnknown.
+	Ambiguous []*Batch
 }
 
 // ProducerState is the idempotent producer's identity, which Drain uses
@@ -262,6 +266,19 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState) DrainRe
 			a.log.Warn("compression failed; sending the batch uncompressed", "partition", p.String(), "err", err)
 		}
 		p.mu.Lock()
+	}
+	if ps.ID >= 0 && b.BaseSeq >= 0 && (b.ProducerID != ps.ID || b.ProducerEpoch != ps.Epoch) {
+		// Sequenced under an earlier producer epoch and back from flight
+		// after the bump: resend under the new one only if no earlier
+		// attempt may have written it.
+		if b.MaybeWritten {
+			b.state = stateInFlight
+			p.inFlight++
+			p.mu.Unlock()
+			res.Ambiguous = append(res.Ambiguous, b)
+			return res
+		}
+		b.BaseSeq = -1
 	}
 	b.state = stateInFlight
 	p.inFlight++

@@ -100,3 +100,18 @@ func refreshesMetadata(code int16) bool {
 	}
 	return false
 }
+
+// UnknownOutcomeError is the outcome of a batch an earlier attempt may
+// have written, when the producer had to move to a new epoch before the
+// broker confirmed it. Sending it again could write it twice.
+type UnknownOutcomeError struct {
+	Last error // the error that left the earlier attempt unanswered
+}
+
+func (e *UnknownOutcomeError) Error() string {
+	return fmt.Sprintf("the batch may or may not have been written (its earlier attempt ended with %v) "+
+		"and the producer epoch was bumped; it was not resent, to avoid writing it twice", e.Last)
+}
+
+// Unwrap returns the earlier attempt's error.
+func (e *UnknownOutcomeError) Unwrap() error { return e.Last }

@@ -51,9 +51,10 @@ func (k *sink) send(conn *wire.Conn, batches []*accumulator.Batch) {
 		Body: body, NoResponse: noResponse, Done: req.done,
 	})
 	s.Stats.requestSent(k.id, req.bytes, len(batches))
-	if err != nil {
+	if err != nil { // not written: the batches are certainly not on the broker
 		k.inflight.Add(-1)
-		req.fail(err)
+		req.retryAll(err, false)
+		req.release()
 	}
 }
 
@@ -87,30 +88,38 @@ func (r *request) onResponse(body []byte, err error) {
 			b.P.Complete(b, -1, -1, nil)
 		}
 	} else if err != nil {
-		r.fail(err)
+		r.retryAll(err, true)
 	} else {
 		s.Stats.requestDone(k.id, time.Since(r.sentAt))
 		resp, derr := decodeProduceResponse(body, r.ver)
 		if derr != nil {
 			s.log.Warn("undecodable produce response", "broker", k.id, "err", derr)
-			r.fail(derr)
+			r.retryAll(derr, true)
 		} else {
 			r.handle(resp)
 		}
 	}
 	k.inflight.Add(-1)
 	k.signal()
+	r.release()
+}
+
+func (r *request) release() {
 	r.batches = nil
 	r.k = nil
 	requestPool.Put(r)
 }
 
-// fail treats every batch of the request as failed with a connection-level
-// error, which is retriable.
-func (r *request) fail(err error) {
+// retryAll treats every batch of the request as failed with a
+// connection-level error, which is retriable. written says the request
+// reached the connection, so the broker may have written its batches.
+func (r *request) retryAll(err error, written bool) {
 	s := r.k.s
 	s.cl.RequestRefresh()
 	for _, b := range r.batches {
+		if written {
+			b.MaybeWritten = true
+		}
 		s.retryOrFail(b, err, -1)
 	}
 }
@@ -157,12 +166,11 @@ func findPartition(resp *produceResponse, topic string, id int32) *respPartition
 // handlePartition turns one partition's response into the batch's outcome.
 func (s *Sender) handlePartition(b *accumulator.Batch, rp *respPartition) {
 	switch code := rp.errCode; code {
-	case codeNone:
+	case codeNone, codeDuplicateSequence:
+		// DUPLICATE_SEQUENCE_NUMBER: an earlier attempt, whose response
+		// was lost, wrote the batch.
 		s.Stats.batchDone(b, time.Since(b.Created))
-		b.P.Complete(b, rp.baseOffset, rp.logAppendTime, nil)
-	case codeDuplicateSequence:
-		// Already written by an earlier attempt whose response was lost.
-		s.Stats.batchDone(b, time.Since(b.Created))
+		b.P.Acked(b)
 		b.P.Complete(b, rp.baseOffset, rp.logAppendTime, nil)
 	case codeMessageTooLarge, codeRecordListTooLarge:
 		if b.Records() > 1 && s.split(b) {
@@ -213,7 +221,10 @@ func (s *Sender) split(b *accumulator.Batch) bool {
 		return false
 	}
 	if ok {
-		s.log.Info("split an oversized batch", "partition", b.P.String(), "records", b.Records())
+		s.log.Info("split an oversized batch", "partition", b.P.String())
+		if b.BaseSeq >= 0 && s.cfg.Producer != nil {
+			s.cfg.Producer.RequestBump("a sequenced batch was split")
+		}
 		s.Wake(b.P)
 	}
 	return ok

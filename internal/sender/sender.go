@@ -2,8 +2,10 @@ package sender
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/samsa-go/samsa/internal/accumulator"
@@ -39,6 +41,9 @@ type ProducerIDs interface {
 	// the sender cannot resolve by retrying alone (sequence and epoch
 	// errors, KIP-360). It returns what to do with the batch.
 	HandleError(b *accumulator.Batch, code int16) Verdict
+	// RequestBump asks for a new producer epoch, with sequences reset:
+	// the partition's sequence has a hole the broker cannot get past.
+	RequestBump(reason string)
 }
 
 // Verdict is what to do with a batch after an idempotence error.
@@ -65,6 +70,11 @@ type Sender struct {
 	closed  bool
 
 	Stats Stats
+
+	// busy counts sinks between reading the producer state and registering
+	// their request as in flight, so that an epoch bump can wait for a
+	// moment when no batch is on its way under the old epoch.
+	busy atomic.Int32
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -215,6 +225,9 @@ func (s *Sender) housekeeping() {
 	}
 }
 
+// Busy counts requests in flight plus sinks about to send one.
+func (s *Sender) Busy() int { return int(s.busy.Load()) + s.InFlightRequests() }
+
 // expire fails a batch whose delivery timeout passed.
 func (s *Sender) expire(b *accumulator.Batch) {
 	last := b.LastErr
@@ -224,9 +237,14 @@ func (s *Sender) expire(b *accumulator.Batch) {
 	s.fail(b, &TimeoutError{Timeout: s.cfg.DeliveryTimeout, Attempts: b.Attempts, Last: last})
 }
 
-// fail completes a batch with err and counts it.
+// fail completes a batch with err and counts it. A batch that held
+// sequence numbers leaves a hole in its partition's sequence, which only a
+// new producer epoch gets past.
 func (s *Sender) fail(b *accumulator.Batch, err error) {
 	s.Stats.recordErrors(b, err)
+	if b.BaseSeq >= 0 && s.cfg.Producer != nil && !errors.Is(err, ErrClosed) {
+		s.cfg.Producer.RequestBump("a sequenced batch failed: " + err.Error())
+	}
 	b.P.Complete(b, -1, -1, err)
 }
 
@@ -261,4 +279,11 @@ var errNeverSent = &BrokerError{Code: -1, Msg: "no produce request was sent: no 
 // retryAt returns when a batch that failed for the n-th time may go again.
 func (s *Sender) retryAt(n int) time.Time {
 	return time.Now().Add(s.cfg.RetryBackoff.Delay(n))
+}
+
+// FailUnknownOutcome fails a batch an earlier attempt may have written,
+// which a producer epoch bump keeps from being resent.
+func (s *Sender) FailUnknownOutcome(b *accumulator.Batch) {
+	s.Stats.recordErrors(b, accumulator.ErrOutcomeUnknown)
+	b.P.Complete(b, -1, -1, &UnknownOutcomeError{Last: b.LastErr})
 }

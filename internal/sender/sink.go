@@ -23,6 +23,7 @@ type sink struct {
 
 	inflight atomic.Int32
 	throttle atomic.Int64 // unix nanos until which the broker asked us to wait (KIP-219)
+	waiting  atomic.Bool  // a goroutine waits for the producer state on our behalf
 
 	// Used by the sink goroutine only.
 	enc     produceEncoder
@@ -91,27 +92,47 @@ func (k *sink) step() time.Time {
 		if until := k.throttle.Load(); until > time.Now().UnixNano() {
 			return time.Unix(0, until)
 		}
-		ps := accumulator.NoProducer
-		if ids := k.s.cfg.Producer; ids != nil {
-			var ok bool
-			if ps, ok = ids.Current(); !ok {
-				go k.waitProducer(ids)
-				return time.Time{}
-			}
-		}
 		conn, err := k.conn()
 		if err != nil {
 			return time.Now().Add(k.s.cfg.RetryBackoff.Base)
 		}
-		batches, wakeAt := k.collect(time.Now(), ps)
-		if len(batches) == 0 {
+		wakeAt, sent, wait := k.sendOnce(conn)
+		if wait != nil {
+			go k.waitProducer(wait)
+			return time.Time{}
+		}
+		if !sent {
 			return wakeAt
 		}
-		k.send(conn, batches)
 	}
 }
 
+// sendOnce drains and sends one request. The producer state is read, the
+// batches drained and the request registered in flight while busy is
+// held, so that an epoch bump sees either no request or this one.
+func (k *sink) sendOnce(conn *wire.Conn) (wakeAt time.Time, sent bool, wait ProducerIDs) {
+	k.s.busy.Add(1)
+	defer k.s.busy.Add(-1)
+	ps := accumulator.NoProducer
+	if ids := k.s.cfg.Producer; ids != nil {
+		var ok bool
+		if ps, ok = ids.Current(); !ok {
+			return time.Time{}, false, ids
+		}
+	}
+	batches, wakeAt := k.collect(time.Now(), ps)
+	if len(batches) == 0 {
+		return wakeAt, false, nil
+	}
+	k.send(conn, batches)
+	return time.Time{}, true, nil
+}
+
 func (k *sink) waitProducer(ids ProducerIDs) {
+	if !k.waiting.CompareAndSwap(false, true) {
+		return
+	}
+	defer k.waiting.Store(false)
 	select {
 	case <-ids.Ready():
 		k.signal()
@@ -182,6 +203,9 @@ func (k *sink) collect(now time.Time, ps accumulator.ProducerState) ([]*accumula
 		res := p.Drain(now, limit, ps)
 		for _, b := range res.Expired {
 			k.s.expire(b)
+		}
+		for _, b := range res.Ambiguous {
+			k.s.FailUnknownOutcome(b)
 		}
 		if b := res.Batch; b != nil {
 			batches = append(batches, b)

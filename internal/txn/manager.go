@@ -19,6 +19,14 @@ type Config struct {
 	Cluster *cluster.Cluster
 	Backoff cluster.Backoff
 	Logger  *slog.Logger
+	// Busy reports produce requests in flight or about to be sent; an
+	// epoch bump waits for none.
+	Busy func() int
+	// Reset restarts every partition's sequences under a new producer
+	// state, failing batches that cannot safely be resent.
+	Reset func(accumulator.ProducerState)
+	// Wake tells the sender a new producer state is ready.
+	Wake func()
 }
 
 // Manager obtains and holds the producer id and epoch of an idempotent
@@ -27,11 +35,14 @@ type Manager struct {
 	cfg Config
 	log *slog.Logger
 
-	mu    sync.Mutex
-	state accumulator.ProducerState
-	have  bool
-	ready chan struct{} // closed when have becomes true
-	err   error         // fatal: the producer cannot get an id
+	mu      sync.Mutex
+	state   accumulator.ProducerState
+	have    bool
+	bumping bool
+	ready   chan struct{} // closed when have becomes true
+	err     error         // fatal: the producer cannot get an id
+	bumps   int
+	wg      sync.WaitGroup
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -60,11 +71,12 @@ func (m *Manager) Start() {
 func (m *Manager) Close() {
 	m.cancel()
 	<-m.done
+	m.wg.Wait()
 }
 
 func (m *Manager) acquire() {
 	for attempt := 1; ; attempt++ {
-		ps, err := m.initProducerID(m.ctx)
+		ps, err := m.initProducerID(m.ctx, accumulator.NoProducer)
 		if err == nil {
 			m.mu.Lock()
 			m.state, m.have = ps, true
@@ -101,8 +113,10 @@ func (e *FatalError) Error() string {
 }
 
 // initProducerID asks any broker for a producer id (idempotent producers
-// need no coordinator).
-func (m *Manager) initProducerID(ctx context.Context) (accumulator.ProducerState, error) {
+// need no coordinator). With a current state cur, it asks for cur's next
+// epoch (KIP-360, InitProducerId v3+), or for a new id from brokers too
+// old for that.
+func (m *Manager) initProducerID(ctx context.Context, cur accumulator.ProducerState) (accumulator.ProducerState, error) {
 	brokers := m.cfg.Cluster.Brokers()
 	if len(brokers) == 0 {
 		return accumulator.NoProducer, errors.New("no brokers known")
@@ -117,6 +131,9 @@ func (m *Manager) initProducerID(ctx context.Context) (accumulator.ProducerState
 		req := kmsg.NewPtrInitProducerIDRequest()
 		req.TransactionTimeoutMillis = -1
 		req.ProducerID, req.ProducerEpoch = -1, -1
+		if v, _ := conn.Versions().Max(req.Key()); cur.ID >= 0 && v >= 3 {
+			req.ProducerID, req.ProducerEpoch = cur.ID, cur.Epoch
+		}
 		r, err := conn.Do(ctx, req)
 		if err != nil {
 			errs = append(errs, err)
@@ -128,6 +145,8 @@ func (m *Manager) initProducerID(ctx context.Context) (accumulator.ProducerState
 			return accumulator.ProducerState{ID: resp.ProducerID, Epoch: resp.ProducerEpoch}, nil
 		case 31: // CLUSTER_AUTHORIZATION_FAILED
 			return accumulator.NoProducer, &FatalError{Code: resp.ErrorCode}
+		case 47, 59: // INVALID_PRODUCER_EPOCH, UNKNOWN_PRODUCER_ID: start over with a new id
+			return m.initProducerID(ctx, accumulator.NoProducer)
 		default:
 			errs = append(errs, fmt.Errorf("InitProducerId from broker %s: error code %d", b, resp.ErrorCode))
 		}
@@ -142,8 +161,19 @@ func (m *Manager) Current() (accumulator.ProducerState, bool) {
 	return m.state, m.have
 }
 
-// Ready is closed once the producer id is known.
-func (m *Manager) Ready() <-chan struct{} { return m.ready }
+// Ready returns a channel closed once the producer state is usable.
+func (m *Manager) Ready() <-chan struct{} {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.ready
+}
+
+// Bumps counts the epoch bumps so far.
+func (m *Manager) Bumps() int {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.bumps
+}
 
 // Err returns the fatal error that stopped the manager, if any.
 func (m *Manager) Err() error {
@@ -152,9 +182,92 @@ func (m *Manager) Err() error {
 	return m.err
 }
 
-// HandleError decides what to do with a batch that failed with a sequence
-// or producer-id error. This first version fails the batch; the KIP-360
-// recovery (epoch bump and sequence reset) replaces it.
+// HandleError decides what to do with an idempotent batch that failed
+// with a sequence or producer-id error (KIP-360).
+//
+// OUT_OF_ORDER_SEQUENCE_NUMBER for a batch that is not the next one the
+// broker expects means an earlier batch has not been written yet: the
+// batch is retried behind it. For the expected batch, and for
+// UNKNOWN_PRODUCER_ID and INVALID_PRODUCER_EPOCH, the broker's state and
+// ours disagree: the producer moves to a new epoch, which restarts every
+// sequence, and the batch is resent under it (it was certainly not
+// written: the broker refused it).
 func (m *Manager) HandleError(b *accumulator.Batch, code int16) sender.Verdict {
+	switch code {
+	case 45: // OUT_OF_ORDER_SEQUENCE_NUMBER
+		if b.P.NextExpected(b) {
+			m.RequestBump("the broker refused the next expected sequence of " + b.P.String())
+		}
+		return sender.VerdictRetry
+	case 59, 47: // UNKNOWN_PRODUCER_ID, INVALID_PRODUCER_EPOCH
+		if cur, ok := m.Current(); !ok || (b.ProducerID == cur.ID && b.ProducerEpoch == cur.Epoch) {
+			m.RequestBump(fmt.Sprintf("error code %d for %s", code, b.P.String()))
+		}
+		return sender.VerdictRetry
+	}
 	return sender.VerdictFail
+}
+
+// RequestBump moves the producer to a new epoch in the background: sinks
+// stop draining, the bump waits until no produce request is in flight,
+// gets the next epoch with InitProducerId, and restarts every partition's
+// sequences. Requests while one is under way, or before the first id, are
+// ignored.
+func (m *Manager) RequestBump(reason string) {
+	m.mu.Lock()
+	if m.bumping || !m.have || m.ctx.Err() != nil {
+		m.mu.Unlock()
+		return
+	}
+	m.bumping, m.have = true, false
+	m.ready = make(chan struct{})
+	m.wg.Add(1)
+	m.mu.Unlock()
+	m.log.Info("bumping the producer epoch", "reason", reason)
+	go m.bump()
+}
+
+func (m *Manager) bump() {
+	defer m.wg.Done()
+	for m.cfg.Busy != nil && m.cfg.Busy() > 0 {
+		if !sleep(m.ctx, 2*time.Millisecond) {
+			return
+		}
+	}
+	m.mu.Lock()
+	cur := m.state
+	m.mu.Unlock()
+	for attempt := 1; ; attempt++ {
+		next, err := m.initProducerID(m.ctx, cur)
+		if err == nil {
+			if m.cfg.Reset != nil {
+				m.cfg.Reset(next)
+			}
+			m.mu.Lock()
+			m.state, m.have, m.bumping = next, true, false
+			m.bumps++
+			close(m.ready)
+			m.mu.Unlock()
+			m.log.Info("producer epoch bumped", "id", next.ID, "epoch", next.Epoch)
+			if m.cfg.Wake != nil {
+				m.cfg.Wake()
+			}
+			return
+		}
+		m.log.Warn("epoch bump failed; retrying", "err", err, "attempt", attempt)
+		if !sleep(m.ctx, m.cfg.Backoff.Delay(attempt)) {
+			return
+		}
+	}
+}
+
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-t.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
