@@ -289,20 +289,30 @@ func TestThreeNodes(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	t.Logf("node %d back in the ISR %v after the restart", victim, time.Since(restarted).Round(time.Millisecond))
+
 	// Groups and transactions work with the internal topics replicated.
+	phase := time.Now()
 	produceConsume(t, c, kgo.SeedBrokers(c.Bootstrap(PLAINTEXT)...))
+	t.Logf("produce and group consume: %v", time.Since(phase).Round(time.Millisecond))
+	phase = time.Now()
 	transact(ctx, t, c)
+	t.Logf("transaction: %v", time.Since(phase).Round(time.Millisecond))
 
 	// A graceful stop and restart also works.
+	phase = time.Now()
 	if err := c.Stop(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
 	if c.Running(2) {
 		t.Fatal("node 2 still running after Stop")
 	}
+	t.Logf("graceful stop: %v", time.Since(phase).Round(time.Millisecond))
+	phase = time.Now()
 	if err := c.Restart(ctx, 2); err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("restart: %v", time.Since(phase).Round(time.Millisecond))
 }
 
 // TestKafka39 starts the newest Kafka 3.9 with the security listeners,

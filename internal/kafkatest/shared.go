@@ -23,6 +23,18 @@ var shared struct {
 //
 //	func TestMain(m *testing.M) { kafkatest.Main(m, kafkatest.Options{Nodes: 3}) }
 func Main(m *testing.M, opts Options) {
+	os.Exit(Run(m, opts))
+}
+
+// Run is Main without the exit: it returns m.Run's code after closing the
+// shared cluster, so that a TestMain can do more (e.g. leak checks):
+//
+//	func TestMain(m *testing.M) {
+//		code := kafkatest.Run(m, kafkatest.Options{})
+//		if code == 0 { code = checkLeaks() }
+//		os.Exit(code)
+//	}
+func Run(m *testing.M, opts Options) int {
 	shared.mu.Lock()
 	shared.opts = opts
 	shared.hasMain = true
@@ -36,7 +48,7 @@ func Main(m *testing.M, opts Options) {
 		shared.c = nil
 	}
 	shared.mu.Unlock()
-	os.Exit(code)
+	return code
 }
 
 // ToolsError reports what is missing to run Kafka here: Java, and Maven
@@ -80,7 +92,7 @@ func Shared(t testing.TB) *Cluster {
 	RequireTools(t, shared.opts.Version)
 	if shared.c == nil && shared.err == nil {
 		if !shared.hasMain {
-			t.Log("kafkatest: Shared without kafkatest.Main in TestMain: the cluster's directory will not be removed")
+			t.Log("kafkatest: Shared without kafkatest.Main or Run in TestMain: the cluster's directory will not be removed")
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 15*time.Minute)
 		start := time.Now()

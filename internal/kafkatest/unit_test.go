@@ -166,3 +166,21 @@ func TestServerProperties(t *testing.T) {
 		t.Errorf("unexpected entries:\n%s", p)
 	}
 }
+
+func TestToolsMissing(t *testing.T) {
+	t.Setenv("PATH", t.TempDir())
+	t.Setenv("JAVA_HOME", "")
+	err := ToolsError("")
+	if err == nil || !strings.Contains(err.Error(), "openjdk-17-jre-headless") {
+		t.Fatalf("ToolsError without java = %v", err)
+	}
+	t.Setenv(EnvRequire, "")
+	t.Run("skips", func(t *testing.T) {
+		defer func() {
+			if !t.Skipped() {
+				t.Error("RequireTools did not skip")
+			}
+		}()
+		RequireTools(t, "")
+	})
+}
