@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -312,6 +313,42 @@ func newUUID() string {
 	}
 }
 
+// Each cluster directory is os.TempDir()/samsa-kafka-* and names the
+// process that made it in its owner file. A process that dies without
+// Close (SIGKILL, a test time-out) leaves its directory behind; the next
+// Start anywhere on the machine removes it.
+const (
+	tempPrefix = "samsa-kafka-"
+	ownerFile  = "owner.pid"
+)
+
+// removeStaleDirs removes cluster directories whose owner process is gone.
+func removeStaleDirs() {
+	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), tempPrefix+"*"))
+	for _, d := range dirs {
+		b, err := os.ReadFile(filepath.Join(d, ownerFile))
+		if err != nil {
+			continue // being created, or not ours
+		}
+		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
+		if err != nil || pid <= 0 || pid == os.Getpid() || processAlive(pid) {
+			continue
+		}
+		_ = os.RemoveAll(d)
+	}
+}
+
+// processAlive reports whether pid exists and is not a zombie.
+func processAlive(pid int) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return syscall.Kill(pid, 0) == nil // no /proc: ask the kernel
+	}
+	s := string(b)
+	i := strings.LastIndexByte(s, ')')
+	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
+}
+
 // freePorts reserves n distinct loopback ports. The kernel hands out
 // each, and they are released together just before the JVMs bind them.
 func freePorts(n int) ([]int, error) {
@@ -344,11 +381,15 @@ func (c *Cluster) listeners() []Listener {
 }
 
 func (c *Cluster) start(ctx context.Context) error {
-	dir, err := os.MkdirTemp("", "samsa-kafka-")
+	removeStaleDirs()
+	dir, err := os.MkdirTemp("", tempPrefix)
 	if err != nil {
 		return err
 	}
 	c.dir = dir
+	if err := os.WriteFile(filepath.Join(dir, ownerFile), []byte(strconv.Itoa(os.Getpid())), 0o644); err != nil {
+		return err
+	}
 	c.clusterID = newUUID()
 	if c.opts.Security {
 		if c.certs, err = newCertSet(filepath.Join(dir, "tls")); err != nil {

@@ -15,17 +15,7 @@ import (
 
 const orphanChildEnv = "SAMSA_KAFKATEST_ORPHAN_CHILD"
 
-// alive reports whether pid exists and is not a zombie.
-func alive(pid int) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return false
-	}
-	// The state follows the parenthesised command name.
-	s := string(b)
-	i := strings.LastIndexByte(s, ')')
-	return i < 0 || i+2 >= len(s) || s[i+2] != 'Z'
-}
+func alive(pid int) bool { return processAlive(pid) }
 
 func waitGone(t *testing.T, what string, pid int, d time.Duration) {
 	t.Helper()
@@ -71,7 +61,6 @@ func TestNoOrphanJVM(t *testing.T) {
 		cmd.Wait()
 		t.Fatalf("the child did not report a JVM: %v", sc.Err())
 	}
-	defer os.RemoveAll(dir)
 	go func() { // keep draining so the child never blocks on stdout
 		for sc.Scan() {
 		}
@@ -88,6 +77,16 @@ func TestNoOrphanJVM(t *testing.T) {
 	waitGone(t, "broker JVM", jvm, 15*time.Second)
 	waitGone(t, "watchdog shell", shell, 5*time.Second)
 	t.Logf("JVM gone %v after the test process was SIGKILLed", time.Since(killed).Round(time.Millisecond))
+
+	// The dead child's directory is left behind; the janitor removes it.
+	if _, err := os.Stat(dir); err != nil {
+		t.Fatalf("child's directory: %v", err)
+	}
+	removeStaleDirs()
+	if _, err := os.Stat(dir); !os.IsNotExist(err) {
+		os.RemoveAll(dir)
+		t.Fatalf("stale directory %s not removed: %v", dir, err)
+	}
 }
 
 // TestOrphanChild is the child of TestNoOrphanJVM: it starts a broker,
