@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/tls"
 	"log/slog"
+	"net"
 	"time"
 )
 
@@ -242,6 +243,10 @@ type Config struct {
 	// (send.buffer.bytes, receive.buffer.bytes); -1 uses the OS default.
 	// Defaults 131072 and 32768.
 	SendBufferBytes, ReceiveBufferBytes int
+	// Dial, when set, opens the transport to a broker instead of a
+	// net.Dialer: for proxies, custom name resolution or fault injection.
+	// TLS, when configured, is layered on the connection it returns.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 
 	// SecurityProtocol: PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL
 	// (security.protocol). Default Plaintext.

@@ -22,6 +22,7 @@ type Config struct {
 	Compressor      *compress.Compressor // for Codec; nil with compress.None
 	Adaptive        bool                 // adaptive sticky partitioning
 	MaxBlock        time.Duration        // max.block.ms: longest wait for memory
+	Transactional   bool                 // batches carry the transactional flag
 	Logger          *slog.Logger
 
 	// Wake is called (without locks) when partition p may have become
@@ -47,7 +48,10 @@ type Accumulator struct {
 	flushing       atomic.Int32
 	batchesCreated atomic.Int64
 	closed         atomic.Bool
+	gate           atomic.Pointer[gateErr] // when set, appends fail with its error
 }
+
+type gateErr struct{ err error }
 
 // New returns an empty accumulator.
 func New(cfg Config) *Accumulator {
@@ -120,10 +124,42 @@ func (e *ExhaustedError) Error() string {
 // append is in progress: each either finished before or will fail.
 func (a *Accumulator) Close() {
 	a.closed.Store(true)
+	a.gate.Store(&gateErr{ErrClosed})
+	a.Barrier()
+}
+
+// SetGate makes appends fail with err, or lets them through again with
+// nil (a transactional producer closes the gate between transactions).
+// Call Barrier to wait out appends already past the gate. After Close the
+// gate stays closed.
+func (a *Accumulator) SetGate(err error) {
+	if a.closed.Load() {
+		return
+	}
+	if err == nil {
+		a.gate.Store(nil)
+	} else {
+		a.gate.Store(&gateErr{err})
+	}
+}
+
+// gateError returns the gate's error, or nil when appends may proceed.
+// Appends call it with the partition's mutex held.
+func (a *Accumulator) gateError() error {
+	if g := a.gate.Load(); g != nil {
+		return g.err
+	}
+	return nil
+}
+
+// Barrier returns once no append that passed the gate before the call is
+// still in progress: appends check the gate and append under the
+// partition's mutex, which Barrier takes in turn.
+func (a *Accumulator) Barrier() {
 	for _, t := range a.Topics() {
 		for _, p := range t.Partitions() {
 			p.mu.Lock()
-			p.mu.Unlock() //nolint:staticcheck // a barrier: appends hold p.mu
+			p.mu.Unlock() //nolint:staticcheck // empty critical section: a barrier
 		}
 	}
 }
@@ -151,9 +187,9 @@ func MaxRecordSize(key, value []byte, headers []recordbatch.Header) int {
 func (a *Accumulator) Append(ctx context.Context, p *Partition, r *Record, try bool) error {
 	in := rec{ts: r.Timestamp, key: r.Key, value: r.Value, headers: r.Headers, cb: r.CB}
 	p.mu.Lock()
-	if a.closed.Load() {
+	if err := a.gateError(); err != nil {
 		p.mu.Unlock()
-		return ErrClosed
+		return err
 	}
 	if p.appendOpen(&in) >= 0 {
 		p.mu.Unlock()
@@ -180,9 +216,9 @@ func (a *Accumulator) AppendSticky(ctx context.Context, t *Topic, r *Record, try
 		}
 		p := s.part
 		p.mu.Lock()
-		if a.closed.Load() {
+		if err := a.gateError(); err != nil {
 			p.mu.Unlock()
-			return nil, ErrClosed
+			return nil, err
 		}
 		if t.sticky.Load() != s {
 			p.mu.Unlock()

@@ -28,6 +28,9 @@ type Partition struct {
 
 	// SenderState belongs to the sender; the accumulator never touches it.
 	SenderState any
+	// TxnState is the partition's place in the current transaction, kept
+	// by the transaction manager (none, pending AddPartitionsToTxn, added).
+	TxnState atomic.Int32
 
 	// Sequence state of the idempotent producer, guarded by mu: the next
 	// base sequence to assign, and the producer id and epoch it counts for.
@@ -92,11 +95,11 @@ func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func(
 	}
 	buf := a.bufs.get(int(need))
 	p.mu.Lock()
-	if a.closed.Load() {
+	if err := a.gateError(); err != nil {
 		p.mu.Unlock()
 		a.pool.Release(need)
 		a.bufs.put(buf)
-		return -1, ErrClosed
+		return -1, err
 	}
 	if valid != nil && !valid() {
 		p.mu.Unlock()
@@ -114,6 +117,7 @@ func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func(
 	b := &Batch{
 		P: p, seq: p.nextSeq, buf: buf[:batchOverhead], limit: int(need), entries: getEntries(),
 		reserved: need, BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1, LogAppendTime: -1, BaseOffset: -1,
+		Transactional: a.cfg.Transactional,
 	}
 	p.nextSeq += seqStride
 	b.Created = time.Now()

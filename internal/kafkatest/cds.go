@@ -11,7 +11,8 @@ import (
 	"time"
 )
 
-// EnvCDS, when "0", turns off the class-data sharing archives below.
+// EnvCDS, when "0", turns off the class-data sharing archives that speed up
+// the JVMs' start (see Prepare).
 const EnvCDS = "SAMSA_KAFKA_CDS"
 
 // Class-data sharing (AppCDS). About half of a broker's start-up on a

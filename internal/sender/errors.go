@@ -115,3 +115,14 @@ func (e *UnknownOutcomeError) Error() string {
 
 // Unwrap returns the earlier attempt's error.
 func (e *UnknownOutcomeError) Unwrap() error { return e.Last }
+
+// AbortedError is the outcome of a transactional batch that came back
+// with an error while its transaction was being aborted.
+type AbortedError struct{ Last error }
+
+func (e *AbortedError) Error() string {
+	return "transaction aborted; the batch's last attempt ended with: " + e.Last.Error()
+}
+
+// Unwrap returns the last attempt's error.
+func (e *AbortedError) Unwrap() error { return e.Last }

@@ -25,7 +25,11 @@ var requestPool = sync.Pool{New: func() any { return new(request) }}
 // send encodes batches into one produce request and writes it.
 func (k *sink) send(conn *wire.Conn, batches []*accumulator.Batch) {
 	s := k.s
-	ver, err := conn.Versions().Pick(conn.Addr(), kmsg.Produce.Int16(), MaxProduceVersion)
+	maxVer := int16(MaxProduceVersion)
+	if ids := s.cfg.Producer; ids != nil {
+		maxVer = min(maxVer, ids.MaxProduceVersion())
+	}
+	ver, err := conn.Versions().Pick(conn.Addr(), kmsg.Produce.Int16(), maxVer)
 	if err != nil {
 		for _, b := range batches {
 			s.fail(b, err)
@@ -200,6 +204,8 @@ func (s *Sender) retryOrFail(b *accumulator.Batch, err error, code int16) {
 		s.cl.RequestRefresh()
 	}
 	switch {
+	case s.cfg.Producer != nil && s.cfg.Producer.Aborting():
+		s.fail(b, &AbortedError{Last: err})
 	case !retriable:
 		s.fail(b, err)
 	case b.Attempts > s.cfg.Retries:

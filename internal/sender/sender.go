@@ -44,6 +44,15 @@ type ProducerIDs interface {
 	// RequestBump asks for a new producer epoch, with sequences reset:
 	// the partition's sequence has a hole the broker cannot get past.
 	RequestBump(reason string)
+	// Sendable reports whether p's batches may be sent now (a
+	// transactional producer first adds p to the transaction).
+	Sendable(p *accumulator.Partition) bool
+	// Aborting reports that the transaction is being aborted: batches that
+	// come back with errors fail instead of being retried.
+	Aborting() bool
+	// MaxProduceVersion caps the Produce version (transactions v1 must
+	// not use v12, whose brokers add partitions implicitly).
+	MaxProduceVersion() int16
 }
 
 // Verdict is what to do with a batch after an idempotence error.

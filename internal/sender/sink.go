@@ -196,6 +196,9 @@ func (k *sink) collect(now time.Time, ps accumulator.ProducerState) ([]*accumula
 			moved = append(moved, p)
 			continue
 		}
+		if ids := k.s.cfg.Producer; ids != nil && !ids.Sendable(p) {
+			continue // waiting to be added to the transaction; we are woken then
+		}
 		limit := room
 		if len(batches) == 0 {
 			limit = 0 // the first batch always goes, whatever its size

@@ -27,6 +27,14 @@ type Config struct {
 	Reset func(accumulator.ProducerState)
 	// Wake tells the sender a new producer state is ready.
 	Wake func()
+
+	// TransactionalID makes the producer transactional; the fields below
+	// are used only then.
+	TransactionalID    string
+	TransactionTimeout time.Duration
+	Accumulator        *accumulator.Accumulator
+	// Flush sends every buffered record and waits for their outcomes.
+	Flush func(context.Context) error
 }
 
 // Manager obtains and holds the producer id and epoch of an idempotent
@@ -43,6 +51,7 @@ type Manager struct {
 	err     error         // fatal: the producer cannot get an id
 	bumps   int
 	wg      sync.WaitGroup
+	txn     *transactional // nil unless transactional
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -56,11 +65,23 @@ func New(cfg Config) *Manager {
 		log = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Manager{cfg: cfg, log: log, ready: make(chan struct{}), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	m := &Manager{cfg: cfg, log: log, ready: make(chan struct{}), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	if cfg.TransactionalID != "" {
+		m.txn = newTransactional(m)
+	}
+	return m
 }
 
-// Start requests a producer id in the background, retrying with backoff.
+// Transactional reports whether the manager has a transactional id.
+func (m *Manager) Transactional() bool { return m.txn != nil }
+
+// Start requests a producer id in the background, retrying with backoff;
+// a transactional producer gets it from InitTransactions instead.
 func (m *Manager) Start() {
+	if m.txn != nil {
+		close(m.done)
+		return
+	}
 	go func() {
 		defer close(m.done)
 		m.acquire()
@@ -85,7 +106,7 @@ func (m *Manager) acquire() {
 			m.log.Debug("producer id", "id", ps.ID, "epoch", ps.Epoch)
 			return
 		}
-		var fatal *FatalError
+		var fatal *ProducerFatalError
 		if errors.As(err, &fatal) {
 			m.mu.Lock()
 			m.err = err
@@ -102,14 +123,6 @@ func (m *Manager) acquire() {
 			return
 		}
 	}
-}
-
-// FatalError is an InitProducerId failure that retrying cannot fix, such
-// as a cluster authorization failure.
-type FatalError struct{ Code int16 }
-
-func (e *FatalError) Error() string {
-	return fmt.Sprintf("InitProducerId failed with error code %d", e.Code)
 }
 
 // initProducerID asks any broker for a producer id (idempotent producers
@@ -144,7 +157,7 @@ func (m *Manager) initProducerID(ctx context.Context, cur accumulator.ProducerSt
 		case 0:
 			return accumulator.ProducerState{ID: resp.ProducerID, Epoch: resp.ProducerEpoch}, nil
 		case 31: // CLUSTER_AUTHORIZATION_FAILED
-			return accumulator.NoProducer, &FatalError{Code: resp.ErrorCode}
+			return accumulator.NoProducer, &ProducerFatalError{Err: &CodeError{API: "InitProducerId", Code: resp.ErrorCode}}
 		case 47, 59: // INVALID_PRODUCER_EPOCH, UNKNOWN_PRODUCER_ID: start over with a new id
 			return m.initProducerID(ctx, accumulator.NoProducer)
 		default:
@@ -193,6 +206,16 @@ func (m *Manager) Err() error {
 // sequence, and the batch is resent under it (it was certainly not
 // written: the broker refused it).
 func (m *Manager) HandleError(b *accumulator.Batch, code int16) sender.Verdict {
+	if m.txn != nil {
+		// Inside a transaction the epoch cannot move: the transaction
+		// must be aborted, and the abort moves to a new epoch.
+		if code == codeProducerFenced {
+			m.fatal(&CodeError{API: "Produce", Code: code})
+		} else {
+			m.abortable(&CodeError{API: "Produce", Code: code}, true)
+		}
+		return sender.VerdictFail
+	}
 	switch code {
 	case 45: // OUT_OF_ORDER_SEQUENCE_NUMBER
 		if b.P.NextExpected(b) {
@@ -214,6 +237,10 @@ func (m *Manager) HandleError(b *accumulator.Batch, code int16) sender.Verdict {
 // sequences. Requests while one is under way, or before the first id, are
 // ignored.
 func (m *Manager) RequestBump(reason string) {
+	if m.txn != nil {
+		m.abortable(errors.New(reason), true)
+		return
+	}
 	m.mu.Lock()
 	if m.bumping || !m.have || m.ctx.Err() != nil {
 		m.mu.Unlock()

@@ -483,6 +483,18 @@ func (c *Conn) Do(ctx context.Context, req kmsg.Request) (kmsg.Response, error) 
 	return c.doVersioned(ctx, req, false)
 }
 
+// DoMax is Do with the version capped at max, for APIs whose newer
+// versions are not meant for clients (AddPartitionsToTxn v4+ is for
+// brokers only).
+func (c *Conn) DoMax(ctx context.Context, req kmsg.Request, max int16) (kmsg.Response, error) {
+	ver, err := c.versions.Pick(c.addr, req.Key(), min(max, req.MaxVersion()))
+	if err != nil {
+		return nil, err
+	}
+	req.SetVersion(ver)
+	return c.doVersioned(ctx, req, false)
+}
+
 // doVersioned sends req at the version already set on it. With
 // exclusive, the caller holds writeMu (SASL re-authentication).
 func (c *Conn) doVersioned(ctx context.Context, req kmsg.Request, exclusive bool) (kmsg.Response, error) {

@@ -12,17 +12,25 @@ type versionRange struct{ min, max int16 }
 // Versions holds the API versions one broker supports, as its ApiVersions
 // response reported them.
 type Versions struct {
-	byKey map[int16]versionRange
+	byKey    map[int16]versionRange
+	features map[string]int16 // finalized feature levels (KIP-584)
 }
 
 // newVersions builds Versions from an ApiVersions response.
 func newVersions(resp *kmsg.ApiVersionsResponse) *Versions {
-	v := &Versions{byKey: make(map[int16]versionRange, len(resp.ApiKeys))}
+	v := &Versions{byKey: make(map[int16]versionRange, len(resp.ApiKeys)), features: map[string]int16{}}
 	for _, k := range resp.ApiKeys {
 		v.byKey[k.ApiKey] = versionRange{k.MinVersion, k.MaxVersion}
 	}
+	for _, f := range resp.FinalizedFeatures {
+		v.features[f.Name] = f.MaxVersionLevel
+	}
 	return v
 }
+
+// Feature returns the cluster-wide finalized level of a feature, such as
+// "transaction.version", or 0 when the broker reports none.
+func (v *Versions) Feature(name string) int16 { return v.features[name] }
 
 // Max returns the highest version of apiKey the broker supports, and false
 // if it does not support the API at all.

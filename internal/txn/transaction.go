@@ -1,0 +1,358 @@
+package txn
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"github.com/samsa-go/samsa/internal/accumulator"
+	"github.com/samsa-go/samsa/internal/wire"
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// State is a transactional producer's state.
+type State int32
+
+// The states of a transactional producer. StateAbortable allows only an
+// abort; StateFatal allows nothing but Close.
+const (
+	Uninitialized State = iota
+	Initializing
+	Ready
+	InTransaction
+	Committing
+	Aborting
+	StateAbortable
+	StateFatal
+)
+
+var stateNames = [...]string{"uninitialized", "initializing", "ready", "in a transaction",
+	"committing a transaction", "aborting a transaction", "in an abortable error", "in a fatal error"}
+
+func (s State) String() string {
+	if int(s) < len(stateNames) {
+		return stateNames[s]
+	}
+	return fmt.Sprintf("state(%d)", s)
+}
+
+// StateError reports a transactional call made in a state that does not
+// allow it.
+type StateError struct {
+	Op    string
+	State State
+	Hint  string
+}
+
+func (e *StateError) Error() string {
+	s := fmt.Sprintf("%s is not allowed while the producer is %s", e.Op, e.State)
+	if e.Hint != "" {
+		s += ": " + e.Hint
+	}
+	return s
+}
+
+// AbortableError is why the current transaction cannot commit; aborting it
+// makes the producer usable again.
+type AbortableError struct{ Err error }
+
+func (e *AbortableError) Error() string { return "the transaction must be aborted: " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *AbortableError) Unwrap() error { return e.Err }
+
+// ProducerFatalError is why the producer cannot go on (fenced by a newer
+// producer with the same transactional id, or not authorized).
+type ProducerFatalError struct{ Err error }
+
+func (e *ProducerFatalError) Error() string { return "the producer cannot continue: " + e.Err.Error() }
+
+// Unwrap returns the cause.
+func (e *ProducerFatalError) Unwrap() error { return e.Err }
+
+// ErrAborted is the outcome of records of an aborted transaction that were
+// not sent.
+var ErrAborted = errors.New("transaction aborted")
+
+// transactional is the transaction state of a Manager with a
+// transactional id.
+type transactional struct {
+	id      string
+	timeout int32 // ms
+	acc     *accumulator.Accumulator
+	flush   func(context.Context) error
+	coord   coordinated
+	v2      bool // transactions v2 (KIP-890): partitions added by produce requests
+
+	opMu     sync.Mutex // one transactional call at a time
+	state    atomic.Int32
+	abortErr error // under Manager.mu
+	fatalErr error // under Manager.mu
+	needBump bool  // under Manager.mu: sequences broke; bump the epoch after the abort
+	started  atomic.Bool
+
+	addMu   sync.Mutex
+	parts   []*accumulator.Partition // partitions of the current transaction
+	pending []*accumulator.Partition // v1: waiting for AddPartitionsToTxn
+	addWake chan struct{}
+}
+
+// Partition transaction states (accumulator.Partition.TxnState).
+const (
+	partNone    int32 = 0
+	partPending int32 = 1
+	partAdded   int32 = 2
+)
+
+func (m *Manager) txnState() State { return State(m.txn.state.Load()) }
+
+func (m *Manager) setState(s State) { m.txn.state.Store(int32(s)) }
+
+// stateErr builds the error for op in the current state, preferring the
+// fatal or abortable cause when there is one.
+func (m *Manager) stateErr(op string, hint string) error {
+	m.mu.Lock()
+	fatal, abortable := m.txn.fatalErr, m.txn.abortErr
+	m.mu.Unlock()
+	switch {
+	case fatal != nil:
+		return &ProducerFatalError{Err: fatal}
+	case abortable != nil && m.txnState() == StateAbortable:
+		return &AbortableError{Err: abortable}
+	}
+	return &StateError{Op: op, State: m.txnState(), Hint: hint}
+}
+
+// InitTransactions finds the transaction coordinator and gets the
+// producer id and epoch for the transactional id, fencing any earlier
+// producer with the same id and completing its open transaction. It may be
+// called again after it failed.
+func (m *Manager) InitTransactions(ctx context.Context) error {
+	t := m.txn
+	t.opMu.Lock()
+	defer t.opMu.Unlock()
+	switch st := m.txnState(); st {
+	case Uninitialized, Initializing:
+	default:
+		return m.stateErr("InitTransactions", "it is called once, before the first transaction")
+	}
+	m.setState(Initializing)
+	ps, err := m.initTransactional(ctx, accumulator.NoProducer)
+	if err != nil {
+		var fatal *ProducerFatalError
+		if errors.As(err, &fatal) {
+			m.fatal(fatal.Err)
+		}
+		return err
+	}
+	m.detectV2()
+	m.install(ps)
+	m.setState(Ready)
+	go m.addLoop()
+	return nil
+}
+
+// initTransactional sends InitProducerId for the transactional id to its
+// coordinator; with cur set, it asks for cur's next epoch (KIP-360).
+func (m *Manager) initTransactional(ctx context.Context, cur accumulator.ProducerState) (accumulator.ProducerState, error) {
+	var ps accumulator.ProducerState
+	code, msg, err := m.txn.coord.run(ctx, "InitProducerId", func(conn *wire.Conn) (int16, string, error) {
+		req := kmsg.NewPtrInitProducerIDRequest()
+		req.TransactionalID = &m.txn.id
+		req.TransactionTimeoutMillis = m.txn.timeout
+		req.ProducerID, req.ProducerEpoch = cur.ID, cur.Epoch
+		r, err := conn.Do(ctx, req)
+		if err != nil {
+			return 0, "", err
+		}
+		resp := r.(*kmsg.InitProducerIDResponse)
+		ps = accumulator.ProducerState{ID: resp.ProducerID, Epoch: resp.ProducerEpoch}
+		return resp.ErrorCode, "", nil
+	})
+	if err != nil {
+		return ps, err
+	}
+	if code != 0 {
+		cerr := &CodeError{API: "InitProducerId", Code: code, Msg: msg}
+		switch code {
+		case codeTxnIDAuthorization, codeClusterAuthorization, codeProducerFenced, codeInvalidProducerEpoch, codeInvalidTxnState:
+			return ps, &ProducerFatalError{Err: cerr}
+		}
+		return ps, cerr
+	}
+	return ps, nil
+}
+
+// detectV2 decides whether the cluster runs transactions v2 (KIP-890):
+// the transaction.version feature finalized at 2 or more, and EndTxn v5
+// on the coordinator.
+func (m *Manager) detectV2() {
+	b := m.txn.coord.coord
+	if b == nil {
+		return
+	}
+	conn, err := b.Conn(m.ctx, 0)
+	if err != nil {
+		return
+	}
+	v := conn.Versions()
+	endMax, _ := v.Max(kmsg.EndTxn.Int16())
+	m.txn.v2 = v.Feature("transaction.version") >= 2 && endMax >= 5
+	m.log.Debug("transactions", "v2", m.txn.v2, "transaction.version", v.Feature("transaction.version"))
+}
+
+// V2 reports whether transactions v2 is in use.
+func (m *Manager) V2() bool { return m.txn != nil && m.txn.v2 }
+
+// install makes ps the producer state.
+func (m *Manager) install(ps accumulator.ProducerState) {
+	m.mu.Lock()
+	m.state, m.have = ps, true
+	select {
+	case <-m.ready:
+	default:
+		close(m.ready)
+	}
+	m.mu.Unlock()
+}
+
+// fatal moves the producer to the fatal state for good.
+func (m *Manager) fatal(err error) {
+	m.mu.Lock()
+	if m.txn.fatalErr == nil {
+		m.txn.fatalErr = err
+	}
+	m.mu.Unlock()
+	m.setState(StateFatal)
+	m.txn.acc.SetGate(&ProducerFatalError{Err: err})
+	m.log.Error("transactional producer failed", "err", err)
+}
+
+// abortable records why the current transaction cannot commit.
+func (m *Manager) abortable(err error, bump bool) {
+	m.mu.Lock()
+	if m.txn.abortErr == nil {
+		m.txn.abortErr = err
+	}
+	if bump {
+		m.txn.needBump = true
+	}
+	m.mu.Unlock()
+	for {
+		st := m.txnState()
+		if st != InTransaction && st != Committing {
+			return
+		}
+		if m.txn.state.CompareAndSwap(int32(st), int32(StateAbortable)) {
+			m.log.Warn("transaction must be aborted", "err", err)
+			return
+		}
+	}
+}
+
+// BeginTransaction starts a transaction.
+func (m *Manager) BeginTransaction() error {
+	t := m.txn
+	t.opMu.Lock()
+	defer t.opMu.Unlock()
+	if m.txnState() != Ready {
+		return m.stateErr("BeginTransaction", "call InitTransactions first, and end the previous transaction")
+	}
+	m.mu.Lock()
+	t.abortErr = nil
+	m.mu.Unlock()
+	t.started.Store(false)
+	m.setState(InTransaction)
+	t.acc.SetGate(nil)
+	return nil
+}
+
+// NotInTransaction is the append gate's error while no transaction is
+// open.
+func NotInTransaction(state State) error {
+	return &StateError{Op: "producing a record", State: state, Hint: "a transactional producer sends only inside a transaction (BeginTransaction)"}
+}
+
+// AddPartition notes that p has records in the current transaction. For
+// transactions v1 it queues p for AddPartitionsToTxn; sinks send p's
+// batches only once that succeeded.
+func (m *Manager) AddPartition(p *accumulator.Partition) {
+	if p.TxnState.Load() != partNone {
+		return
+	}
+	t := m.txn
+	t.addMu.Lock()
+	if !p.TxnState.CompareAndSwap(partNone, partPending) {
+		t.addMu.Unlock()
+		return
+	}
+	t.started.Store(true)
+	t.parts = append(t.parts, p)
+	if t.v2 {
+		p.TxnState.Store(partAdded)
+		t.addMu.Unlock()
+		return
+	}
+	t.pending = append(t.pending, p)
+	t.addMu.Unlock()
+	select {
+	case t.addWake <- struct{}{}:
+	default:
+	}
+}
+
+// Sendable reports whether p's batches may be sent: always, unless the
+// producer is transactional (v1) and p has not been added to the
+// transaction yet.
+func (m *Manager) Sendable(p *accumulator.Partition) bool {
+	return m.txn == nil || p.TxnState.Load() == partAdded
+}
+
+// Aborting reports whether an abort is under way: batches coming back
+// with errors then fail instead of being retried.
+func (m *Manager) Aborting() bool {
+	return m.txn != nil && (m.txnState() == Aborting || m.txnState() == StateFatal)
+}
+
+// BatchFailed is told of every transactional batch that failed: the
+// transaction can no longer commit.
+func (m *Manager) BatchFailed(b *accumulator.Batch, err error) {
+	if m.txn == nil || errors.Is(err, ErrAborted) || m.txnState() == Aborting {
+		return
+	}
+	m.abortable(fmt.Errorf("records to %s failed: %w", b.P, err), false)
+}
+
+// addLoop sends AddPartitionsToTxn for partitions waiting to be added
+// (transactions v1), batching those that queue up meanwhile.
+func (m *Manager) addLoop() {
+	t := m.txn
+	for {
+		select {
+		case <-t.addWake:
+		case <-m.ctx.Done():
+			return
+		}
+		for {
+			t.addMu.Lock()
+			parts := t.pending
+			t.pending = nil
+			t.addMu.Unlock()
+			if len(parts) == 0 || m.ctx.Err() != nil {
+				break
+			}
+			m.addPartitions(parts)
+		}
+	}
+}
+
+// MaxProduceVersion caps Produce requests: v11 for transactions v1, whose
+// partitions are added with AddPartitionsToTxn; v12 otherwise.
+func (m *Manager) MaxProduceVersion() int16 {
+	if m.txn != nil && !m.txn.v2 {
+		return 11
+	}
+	return 12
+}

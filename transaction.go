@@ -1,0 +1,197 @@
+package samsa
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/samsa-go/samsa/internal/txn"
+)
+
+// Errors of transactional producers. Test for them with errors.Is.
+var (
+	// ErrTransactionState: the call is not allowed in the producer's
+	// current transaction state, such as BeginTransaction before
+	// InitTransactions, CommitTransaction without a transaction, a record
+	// produced outside a transaction, or any transactional call on a
+	// producer without a transactional id.
+	ErrTransactionState = errors.New("samsa: not allowed in the current transaction state")
+	// ErrTransactionNeedsAbort: the transaction cannot commit (one of its
+	// records failed, or the coordinator refused it). Abort it; the
+	// producer can then begin another one.
+	ErrTransactionNeedsAbort = errors.New("samsa: the transaction must be aborted")
+	// ErrProducerFatal: the producer can no longer be used, for example
+	// because a newer producer with the same transactional id fenced it
+	// (errors.Is(err, ErrProducerFenced) then holds too). Close it.
+	ErrProducerFatal = errors.New("samsa: the producer cannot continue")
+	// ErrTransactionAborted is the outcome of records of an aborted
+	// transaction that had not been sent.
+	ErrTransactionAborted = errors.New("samsa: transaction aborted")
+)
+
+// GroupMetadata identifies a consumer group member, for
+// SendOffsetsToTransaction (KIP-447): take it from the consumer that read
+// the records being transformed.
+type GroupMetadata struct {
+	GroupID         string
+	GenerationID    int32
+	MemberID        string
+	GroupInstanceID *string
+}
+
+// TopicPartition names one partition of a topic.
+type TopicPartition struct {
+	Topic     string
+	Partition int32
+}
+
+// OffsetAndMetadata is a consumer offset to commit: the offset of the
+// next record to consume, with optional leader epoch and metadata.
+type OffsetAndMetadata struct {
+	Offset      int64
+	LeaderEpoch int32 // -1 when unknown
+	Metadata    string
+}
+
+// InitTransactions prepares a transactional producer (Config.TransactionalID):
+// it finds the transaction coordinator and gets the producer's id and
+// epoch, fencing any earlier producer with the same transactional id and
+// completing that producer's open transaction. Call it once, before the
+// first BeginTransaction; after a failure it may be called again.
+func (p *Producer) InitTransactions(ctx context.Context) error {
+	if err := p.requireTxn("InitTransactions"); err != nil {
+		return err
+	}
+	return p.txnError(p.ids.InitTransactions(ctx))
+}
+
+// BeginTransaction starts a transaction. Records produced until
+// CommitTransaction or AbortTransaction belong to it.
+func (p *Producer) BeginTransaction() error {
+	if err := p.requireTxn("BeginTransaction"); err != nil {
+		return err
+	}
+	return p.txnError(p.ids.BeginTransaction())
+}
+
+// CommitTransaction sends every record of the transaction, waits for
+// them, and commits the transaction. If a record failed, it returns an
+// error matching ErrTransactionNeedsAbort: call AbortTransaction. When ctx
+// ends first it returns ctx's error and may be called again to resume.
+func (p *Producer) CommitTransaction(ctx context.Context) error {
+	if err := p.requireTxn("CommitTransaction"); err != nil {
+		return err
+	}
+	p.snd.WakeAll()
+	return p.txnError(p.ids.CommitTransaction(ctx))
+}
+
+// AbortTransaction aborts the transaction: its records not sent yet fail
+// with ErrTransactionAborted and are never sent, the producer waits for
+// those in flight, and the coordinator marks the transaction aborted so
+// that read_committed consumers skip its records. When ctx ends first it
+// returns ctx's error and may be called again to resume.
+func (p *Producer) AbortTransaction(ctx context.Context) error {
+	if err := p.requireTxn("AbortTransaction"); err != nil {
+		return err
+	}
+	return p.txnError(p.ids.AbortTransaction(ctx))
+}
+
+// SendOffsetsToTransaction adds consumer group offsets to the
+// transaction, so that they are committed if and only if the transaction
+// is: the consume-transform-produce pattern. group identifies the group
+// member (KIP-447), which lets the coordinator fence zombie members.
+func (p *Producer) SendOffsetsToTransaction(ctx context.Context, offsets map[TopicPartition]OffsetAndMetadata, group GroupMetadata) error {
+	if err := p.requireTxn("SendOffsetsToTransaction"); err != nil {
+		return err
+	}
+	if group.GroupID == "" {
+		return fmt.Errorf("%w: SendOffsetsToTransaction needs a group id", ErrTransactionState)
+	}
+	list := make([]txn.Offset, 0, len(offsets))
+	for tp, o := range offsets {
+		var md *string
+		if o.Metadata != "" {
+			md = &o.Metadata
+		}
+		list = append(list, txn.Offset{Topic: tp.Topic, Partition: tp.Partition, Offset: o.Offset, LeaderEpoch: o.LeaderEpoch, Metadata: md})
+	}
+	gm := txn.GroupMetadata{GroupID: group.GroupID, Generation: group.GenerationID, MemberID: group.MemberID, GroupInstanceID: group.GroupInstanceID}
+	return p.txnError(p.ids.SendOffsets(ctx, list, gm))
+}
+
+// SendOffsetsToTransactionGroup is SendOffsetsToTransaction for callers
+// that know only the group id (no generation or member id: the
+// coordinator cannot fence zombie members then).
+func (p *Producer) SendOffsetsToTransactionGroup(ctx context.Context, offsets map[TopicPartition]OffsetAndMetadata, groupID string) error {
+	return p.SendOffsetsToTransaction(ctx, offsets, GroupMetadata{GroupID: groupID, GenerationID: -1})
+}
+
+// Transact runs fn inside a transaction: it begins one, commits it when
+// fn returns nil, and aborts it when fn returns an error or panics (the
+// panic then continues). It returns fn's error, or the commit's.
+func (p *Producer) Transact(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+	if err := p.BeginTransaction(); err != nil {
+		return err
+	}
+	defer func() {
+		if v := recover(); v != nil {
+			p.AbortTransaction(context.WithoutCancel(ctx))
+			panic(v)
+		}
+	}()
+	if err := fn(ctx); err != nil {
+		if aerr := p.AbortTransaction(ctx); aerr != nil {
+			return errors.Join(err, fmt.Errorf("aborting: %w", aerr))
+		}
+		return err
+	}
+	if err := p.CommitTransaction(ctx); err != nil {
+		if errors.Is(err, ErrTransactionNeedsAbort) {
+			if aerr := p.AbortTransaction(ctx); aerr != nil {
+				return errors.Join(err, fmt.Errorf("aborting: %w", aerr))
+			}
+		}
+		return err
+	}
+	return nil
+}
+
+func (p *Producer) requireTxn(op string) error {
+	if p.ids == nil || !p.ids.Transactional() {
+		return fmt.Errorf("%w: %s needs a transactional producer (Config.TransactionalID, transactional.id)", ErrTransactionState, op)
+	}
+	return nil
+}
+
+// txnError maps the transaction manager's errors to samsa's.
+func (p *Producer) txnError(err error) error {
+	if err == nil {
+		return nil
+	}
+	var (
+		se *txn.StateError
+		ae *txn.AbortableError
+		fe *txn.ProducerFatalError
+	)
+	switch {
+	case errors.As(err, &fe):
+		return fmt.Errorf("%w: %w", ErrProducerFatal, p.codeError(fe.Err))
+	case errors.As(err, &ae):
+		return fmt.Errorf("%w: %w", ErrTransactionNeedsAbort, p.codeError(ae.Err))
+	case errors.As(err, &se):
+		return fmt.Errorf("%w: %v", ErrTransactionState, se)
+	}
+	return p.codeError(err)
+}
+
+// codeError turns a coordinator error code into a KafkaError, keeping
+// the API it came from.
+func (p *Producer) codeError(err error) error {
+	var ce *txn.CodeError
+	if errors.As(err, &ce) {
+		return fmt.Errorf("%s: %w", ce.API, KafkaErrorForCode(ce.Code, ce.Msg))
+	}
+	return err
+}
