@@ -9,12 +9,16 @@ import (
 	"github.com/samsa-go/samsa/internal/accumulator"
 	"github.com/samsa-go/samsa/internal/recordbatch"
 	"github.com/samsa-go/samsa/internal/sender"
+	"github.com/samsa-go/samsa/internal/txn"
 )
 
 // deliver runs the outcome of every record of a batch, in offset order.
 // It is the accumulator's Deliver hook: once per batch, on a producer
 // goroutine, in each partition's batch order.
 func (p *Producer) deliver(b *accumulator.Batch) {
+	if b.Err != nil && p.txnl {
+		p.ids.BatchFailed(b, b.Err)
+	}
 	err := p.publicError(b)
 	md := RecordMetadata{
 		Topic: b.P.Topic.Name, Partition: b.P.ID, Offset: -1, LeaderEpoch: b.LeaderEpoch,
@@ -56,10 +60,15 @@ func (p *Producer) publicError(b *accumulator.Batch) error {
 		te *sender.TimeoutError
 		tl *sender.TooLargeError
 		uo *sender.UnknownOutcomeError
+		ab *sender.AbortedError
 	)
 	switch {
 	case errors.Is(err, sender.ErrClosed):
 		return ErrProducerClosed
+	case errors.Is(err, txn.ErrAborted):
+		return ErrTransactionAborted
+	case errors.As(err, &ab):
+		return fmt.Errorf("%w: record for %s[%d]: %w", ErrTransactionAborted, b.P.Topic.Name, b.P.ID, p.mapCause(ab.Last))
 	case errors.As(err, &uo):
 		return fmt.Errorf("%w: record for %s[%d]: %w", ErrOutcomeUnknown, b.P.Topic.Name, b.P.ID, p.mapCause(uo.Last))
 	case errors.As(err, &te):

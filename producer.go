@@ -31,6 +31,7 @@ type Producer struct {
 	acc  *accumulator.Accumulator
 	snd  *sender.Sender
 	ids  *txn.Manager // nil unless idempotent
+	txnl bool         // transactional: ids manages transactions too
 	part Partitioner  // nil: the built-in partitioner
 
 	interceptors []Interceptor
@@ -87,6 +88,7 @@ func NewProducer(cfg Config) (*Producer, error) {
 		BatchSize: cfg.BatchSize, Linger: cfg.Linger, BufferMemory: cfg.BufferMemory,
 		DeliveryTimeout: cfg.DeliveryTimeout, Codec: codec, Compressor: comp,
 		Adaptive: cfg.PartitionerAdaptive, MaxBlock: cfg.MaxBlock, Logger: log,
+		Transactional: cfg.TransactionalID != "",
 		Wake: func(pt *accumulator.Partition) { p.snd.Wake(pt) }, Deliver: p.deliver,
 	})
 	scfg := sender.Config{
@@ -101,8 +103,15 @@ func NewProducer(cfg Config) (*Producer, error) {
 			Busy:  func() int { return p.snd.Busy() },
 			Reset: func(ps accumulator.ProducerState) { p.acc.ResetSequences(ps, p.snd.FailUnknownOutcome) },
 			Wake:  func() { p.snd.WakeAll() },
+
+			TransactionalID: cfg.TransactionalID, TransactionTimeout: cfg.TransactionTimeout,
+			Accumulator: p.acc, Flush: p.Flush,
 		})
+		p.txnl = p.ids.Transactional()
 		scfg.Producer = p.ids
+		if p.txnl {
+			scfg.TransactionalID = &p.cfg.TransactionalID
+		}
 	}
 	p.snd = sender.New(scfg, p.acc, p.cl)
 	p.cl.OnUpdate(p.snd.OnMetadata)
@@ -202,7 +211,10 @@ func (p *Producer) produce(ctx context.Context, r *Record, cb any, try bool) err
 		}
 		return p.failRecord(r, -1, cb, &RecordTooLargeError{Topic: r.Topic, Size: size, Max: limit, Setting: setting})
 	}
-	var err error
+	var (
+		err  error
+		part *accumulator.Partition
+	)
 	id, explicit := r.Partition.Get()
 	switch {
 	case explicit:
@@ -211,7 +223,8 @@ func (p *Producer) produce(ctx context.Context, r *Record, cb any, try bool) err
 			return p.failRecord(r, id, cb, fmt.Errorf("%w: partition %d of topic %q, which has %d partitions",
 				ErrInvalidPartition, id, r.Topic, len(parts)))
 		}
-		err = p.acc.Append(ctx, parts[id], &in, try)
+		part = parts[id]
+		err = p.acc.Append(ctx, part, &in, try)
 	case p.part != nil:
 		all := t.All()
 		id = p.part.Partition(r.Topic, r.Key, all, t.Available())
@@ -219,16 +232,21 @@ func (p *Producer) produce(ctx context.Context, r *Record, cb any, try bool) err
 			return p.failRecord(r, id, cb, fmt.Errorf("%w: the partitioner chose partition %d of topic %q, which has %d partitions",
 				ErrInvalidPartition, id, r.Topic, len(all)))
 		}
-		err = p.acc.Append(ctx, t.Partitions()[id], &in, try)
+		part = t.Partitions()[id]
+		err = p.acc.Append(ctx, part, &in, try)
 	case r.Key != nil && !p.cfg.PartitionerIgnoreKeys:
 		parts := t.Partitions()
 		id = hashing.KafkaPartition(r.Key, int32(len(parts)))
-		err = p.acc.Append(ctx, parts[id], &in, try)
+		part = parts[id]
+		err = p.acc.Append(ctx, part, &in, try)
 	default:
-		_, err = p.acc.AppendSticky(ctx, t, &in, try)
+		part, err = p.acc.AppendSticky(ctx, t, &in, try)
 	}
 	if err != nil {
 		return p.failRecord(r, id, cb, p.appendError(err))
+	}
+	if p.txnl && p.ids.AddPartition(part) {
+		p.snd.Wake(part) // the sink may have passed it over while it was not in the transaction
 	}
 	return nil
 }
@@ -244,7 +262,7 @@ func (p *Producer) appendError(err error) error {
 	case errors.Is(err, accumulator.ErrClosed):
 		return ErrProducerClosed
 	}
-	return err
+	return p.txnError(err)
 }
 
 // topic returns the accumulator's topic once its metadata is known,
@@ -344,6 +362,13 @@ func (p *Producer) Close(ctx context.Context) error {
 }
 
 func (p *Producer) shutdown(ctx context.Context) error {
+	if p.txnl && p.ids.InTransaction() {
+		// As the Java client does: a transaction left open is aborted, so
+		// that its records never become visible to read_committed readers.
+		if err := p.ids.AbortTransaction(ctx); err != nil {
+			p.log.Warn("aborting the open transaction on Close", "err", err)
+		}
+	}
 	err := p.Flush(ctx)
 	p.acc.Close() // appends still in progress now fail
 	if err == nil {

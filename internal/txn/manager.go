@@ -206,6 +206,12 @@ func (m *Manager) Err() error {
 // sequence, and the batch is resent under it (it was certainly not
 // written: the broker refused it).
 func (m *Manager) HandleError(b *accumulator.Batch, code int16) sender.Verdict {
+	if code == 45 && !b.P.NextExpected(b) {
+		// An earlier batch (retried, say after CONCURRENT_TRANSACTIONS
+		// while the previous transaction's markers were written) is not
+		// in yet: this one waits its turn.
+		return sender.VerdictRetry
+	}
 	if m.txn != nil {
 		// Inside a transaction the epoch cannot move: the transaction
 		// must be aborted, and the abort moves to a new epoch.
@@ -217,10 +223,8 @@ func (m *Manager) HandleError(b *accumulator.Batch, code int16) sender.Verdict {
 		return sender.VerdictFail
 	}
 	switch code {
-	case 45: // OUT_OF_ORDER_SEQUENCE_NUMBER
-		if b.P.NextExpected(b) {
-			m.RequestBump("the broker refused the next expected sequence of " + b.P.String())
-		}
+	case 45: // OUT_OF_ORDER_SEQUENCE_NUMBER for the next expected batch
+		m.RequestBump("the broker refused the next expected sequence of " + b.P.String())
 		return sender.VerdictRetry
 	case 59, 47: // UNKNOWN_PRODUCER_ID, INVALID_PRODUCER_EPOCH
 		if cur, ok := m.Current(); !ok || (b.ProducerID == cur.ID && b.ProducerEpoch == cur.Epoch) {

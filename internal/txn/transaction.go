@@ -94,6 +94,7 @@ type transactional struct {
 	started  atomic.Bool
 
 	addMu   sync.Mutex
+	gen     uint64                   // counts finished transactions
 	parts   []*accumulator.Partition // partitions of the current transaction
 	pending []*accumulator.Partition // v1: waiting for AddPartitionsToTxn
 	addWake chan struct{}
@@ -150,6 +151,7 @@ func (m *Manager) InitTransactions(ctx context.Context) error {
 	m.detectV2()
 	m.install(ps)
 	m.setState(Ready)
+	m.txn.acc.SetGate(NotInTransaction(Ready))
 	go m.addLoop()
 	return nil
 }
@@ -277,23 +279,26 @@ func NotInTransaction(state State) error {
 
 // AddPartition notes that p has records in the current transaction. For
 // transactions v1 it queues p for AddPartitionsToTxn; sinks send p's
-// batches only once that succeeded.
-func (m *Manager) AddPartition(p *accumulator.Partition) {
+// batches only once that succeeded. It reports whether p became sendable
+// (v2), so that the caller wakes p's sink.
+func (m *Manager) AddPartition(p *accumulator.Partition) bool {
 	if p.TxnState.Load() != partNone {
-		return
+		return false
 	}
 	t := m.txn
 	t.addMu.Lock()
-	if !p.TxnState.CompareAndSwap(partNone, partPending) {
+	if st := m.txnState(); st != InTransaction && st != Committing || !p.TxnState.CompareAndSwap(partNone, partPending) {
+		// Not in a transaction: the record appended before the gate
+		// closed belongs to a transaction already ending (and flushed).
 		t.addMu.Unlock()
-		return
+		return false
 	}
 	t.started.Store(true)
 	t.parts = append(t.parts, p)
 	if t.v2 {
 		p.TxnState.Store(partAdded)
 		t.addMu.Unlock()
-		return
+		return true
 	}
 	t.pending = append(t.pending, p)
 	t.addMu.Unlock()
@@ -301,6 +306,17 @@ func (m *Manager) AddPartition(p *accumulator.Partition) {
 	case t.addWake <- struct{}{}:
 	default:
 	}
+	return false
+}
+
+// InTransaction reports whether a transaction is open (begun and not yet
+// committed or aborted).
+func (m *Manager) InTransaction() bool {
+	switch m.txnState() {
+	case InTransaction, Committing, Aborting, StateAbortable:
+		return true
+	}
+	return false
 }
 
 // Sendable reports whether p's batches may be sent: always, unless the
@@ -337,13 +353,13 @@ func (m *Manager) addLoop() {
 		}
 		for {
 			t.addMu.Lock()
-			parts := t.pending
+			parts, gen := t.pending, t.gen
 			t.pending = nil
 			t.addMu.Unlock()
 			if len(parts) == 0 || m.ctx.Err() != nil {
 				break
 			}
-			m.addPartitions(parts)
+			m.addPartitions(parts, gen)
 		}
 	}
 }

@@ -15,7 +15,7 @@ import (
 // brokers) for parts. Added partitions become sendable; retriable
 // failures are queued again after a backoff; others make the transaction
 // abortable or the producer fatal.
-func (m *Manager) addPartitions(parts []*accumulator.Partition) {
+func (m *Manager) addPartitions(parts []*accumulator.Partition, gen uint64) {
 	ps, _ := m.Current()
 	byTopic := map[string][]int32{}
 	for _, p := range parts {
@@ -43,9 +43,13 @@ func (m *Manager) addPartitions(parts []*accumulator.Partition) {
 	}
 	switch {
 	case code == 0:
-		for _, p := range parts {
-			p.TxnState.Store(partAdded)
+		m.txn.addMu.Lock()
+		if m.txn.gen == gen { // else the transaction ended (aborted) meanwhile
+			for _, p := range parts {
+				p.TxnState.Store(partAdded)
+			}
 		}
+		m.txn.addMu.Unlock()
 		if m.cfg.Wake != nil {
 			m.cfg.Wake()
 		}
@@ -208,6 +212,7 @@ func (m *Manager) finishTxn(prev, next accumulator.ProducerState) {
 		p.TxnState.Store(partNone)
 	}
 	t.parts, t.pending = nil, nil
+	t.gen++
 	t.addMu.Unlock()
 	if next != prev {
 		if m.cfg.Reset != nil {
