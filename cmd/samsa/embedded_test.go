@@ -1,0 +1,153 @@
+package main
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestEmbeddedPerfJSON(t *testing.T) {
+	const n = 30000
+	r := runSamsa(t, "", "perf", "--num-records", "30000", "--record-size", "50", "--json", "--progress", "never")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0", r.code)
+	}
+	if !strings.Contains(r.stderr, "embedded in-process Kafka-compatible broker") {
+		t.Errorf("stderr does not say the embedded broker is used")
+	}
+	var res result
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("--json output does not parse: %v", err)
+	}
+	if res.Records != n || res.Errors != 0 || res.Bytes != n*50 || res.Topic != embeddedTopic || !res.Embedded {
+		t.Errorf("result %+v; want %d records of 50 bytes to %s on the embedded broker", res, n, embeddedTopic)
+	}
+	if res.P50Ms > res.P99Ms || res.P99Ms > res.MaxMs || res.RecPerS <= 0 {
+		t.Errorf("inconsistent figures: p50 %v, p99 %v, max %v, %v rec/s", res.P50Ms, res.P99Ms, res.MaxMs, res.RecPerS)
+	}
+}
+
+func TestEmbeddedPerfKafkaLinesAndSVG(t *testing.T) {
+	svg := filepath.Join(t.TempDir(), "run.svg")
+	r := runSamsa(t, "", "perf", "--num-records", "20000", "--throughput", "4000", "--report", svg, "--progress", "always")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0", r.code)
+	}
+	checkPerfOutput(t, r.stdout, 20000)
+	if !strings.Contains(r.stderr, "] 100% 20000/20000") {
+		t.Errorf("stderr has no finished progress bar")
+	}
+	checkReport(t, svg, -1)
+}
+
+func TestEmbeddedProduce(t *testing.T) {
+	r := runSamsa(t, "a\nb\nc\n", "produce", "-t", "greetings")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0", r.code)
+	}
+	if !strings.Contains(r.stderr, "embedded in-process Kafka-compatible broker") || !strings.Contains(r.stderr, "3 records (3 bytes) delivered, 0 failed") {
+		t.Errorf("stderr lacks the embedded-broker notice or the summary")
+	}
+}
+
+func TestUsage(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		code int
+		out  string // in stdout
+		err  string // in stderr
+	}{
+		{[]string{"version"}, 0, "samsa 0.", ""},
+		{[]string{"help"}, 0, "samsa produce", ""},
+		{[]string{"help", "perf"}, 0, "--num-records", ""},
+		{[]string{"perf", "--help"}, 0, "--producer-props", ""},
+		{[]string{"produce", "-h"}, 0, "--key-separator", ""},
+		{[]string{"frobnicate"}, 2, "", `unknown command "frobnicate"`},
+		{[]string{"produce", "-t", "x", "--delimiter", `\q`}, 2, "", `--delimiter "\\q": unknown escape \q`},
+		{[]string{"produce", "-t", "x", "-H", "novalue"}, 2, "", `--header "novalue": want KEY=VALUE`},
+		{[]string{"produce", "-t", "x", "--partition", "-1"}, 2, "", "--partition -1"},
+		{[]string{"produce", "-t", "x", "--json", "-K", ":"}, 2, "", "--key-separator and --json"},
+		{[]string{"produce", "-X", "linger.ms=soon", "-t", "x"}, 2, "", "linger.ms"},
+		{[]string{"produce", "-X", "lingr.ms=5", "-t", "x"}, 2, "", "lingr.ms"},
+		{[]string{"produce"}, 2, "", "--topic is required"},
+		{[]string{"perf", "--report", "out.png"}, 2, "", "--report \"out.png\""},
+		{[]string{"perf", "--producer.config", "/nonexistent/client.properties"}, 2, "", "--producer.config"},
+	} {
+		r := runSamsa(t, "", tc.args...)
+		if r.code != tc.code || !strings.Contains(r.stdout, tc.out) || !strings.Contains(r.stderr, tc.err) {
+			t.Errorf("samsa %v: exit %d, stdout %q, stderr %q; want exit %d, stdout with %q, stderr with %q",
+				tc.args, r.code, r.stdout, r.stderr, tc.code, tc.out, tc.err)
+		}
+	}
+}
+
+// checkReport parses the report as XML and checks that it is an SVG chart
+// (inside an HTML page for .html) with the throughput and latency series,
+// each with a point per sample (when samples >= 0), and labelled axes.
+func checkReport(t *testing.T, path string, samples int) {
+	t.Helper()
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatalf("report: %v", err)
+	}
+	defer f.Close()
+	dec := xml.NewDecoder(f)
+	series := map[string]int{}
+	var texts strings.Builder
+	var svgs, scripts int
+	for {
+		tok, err := dec.Token()
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("report %s is not well-formed: %v", path, err)
+		}
+		switch el := tok.(type) {
+		case xml.StartElement:
+			switch el.Name.Local {
+			case "svg":
+				svgs++
+			case "script":
+				scripts++
+			case "polyline":
+				series[attr(el, "id")] = len(strings.Fields(attr(el, "points")))
+			}
+		case xml.CharData:
+			texts.Write(el)
+		}
+	}
+	if svgs != 1 || scripts != 0 {
+		t.Errorf("report has %d svg and %d script elements, want 1 and 0", svgs, scripts)
+	}
+	for _, id := range []string{"series-throughput", "series-p50", "series-p95", "series-p99", "series-p999", "series-max"} {
+		n, ok := series[id]
+		switch {
+		case !ok:
+			t.Errorf("report has no %s polyline", id)
+		case samples >= 0 && n != samples:
+			t.Errorf("%s has %d points, want %d (one per sample)", id, n, samples)
+		case n == 0:
+			t.Errorf("%s has no points", id)
+		}
+	}
+	for _, label := range []string{"records / second", "milliseconds", "seconds since start", "p99.9", "Throughput", "Latency"} {
+		if !strings.Contains(texts.String(), label) {
+			t.Errorf("report has no %q text", label)
+		}
+	}
+}
+
+func attr(el xml.StartElement, name string) string {
+	for _, a := range el.Attr {
+		if a.Name.Local == name {
+			return a.Value
+		}
+	}
+	return ""
+}

@@ -1,0 +1,241 @@
+package main
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/samsa-go/samsa"
+	"github.com/samsa-go/samsa/internal/itest"
+	"github.com/samsa-go/samsa/internal/kafkatest"
+)
+
+// kafkaTopic returns the shared cluster's bootstrap list and a new topic
+// with partitions partitions.
+func kafkaTopic(t *testing.T, partitions int32) (string, string) {
+	t.Helper()
+	c := kafkatest.Shared(t)
+	return strings.Join(c.Bootstrap(kafkatest.PLAINTEXT), ","), c.NewTopic(t, partitions, 1)
+}
+
+// expectRecords reads the one-partition topic back and compares it, in
+// order, with want.
+func expectRecords(t *testing.T, bootstrap, topic string, want []samsa.Record) {
+	t.Helper()
+	got := itest.ConsumeAll(t, strings.Split(bootstrap, ","), topic, len(want), itest.ConsumeOpts{Timeout: 90 * time.Second})
+	if len(got) != len(want) {
+		t.Fatalf("read %d records back, want %d", len(got), len(want))
+	}
+	for i, g := range got {
+		md := samsa.RecordMetadata{Partition: 0, Offset: int64(i), Timestamp: g.Timestamp}
+		if diff := itest.Equal(g, want[i], md); diff != "" {
+			t.Errorf("record %d: %s", i, diff)
+		}
+	}
+}
+
+func hdr(k, v string) samsa.Header { return samsa.Header{Key: k, Value: []byte(v)} }
+
+func TestKafkaProduceKeysHeaders(t *testing.T) {
+	bs, topic := kafkaTopic(t, 1)
+	in := "k1:hello\nk2:world:with colon\n\nk3:\n"
+	r := runSamsa(t, in, "produce", "-b", bs, "-t", topic, "-K", ":", "-H", "source=test", "--header", "n=1")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0", r.code)
+	}
+	if !regexp.MustCompile(`3 records \(\d+ bytes\) delivered, 0 failed`).MatchString(r.stderr) {
+		t.Errorf("no summary line with 3 records in stderr")
+	}
+	if strings.Contains(r.stderr, "embedded") {
+		t.Errorf("started the embedded broker although --bootstrap-server was given")
+	}
+	hs := []samsa.Header{hdr("source", "test"), hdr("n", "1")}
+	expectRecords(t, bs, topic, []samsa.Record{
+		{Key: []byte("k1"), Value: []byte("hello"), Headers: hs},
+		{Key: []byte("k2"), Value: []byte("world:with colon"), Headers: hs},
+		{Key: []byte("k3"), Value: []byte{}, Headers: hs},
+	})
+}
+
+func TestKafkaProduceJSON(t *testing.T) {
+	bs, topic := kafkaTopic(t, 1)
+	in := `{"key":"a","value":"plain","headers":{"h1":"v1","h2":null}}
+{"key":null,"value":{"nested":[1,2]},"timestamp":1700000000123}
+{"value":null,"headers":[{"key":"r","value":"1"},{"key":"r","value":"2"}],"partition":0}
+{"key":"t","value":"rfc","timestamp":"2024-01-02T03:04:05.678Z"}
+`
+	r := runSamsa(t, in, "produce", "--bootstrap-server", bs, "--topic", topic, "--json")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0", r.code)
+	}
+	expectRecords(t, bs, topic, []samsa.Record{
+		{Key: []byte("a"), Value: []byte("plain"), Headers: []samsa.Header{hdr("h1", "v1"), {Key: "h2"}}},
+		{Value: []byte(`{"nested":[1,2]}`), Timestamp: time.UnixMilli(1700000000123)},
+		{Headers: []samsa.Header{hdr("r", "1"), hdr("r", "2")}},
+		{Key: []byte("t"), Value: []byte("rfc"), Timestamp: time.Date(2024, 1, 2, 3, 4, 5, 678e6, time.UTC)},
+	})
+}
+
+func TestKafkaProduceBase64FromFile(t *testing.T) {
+	bs, topic := kafkaTopic(t, 1)
+	bin := []byte{0, 1, 2, 0xff, '\n', 0xfe}
+	file := filepath.Join(t.TempDir(), "in.txt")
+	content := base64.StdEncoding.EncodeToString([]byte("key")) + "\t" + base64.StdEncoding.EncodeToString(bin) + "\n"
+	if err := os.WriteFile(file, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r := runSamsa(t, "", "produce", "-b", bs, "-t", topic, "--base64", "-K", `\t`, "-p", "0", file)
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0", r.code)
+	}
+	expectRecords(t, bs, topic, []samsa.Record{{Key: []byte("key"), Value: bin}})
+}
+
+// A bad line is reported with its line number; the other records are
+// delivered and the exit status is 1.
+func TestKafkaProduceBadLine(t *testing.T) {
+	bs, topic := kafkaTopic(t, 1)
+	in := "{\"value\":\"one\"}\n{\"value\":\"two\"\n{\"value\":\"three\",\"colour\":1}\n{\"value\":\"four\"}\n"
+	r := runSamsa(t, in, "produce", "-b", bs, "-t", topic, "--json")
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	if !strings.Contains(r.stderr, "stdin:2: not a JSON record") {
+		t.Errorf("stderr does not name stdin:2 as not a JSON record")
+	}
+	if !strings.Contains(r.stderr, `stdin:3: not a JSON record: json: unknown field "colour"`) {
+		t.Errorf("stderr does not name stdin:3 and its unknown field")
+	}
+	if !strings.Contains(r.stderr, "2 records (7 bytes) delivered, 2 failed") {
+		t.Errorf("summary does not say 2 delivered (7 bytes), 2 failed")
+	}
+	expectRecords(t, bs, topic, []samsa.Record{{Value: []byte("one")}, {Value: []byte("four")}})
+}
+
+// A record for a partition the topic does not have fails with an error
+// naming its line; the rest are delivered.
+func TestKafkaProduceBadPartition(t *testing.T) {
+	bs, topic := kafkaTopic(t, 1)
+	in := "{\"value\":\"a\"}\n{\"value\":\"b\",\"partition\":7}\n{\"value\":\"c\"}\n"
+	r := runSamsa(t, in, "produce", "-b", bs, "-t", topic, "--json")
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	if !regexp.MustCompile(`stdin:2: .*partition`).MatchString(r.stderr) {
+		t.Errorf("stderr does not report stdin:2's partition")
+	}
+	expectRecords(t, bs, topic, []samsa.Record{{Value: []byte("a")}, {Value: []byte("c")}})
+}
+
+var (
+	windowLine = regexp.MustCompile(`^(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency\.$`)
+	finalLine  = regexp.MustCompile(`^(\d+) records sent, ([\d.]+) records/sec \(([\d.]+) MB/sec\), ([\d.]+) ms avg latency, ([\d.]+) ms max latency, (\d+) ms 50th, (\d+) ms 95th, (\d+) ms 99th, (\d+) ms 99\.9th\.$`)
+)
+
+// checkPerfOutput checks that every stdout line is one of Kafka's and that
+// the last is the final line with n records; it returns the final line's
+// fields.
+func checkPerfOutput(t *testing.T, stdout string, n int) []string {
+	t.Helper()
+	lines := strings.Split(strings.TrimSpace(stdout), "\n")
+	for _, l := range lines[:len(lines)-1] {
+		if !windowLine.MatchString(l) {
+			t.Errorf("line %q is not kafka-producer-perf-test's periodic line", l)
+		}
+	}
+	m := finalLine.FindStringSubmatch(lines[len(lines)-1])
+	if m == nil {
+		t.Fatalf("last line %q is not kafka-producer-perf-test's final line", lines[len(lines)-1])
+	}
+	if m[1] != strconv.Itoa(n) {
+		t.Errorf("final line says %s records, want %d", m[1], n)
+	}
+	p50, _ := strconv.Atoi(m[6])
+	p999, _ := strconv.Atoi(m[9])
+	if p50 > p999 {
+		t.Errorf("50th percentile %d ms above 99.9th %d ms", p50, p999)
+	}
+	return m
+}
+
+func TestKafkaPerf(t *testing.T) {
+	bs, topic := kafkaTopic(t, 3)
+	const n = 20000
+	r := runSamsa(t, "", "perf", "--topic", topic, "--num-records", strconv.Itoa(n), "--record-size", "64",
+		"--throughput", "-1", "--producer-props", "bootstrap.servers="+bs, "acks=all", "linger.ms=5", "--keys")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0", r.code)
+	}
+	checkPerfOutput(t, r.stdout, n)
+	got := itest.ConsumeAll(t, strings.Split(bs, ","), topic, n, itest.ConsumeOpts{Timeout: 2 * time.Minute})
+	if len(got) != n {
+		t.Fatalf("read %d records back, want %d", len(got), n)
+	}
+	for i, g := range got {
+		if len(g.Value) != 64 || len(g.Key) != 16 {
+			t.Fatalf("record %d: key of %d bytes and value of %d, want 16 and 64", i, len(g.Key), len(g.Value))
+		}
+	}
+}
+
+// Throttled to 1000 records/s, 6000 records take about 6 s: at least one
+// periodic line is printed, and the per-second samples of --json add up.
+func TestKafkaPerfThrottledJSONAndReport(t *testing.T) {
+	bs, topic := kafkaTopic(t, 1)
+	const n = 6000
+	report := filepath.Join(t.TempDir(), "run.html")
+	r := runSamsa(t, "", "perf", "-b", bs, "--topic", topic, "--num-records", strconv.Itoa(n), "--record-size", "10",
+		"--throughput", "1000", "--json", "--report", report)
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0", r.code)
+	}
+	var res result
+	if err := json.Unmarshal([]byte(r.stdout), &res); err != nil {
+		t.Fatalf("--json output does not parse: %v", err)
+	}
+	if res.Records != n || res.Errors != 0 || res.Bytes != n*10 || res.Topic != topic || res.Embedded {
+		t.Errorf("result: %d records, %d errors, %d bytes, topic %q, embedded %v; want %d, 0, %d, %q, false",
+			res.Records, res.Errors, res.Bytes, res.Topic, res.Embedded, n, n*10, topic)
+	}
+	if res.RecPerS > 1000*1.2 {
+		t.Errorf("%.0f records/s with --throughput 1000", res.RecPerS)
+	}
+	var sum int64
+	for _, s := range res.Samples {
+		sum += s.Records
+	}
+	if sum != n || len(res.Samples) < 5 {
+		t.Errorf("%d samples hold %d records, want at least 5 holding %d", len(res.Samples), sum, n)
+	}
+	checkReport(t, report, len(res.Samples))
+	got := itest.ConsumeAll(t, strings.Split(bs, ","), topic, n, itest.ConsumeOpts{Timeout: 2 * time.Minute})
+	if len(got) != n {
+		t.Errorf("read %d records back, want %d", len(got), n)
+	}
+}
+
+func TestKafkaPerfErrorsNameFlags(t *testing.T) {
+	bs, _ := kafkaTopic(t, 1)
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--topic", "x"}, "--num-records is required"},
+		{[]string{"--num-records", "10"}, "--topic is required"},
+		{[]string{"--topic", "x", "--num-records", "10", "--throughput", "0"}, "--throughput 0"},
+		{[]string{"--topic", "x", "--num-records", "ten"}, `--num-records "ten": not an integer`},
+		{[]string{"--topic", "x", "--num-records", "10", "--producer-props", "acks=7"}, "acks"},
+		{[]string{"--topic", "x", "--num-records", "10", "--records-size", "7"}, "unknown flag; did you mean --record-size?"},
+	} {
+		r := runSamsa(t, "", append([]string{"perf", "-b", bs}, tc.args...)...)
+		if r.code != 2 || !strings.Contains(r.stderr, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, r.code, r.stderr, tc.want)
+		}
+	}
+}
