@@ -1,9 +1,13 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -238,4 +242,46 @@ func TestKafkaPerfErrorsNameFlags(t *testing.T) {
 			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, r.code, r.stderr, tc.want)
 		}
 	}
+}
+
+// SIGINT stops reading and delivers what was read: with linger.ms at ten
+// minutes nothing is sent before the signal, so the records read back were
+// flushed because of it.
+func TestKafkaProduceInterruptFlushes(t *testing.T) {
+	bs, topic := kafkaTopic(t, 1)
+	cmd := exec.Command(samsaBin, "produce", "-b", bs, "-t", topic, "-X", "linger.ms=600000", "-X", "batch.size=1000000")
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer stdin.Close()
+	if _, err := io.WriteString(stdin, "one\ntwo\nthree\n"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(5 * time.Second) // let it read the lines; stdin stays open
+	if err := cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	select {
+	case err = <-done:
+	case <-time.After(2 * time.Minute):
+		cmd.Process.Kill()
+		t.Fatalf("samsa produce did not exit after SIGINT; stderr:\n%s", stderr.String())
+	}
+	t.Logf("stderr:\n%s", stderr.String())
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != exitInterrupted {
+		t.Errorf("exit: %v, want status %d", err, exitInterrupted)
+	}
+	if !strings.Contains(stderr.String(), "3 records (11 bytes) delivered, 0 failed") || !strings.Contains(stderr.String(), "(interrupted)") {
+		t.Errorf("summary does not say 3 records delivered, interrupted")
+	}
+	expectRecords(t, bs, topic, []samsa.Record{{Value: []byte("one")}, {Value: []byte("two")}, {Value: []byte("three")}})
 }

@@ -16,6 +16,9 @@ const (
 	exitOK      = 0 // everything was delivered
 	exitFailure = 1 // a record or the run failed
 	exitUsage   = 2 // a command-line mistake
+	// exitInterrupted is 128+SIGINT, as shells report: SIGINT or SIGTERM
+	// stopped the run after delivering what it had read.
+	exitInterrupted = 130
 )
 
 // env is what a command runs with; tests may replace its parts.

@@ -234,9 +234,16 @@ func (pf *perfFlags) run(ctx context.Context, stop func(), e *env, s *setup, val
 	if err := s.close(10 * time.Second); err != nil {
 		fmt.Fprintf(e.stderr, "samsa perf: closing: %v\n", err)
 	}
-	if res.Errors > 0 || txnErr != nil {
+	if txnErr != nil {
+		fmt.Fprintf(e.stderr, "samsa perf: stopped after %d records: %v\n", sent, txnErr)
+		code = exitFailure
+	}
+	if res.Errors > 0 {
 		fmt.Fprintf(e.stderr, "samsa perf: %d of %d records failed; the first: %s\n", res.Errors, sent, res.FirstError)
 		code = exitFailure
+	}
+	if interrupted && code == exitOK {
+		code = exitInterrupted
 	}
 	return pf.finish(e, out, res, code)
 }

@@ -26,8 +26,8 @@ Blank lines are skipped.
 A record that cannot be parsed or produced is reported on stderr with its
 place in the input (stdin:12, orders.txt:3); the others are still
 produced. The exit status is 1 when any record failed, 2 for a mistake on
-the command line. A summary line ends the run; Ctrl-C stops reading,
-delivers what was read and prints it.
+the command line. A summary line ends the run; Ctrl-C (or SIGTERM) stops
+reading, delivers what was read, prints the summary and exits with 130.
 
 Examples:
   printf 'k1:hello\nk2:world\n' | samsa produce -b localhost:9092 -t greetings -K :
@@ -170,6 +170,8 @@ func produceAll(ctx context.Context, stop func(), e *env, pf *produceFlags, form
 	}
 	if st.failed.Load() > 0 {
 		code = exitFailure
+	} else if interrupted && code == exitOK {
+		code = exitInterrupted
 	}
 	if !pf.quiet {
 		note := ""
