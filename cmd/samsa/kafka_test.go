@@ -285,3 +285,29 @@ func TestKafkaProduceInterruptFlushes(t *testing.T) {
 	}
 	expectRecords(t, bs, topic, []samsa.Record{{Value: []byte("one")}, {Value: []byte("two")}, {Value: []byte("three")}})
 }
+
+// Kafka 4's names (--command-property, --bootstrap-server) and
+// --payload-monotonic: the values read back are 0 to n-1, each once.
+func TestKafkaPerfMonotonicKafka4Flags(t *testing.T) {
+	bs, topic := kafkaTopic(t, 2)
+	const n = 500
+	r := runSamsa(t, "", "perf", "--bootstrap-server", bs, "--topic", topic, "--num-records", strconv.Itoa(n),
+		"--throughput", "-1", "--payload-monotonic", "--command-property", "acks=1", "linger.ms=0")
+	if r.code != 0 {
+		t.Fatalf("exit %d, want 0", r.code)
+	}
+	checkPerfOutput(t, r.stdout, n)
+	got := itest.ConsumeAll(t, strings.Split(bs, ","), topic, n, itest.ConsumeOpts{Timeout: 2 * time.Minute})
+	seen := map[string]bool{}
+	for _, g := range got {
+		seen[string(g.Value)] = true
+	}
+	for i := range n {
+		if !seen[strconv.Itoa(i)] {
+			t.Fatalf("value %d not in the topic (%d records read back)", i, len(got))
+		}
+	}
+	if len(got) != n {
+		t.Errorf("read %d records back, want %d", len(got), n)
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -64,7 +65,8 @@ type perfFlags struct {
 	json             bool
 	report           string
 	progress         string
-	warmup           int64
+	reportingMs      int64
+	monotonic        bool
 }
 
 func (pf *perfFlags) flagSet() *cli.FlagSet {
@@ -77,6 +79,8 @@ func (pf *perfFlags) flagSet() *cli.FlagSet {
 	fs.Float(&pf.throughput, "--throughput", "REC/S", "Target records per second; -1 (the default) for no limit.")
 	pf.conn.define(fs)
 	fs.Int(&pf.txnDurationMs, "--transaction-duration-ms", "MS", "With --transactional-id, commit a transaction every MS milliseconds (default 3000).")
+	fs.Bool(&pf.monotonic, "--payload-monotonic", "Each value is the record's number in decimal (0, 1, 2, ...), as Kafka's tool makes it.")
+	fs.Int(&pf.reportingMs, "--reporting-interval", "MS", "Print a periodic line every MS milliseconds (default 5000).")
 	fs.Bool(&pf.keys, "--keys", "Give records 16-byte random keys (default: null keys, as Kafka's tool sends).")
 	fs.Bool(&pf.json, "--json", "Print one JSON result on stdout instead of Kafka's lines.")
 	fs.String(&pf.report, "--report", "FILE", "Write a chart of throughput and latency per second: FILE.html (self-contained page) or FILE.svg.")
@@ -104,6 +108,10 @@ func (pf *perfFlags) check(fs *cli.FlagSet, embedded bool) error {
 		return fmt.Errorf("--num-records %d: must be positive", pf.numRecords)
 	case fs.Seen("--record-size") && pf.payloadFile != "":
 		return fmt.Errorf("--record-size and --payload-file exclude each other")
+	case pf.monotonic && (fs.Seen("--record-size") || pf.payloadFile != ""):
+		return fmt.Errorf("--payload-monotonic excludes --record-size and --payload-file")
+	case pf.reportingMs <= 0:
+		return fmt.Errorf("--reporting-interval %d: must be positive", pf.reportingMs)
 	case fs.Seen("--record-size") && (pf.recordSize <= 0 || pf.recordSize > 1<<30):
 		return fmt.Errorf("--record-size %d: must be between 1 and 1073741824", pf.recordSize)
 	case pf.throughput == 0 || (pf.throughput < 0 && pf.throughput != -1):
@@ -133,7 +141,7 @@ func (c *connFlags) hasBootstrap() (bool, error) {
 }
 
 func runPerf(e *env, args []string) int {
-	pf := &perfFlags{recordSize: defaultRecordSize, throughput: -1, txnDurationMs: 3000, progress: "auto"}
+	pf := &perfFlags{recordSize: defaultRecordSize, throughput: -1, txnDurationMs: 3000, progress: "auto", reportingMs: 5000}
 	fs := pf.flagSet()
 	if code := parseFlags(e, fs, perfUsage, args); code >= 0 {
 		return code
@@ -228,7 +236,7 @@ func (pf *perfFlags) run(ctx context.Context, stop func(), e *env, s *setup, val
 	bg.stop(end)
 	res := stats.result(end)
 	res.Topic, res.Embedded, res.Interrupted = pf.topic, s.embedded != nil, interrupted
-	if pf.payloadFile == "" {
+	if pf.payloadFile == "" && !pf.monotonic {
 		res.RecordSize = int(pf.recordSize)
 	}
 	if err := s.close(10 * time.Second); err != nil {
@@ -273,9 +281,12 @@ func (pf *perfFlags) finish(e *env, out io.Writer, res *result, code int) int {
 func (pf *perfFlags) describe() string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "topic %s, %d records", pf.topic, pf.numRecords)
-	if pf.payloadFile != "" {
+	switch {
+	case pf.monotonic:
+		b.WriteString(", values 0, 1, 2, ...")
+	case pf.payloadFile != "":
 		fmt.Fprintf(&b, ", payloads from %s", filepath.Base(pf.payloadFile))
-	} else {
+	default:
 		fmt.Fprintf(&b, " of %d bytes", pf.recordSize)
 	}
 	if pf.throughput > 0 {
@@ -303,9 +314,14 @@ func (pf *perfFlags) sendAll(ctx context.Context, e *env, p *samsa.Producer, sta
 	txnStart := time.Now()
 	txnEvery := time.Duration(pf.txnDurationMs) * time.Millisecond
 	var i int64
+	var number []byte
 	for ; i < pf.numRecords && ctx.Err() == nil; i++ {
 		rec := samsa.Record{Topic: pf.topic, Value: values[0]}
-		if len(values) > 1 {
+		switch {
+		case pf.monotonic:
+			number = strconv.AppendInt(number[:0], i, 10)
+			rec.Value = number // Produce copies it
+		case len(values) > 1:
 			rec.Value = values[rng.IntN(len(values))]
 		}
 		if keys != nil {
@@ -387,7 +403,8 @@ func (pf *perfFlags) startBackground(e *env, stats *perfStats, term *termWriter,
 		tick := time.NewTicker(200 * time.Millisecond)
 		defer tick.Stop()
 		nextSample := stats.start.Add(time.Second)
-		nextLine := stats.start.Add(5 * time.Second)
+		every := time.Duration(pf.reportingMs) * time.Millisecond
+		nextLine := stats.start.Add(every)
 		for {
 			select {
 			case <-bg.done:
@@ -399,7 +416,7 @@ func (pf *perfFlags) startBackground(e *env, stats *perfStats, term *termWriter,
 				}
 				if !now.Before(nextLine) {
 					term.clearThen(func() { stats.printWindow(out, now) })
-					nextLine = nextLine.Add(5 * time.Second)
+					nextLine = nextLine.Add(every)
 				}
 				if showBar {
 					bar.draw(now)
