@@ -97,20 +97,18 @@ func (c *connFlags) connect(e *env, cmd, topic string, mod func(*samsa.Config)) 
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", errUsage, err)
 	}
+	cfg, err := samsa.ConfigFromProperties(props)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", errUsage, err)
+	}
 	s := &setup{}
-	if strings.TrimSpace(props["bootstrap.servers"]) == "" {
-		delete(props, "bootstrap.servers")
+	if len(cfg.BootstrapServers) == 0 {
 		if s.embedded, err = startEmbedded(topic, int32(c.embeddedPartitions)); err != nil {
 			return nil, err
 		}
-		props["bootstrap.servers"] = strings.Join(s.embedded.ListenAddrs(), ",")
+		cfg.BootstrapServers = s.embedded.ListenAddrs()
 		fmt.Fprintf(e.stderr, "%s: no --bootstrap-server given: using an embedded in-process Kafka-compatible broker (kfake) at %s; records are kept in memory and discarded on exit\n",
-			cmd, props["bootstrap.servers"])
-	}
-	cfg, err := samsa.ConfigFromProperties(props)
-	if err != nil {
-		s.closeEmbedded()
-		return nil, fmt.Errorf("%w: %w", errUsage, err)
+			cmd, strings.Join(cfg.BootstrapServers, ","))
 	}
 	if mod != nil {
 		mod(&cfg)

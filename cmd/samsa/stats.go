@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"math"
 	"sync"
 	"time"
 
@@ -179,8 +180,24 @@ func (s *perfStats) result(end time.Time) *result {
 	if s.first != nil {
 		r.FirstError = s.first.Error()
 	}
+	r.round()
 	return r
 }
+
+// round keeps three decimals of the figures, enough for microseconds.
+func (r *result) round() {
+	for _, f := range []*float64{&r.ElapsedS, &r.RecPerS, &r.MBPerS, &r.AvgMs, &r.MaxMs, &r.P50Ms, &r.P95Ms, &r.P99Ms, &r.P999Ms} {
+		*f = round3(*f)
+	}
+	for i := range r.Samples {
+		sm := &r.Samples[i]
+		for _, f := range []*float64{&sm.At, &sm.RecPerS, &sm.MBPerS, &sm.P50Ms, &sm.P95Ms, &sm.P99Ms, &sm.P999Ms, &sm.MaxMs, &sm.AvgMs} {
+			*f = round3(*f)
+		}
+	}
+}
+
+func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
 
 // printFinal prints r in kafka-producer-perf-test's final format
 // (percentiles in whole milliseconds, as Kafka prints them).
