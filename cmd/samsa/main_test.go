@@ -17,6 +17,9 @@ import (
 // samsaBin is the samsa binary built for the tests.
 var samsaBin string
 
+// buildFlags are go build's flags for samsaBin (race_test.go adds -race).
+var buildFlags []string
+
 func TestMain(m *testing.M) {
 	dir, err := os.MkdirTemp("", "samsa-cli-test")
 	if err != nil {
@@ -24,7 +27,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	samsaBin = filepath.Join(dir, "samsa")
-	build := exec.Command("go", "build", "-o", samsaBin, ".")
+	build := exec.Command("go", append(append([]string{"build"}, buildFlags...), "-o", samsaBin, ".")...)
 	build.Stdout, build.Stderr = os.Stderr, os.Stderr
 	if err := build.Run(); err != nil {
 		fmt.Fprintln(os.Stderr, "building samsa:", err)
