@@ -151,3 +151,21 @@ func attr(el xml.StartElement, name string) string {
 	}
 	return ""
 }
+
+// A file that cannot be read is reported and the other files are still
+// produced; the exit status is 1.
+func TestEmbeddedProduceMissingFile(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.txt")
+	if err := os.WriteFile(good, []byte("x\ny\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.txt")
+	r := runSamsa(t, "", "produce", "-t", "files", missing, good)
+	if r.code != 1 {
+		t.Errorf("exit %d, want 1", r.code)
+	}
+	if !strings.Contains(r.stderr, missing+": no such file") || !strings.Contains(r.stderr, "2 records (2 bytes) delivered, 0 failed") {
+		t.Errorf("stderr does not name the missing file or does not count the 2 records of the other")
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -249,7 +250,7 @@ func readInputs(ctx context.Context, e *env, f *inputFormat, files []string, eac
 		files = []string{"-"}
 	}
 	recs := make(chan inputRecord, 256)
-	errc := make(chan error, 1)
+	errc := make(chan error, len(files))
 	done := make(chan struct{})
 	defer close(done)
 	go func() {
@@ -264,8 +265,7 @@ func readInputs(ctx context.Context, e *env, f *inputFormat, files []string, eac
 		}
 		for _, name := range files {
 			if err := scanFile(e, f, name, emit); err != nil {
-				errc <- err
-				return
+				errc <- err // and go on with the next file
 			}
 		}
 	}()
@@ -275,12 +275,12 @@ func readInputs(ctx context.Context, e *env, f *inputFormat, files []string, eac
 			return nil
 		case r, ok := <-recs:
 			if !ok {
-				select {
-				case err := <-errc:
-					return err
-				default:
-					return nil
+				close(errc)
+				var errs []error
+				for err := range errc {
+					errs = append(errs, err)
 				}
+				return errors.Join(errs...)
 			}
 			each(r)
 		}
