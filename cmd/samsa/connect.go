@@ -32,8 +32,10 @@ func (c *connFlags) define(fs *cli.FlagSet) {
 		"Kafka brokers to connect to. Without it (and without bootstrap.servers in --producer.config) an embedded in-process broker is started.")
 	fs.String(&c.configFile, "--producer.config,--producer-config,--command-config", "FILE",
 		"Producer settings from a Java properties file (client.properties), with the Java client's names. --command-config is the same (Kafka 4's name).")
-	fs.Multi(&c.props, "--producer-props,--command-property,-X", "KEY=VALUE",
-		"Producer settings with the Java client's names (acks=all, linger.ms=5, compression.type=lz4, ...). Repeatable; they override --producer.config. --command-property is the same (Kafka 4's name).")
+	fs.List(&c.props, "-X", "KEY=VALUE",
+		"A producer setting with the Java client's name (acks=all, linger.ms=5, compression.type=lz4, ...). Repeatable; overrides --producer.config.")
+	fs.Multi(&c.props, "--producer-props,--command-property", "KEY=VALUE",
+		"Producer settings as -X, several after one flag as Kafka's tools take them (--producer-props acks=all linger.ms=5). --command-property is Kafka 4's name.")
 	fs.String(&c.acks, "--acks", "0|1|all", "Acknowledgements to wait for (acks).")
 	fs.String(&c.compression, "--compression,-z", "CODEC", "Compression: none, gzip, snappy, lz4 or zstd (compression.type).")
 	fs.String(&c.transactionalID, "--transactional-id", "ID", "Produce in transactions with this transactional.id.")

@@ -161,7 +161,7 @@ func TestEmbeddedProduceMissingFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	missing := filepath.Join(dir, "missing.txt")
-	r := runSamsa(t, "", "produce", "-t", "files", missing, good)
+	r := runSamsa(t, "", "produce", "-t", "files", "-X", "linger.ms=1", missing, good) // -X takes one value
 	if r.code != 1 {
 		t.Errorf("exit %d, want 1", r.code)
 	}
