@@ -11,20 +11,9 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
-// skipWithoutTxn skips the test while the library's producer does not yet
-// support transactions (NewProducer not wired to the transaction manager),
-// which the CLI reports with this message.
-func skipWithoutTxn(t *testing.T, r runResult) {
-	t.Helper()
-	if strings.Contains(r.stderr, "needs a transactional producer") {
-		t.Skip("the producer does not support transactions yet: " + strings.TrimSpace(r.stderr))
-	}
-}
-
 func TestKafkaProduceTransaction(t *testing.T) {
 	bs, topic := kafkaTopic(t, 1)
 	r := runSamsa(t, "a\nb\nc\n", "produce", "-b", bs, "-t", topic, "--transactional-id", topic+"-txn")
-	skipWithoutTxn(t, r)
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0", r.code)
 	}
@@ -46,7 +35,6 @@ func TestKafkaProduceTransaction(t *testing.T) {
 func TestKafkaProduceTransactionAbortsOnBadLine(t *testing.T) {
 	bs, topic := kafkaTopic(t, 1)
 	r := runSamsa(t, "one:1\nno separator\ntwo:2\n", "produce", "-b", bs, "-t", topic, "-K", ":", "--transactional-id", topic+"-txn")
-	skipWithoutTxn(t, r)
 	if r.code != 1 || !strings.Contains(r.stderr, "stdin:2: no key separator") || !strings.Contains(r.stderr, "transaction aborted") {
 		t.Errorf("exit %d; want 1 with stdin:2's error and the abort reported", r.code)
 	}
@@ -77,7 +65,6 @@ func TestKafkaPerfTransactions(t *testing.T) {
 	const n = 3000
 	r := runSamsa(t, "", "perf", "-b", bs, "--topic", topic, "--num-records", strconv.Itoa(n), "--record-size", "20",
 		"--throughput", "3000", "--transactional-id", topic+"-txn", "--transaction-duration-ms", "200")
-	skipWithoutTxn(t, r)
 	if r.code != 0 {
 		t.Fatalf("exit %d, want 0", r.code)
 	}
