@@ -82,7 +82,7 @@ func (p *Producer) publicError(b *accumulator.Batch) error {
 	case errors.As(err, &be):
 		return KafkaErrorForCode(be.Code, be.Msg)
 	}
-	return err
+	return p.txnError(err)
 }
 
 // mapCause maps the last error of a timed-out batch.

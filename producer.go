@@ -89,7 +89,7 @@ func NewProducer(cfg Config) (*Producer, error) {
 		DeliveryTimeout: cfg.DeliveryTimeout, Codec: codec, Compressor: comp,
 		Adaptive: cfg.PartitionerAdaptive, MaxBlock: cfg.MaxBlock, Logger: log,
 		Transactional: cfg.TransactionalID != "",
-		Wake: func(pt *accumulator.Partition) { p.snd.Wake(pt) }, Deliver: p.deliver,
+		Wake:          func(pt *accumulator.Partition) { p.snd.Wake(pt) }, Deliver: p.deliver,
 	})
 	scfg := sender.Config{
 		Acks: int16(cfg.Acks), RequestTimeout: cfg.RequestTimeout, MaxRequestSize: cfg.MaxRequestSize,

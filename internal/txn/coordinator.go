@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"github.com/samsa-go/samsa/internal/cluster"
@@ -123,7 +124,23 @@ type coordinated struct {
 	key     string
 	keyType int8
 	backoff cluster.Backoff
-	coord   *cluster.Broker
+
+	mu    sync.Mutex // guards coord: the add loop and callers share it
+	coord *cluster.Broker
+}
+
+// current returns the known coordinator, or nil.
+func (c *coordinated) current() *cluster.Broker {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.coord
+}
+
+// set records the coordinator (nil: find it again).
+func (c *coordinated) set(b *cluster.Broker) {
+	c.mu.Lock()
+	c.coord = b
+	c.mu.Unlock()
 }
 
 // run calls do until it returns a code that is not retriable, and
@@ -140,7 +157,8 @@ func (c *coordinated) run(ctx context.Context, api string, do func(*wire.Conn) (
 				return 0, "", errors.Join(ctx.Err(), last)
 			}
 		}
-		if c.coord == nil {
+		coord := c.current()
+		if coord == nil {
 			b, err := findCoordinator(ctx, c.cl, c.key, c.keyType)
 			if err != nil {
 				var ce *CodeError
@@ -150,11 +168,13 @@ func (c *coordinated) run(ctx context.Context, api string, do func(*wire.Conn) (
 				last = err
 				continue
 			}
-			c.coord = b
+			coord = b
+			c.set(b)
 		}
-		conn, err := c.coord.Conn(ctx, cluster.ControlConn)
+		conn, err := coord.Conn(ctx, cluster.ControlConn)
 		if err != nil {
-			c.coord, last = nil, err
+			c.set(nil)
+			last = err
 			continue
 		}
 		code, msg, err := do(conn)
@@ -162,7 +182,8 @@ func (c *coordinated) run(ctx context.Context, api string, do func(*wire.Conn) (
 			if ctx.Err() != nil {
 				return 0, "", errors.Join(ctx.Err(), err)
 			}
-			c.coord, last = nil, err
+			c.set(nil)
+			last = err
 			continue
 		}
 		if code == 0 || !coordinatorRetriable(code) {
@@ -170,7 +191,7 @@ func (c *coordinated) run(ctx context.Context, api string, do func(*wire.Conn) (
 		}
 		last = &CodeError{API: api, Code: code, Msg: msg}
 		if coordinatorMoved(code) {
-			c.coord = nil
+			c.set(nil)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/samsa-go/samsa/internal/accumulator"
+	"github.com/samsa-go/samsa/internal/sender"
 	"github.com/samsa-go/samsa/internal/wire"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -191,7 +192,7 @@ func (m *Manager) initTransactional(ctx context.Context, cur accumulator.Produce
 // the transaction.version feature finalized at 2 or more, and EndTxn v5
 // on the coordinator.
 func (m *Manager) detectV2() {
-	b := m.txn.coord.coord
+	b := m.txn.coord.current()
 	if b == nil {
 		return
 	}
@@ -228,7 +229,9 @@ func (m *Manager) fatal(err error) {
 	}
 	m.mu.Unlock()
 	m.setState(StateFatal)
-	m.txn.acc.SetGate(&ProducerFatalError{Err: err})
+	ferr := &ProducerFatalError{Err: err}
+	m.txn.acc.SetGate(ferr)
+	m.txn.acc.Abort(ferr, false) // records not sent yet can never commit
 	m.log.Error("transactional producer failed", "err", err)
 }
 
@@ -249,6 +252,12 @@ func (m *Manager) abortable(err error, bump bool) {
 		}
 		if m.txn.state.CompareAndSwap(int32(st), int32(StateAbortable)) {
 			m.log.Warn("transaction must be aborted", "err", err)
+			// As the Java client does: records not sent yet fail now
+			// (the transaction cannot commit them), so that a commit's
+			// flush ends and reports the error.
+			aerr := &AbortableError{Err: err}
+			m.txn.acc.SetGate(aerr)
+			m.txn.acc.Abort(aerr, false)
 			return
 		}
 	}
@@ -337,6 +346,14 @@ func (m *Manager) Aborting() bool {
 func (m *Manager) BatchFailed(b *accumulator.Batch, err error) {
 	if m.txn == nil || errors.Is(err, ErrAborted) || m.txnState() == Aborting {
 		return
+	}
+	var be *sender.BrokerError
+	if errors.As(err, &be) {
+		switch be.Code {
+		case codeProducerFenced, codeTxnIDAuthorization, codeClusterAuthorization:
+			m.fatal(&CodeError{API: "Produce", Code: be.Code, Msg: be.Msg})
+			return
+		}
 	}
 	m.abortable(fmt.Errorf("records to %s failed: %w", b.P, err), false)
 }

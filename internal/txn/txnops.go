@@ -91,7 +91,7 @@ func (m *Manager) CommitTransaction(ctx context.Context) error {
 	if err := t.flush(ctx); err != nil {
 		return fmt.Errorf("flushing the transaction's records: %w", err)
 	}
-	if m.txnState() == StateAbortable {
+	if st := m.txnState(); st == StateAbortable || st == StateFatal {
 		return m.stateErr("CommitTransaction", "")
 	}
 	if err := m.endTxn(ctx, true); err != nil {
@@ -288,7 +288,7 @@ func (m *Manager) SendOffsets(ctx context.Context, offsets []Offset, group Group
 				Partition: o.Partition, Offset: o.Offset, LeaderEpoch: o.LeaderEpoch, Metadata: o.Metadata,
 			})
 		}
-		r, err := conn.Do(ctx, req)
+		r, err := conn.DoMax(ctx, req, 5) // v6+ names topics by id
 		if err != nil {
 			return 0, "", err
 		}
