@@ -87,7 +87,8 @@ func NewProducer(cfg Config) (*Producer, error) {
 	p.acc = accumulator.New(accumulator.Config{
 		BatchSize: cfg.BatchSize, Linger: cfg.Linger, BufferMemory: cfg.BufferMemory,
 		DeliveryTimeout: cfg.DeliveryTimeout, Codec: codec, Compressor: comp,
-		Adaptive: cfg.PartitionerAdaptive, MaxBlock: cfg.MaxBlock, Logger: log,
+		Adaptive: cfg.PartitionerAdaptive, AvailabilityTimeout: cfg.PartitionerAvailabilityTimeout,
+		MaxBlock: cfg.MaxBlock, Logger: log,
 		Transactional: cfg.TransactionalID != "",
 		Wake:          func(pt *accumulator.Partition) { p.snd.Wake(pt) }, Deliver: p.deliver,
 	})

@@ -21,9 +21,13 @@ type Config struct {
 	Codec           compress.Codec
 	Compressor      *compress.Compressor // for Codec; nil with compress.None
 	Adaptive        bool                 // adaptive sticky partitioning
-	MaxBlock        time.Duration        // max.block.ms: longest wait for memory
-	Transactional   bool                 // batches carry the transactional flag
-	Logger          *slog.Logger
+	// AvailabilityTimeout (partitioner.availability.timeout.ms): with
+	// Adaptive, sticky partitioning skips partitions whose leader has taken
+	// none of their batches for this long. 0 disables it.
+	AvailabilityTimeout time.Duration
+	MaxBlock            time.Duration // max.block.ms: longest wait for memory
+	Transactional       bool          // batches carry the transactional flag
+	Logger              *slog.Logger
 
 	// Wake is called (without locks) when partition p may have become
 	// sendable: a new batch started (its linger began), a batch sealed, or

@@ -18,8 +18,9 @@ type Partition struct {
 	ready       []*Batch // sealed, waiting to be sent; creation order
 	undelivered []*Batch // every batch not yet delivered; creation order
 	nextSeq     uint64
-	delivering  bool // a goroutine is running Deliver for this partition
-	inFlight    int  // batches handed to the sender, not yet back
+	delivering  bool  // a goroutine is running Deliver for this partition
+	inFlight    int   // batches handed to the sender, not yet back
+	lastDrain   int64 // unix ns of the last Drain: the leader could take batches
 
 	// Leader is the partition's leader broker id (-1 for none) and
 	// LeaderEpoch its epoch, as the sender last learned them.
@@ -229,6 +230,7 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState) DrainRe
 	a := p.acc
 	var res DrainResult
 	p.mu.Lock()
+	p.lastDrain = now.UnixNano()
 	res.Expired = p.expireLocked(now, res.Expired)
 	var b *Batch
 	switch {
@@ -444,4 +446,18 @@ func (p *Partition) QueuedBatches() int {
 		n++
 	}
 	return n
+}
+
+// stalled reports whether batches of p have waited longer than d while
+// its leader took none of them (partitioner.availability.timeout.ms): the
+// sender drains a partition only when its leader is connected and has room
+// for another request.
+func (p *Partition) stalled(now int64, d time.Duration) bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if len(p.ready) == 0 {
+		return false
+	}
+	since := max(p.ready[0].Created.UnixNano(), p.lastDrain)
+	return now-since > int64(d)
 }

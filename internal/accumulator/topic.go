@@ -3,6 +3,7 @@ package accumulator
 import (
 	"math/rand/v2"
 	"sync/atomic"
+	"time"
 )
 
 // Topic is one topic's partitions in the accumulator.
@@ -84,6 +85,9 @@ func (t *Topic) pickSticky(prev *Partition) *Partition {
 	if len(cands) == 0 {
 		return nil
 	}
+	if d := t.acc.cfg.AvailabilityTimeout; d > 0 && t.acc.cfg.Adaptive {
+		cands = notStalled(parts, cands, d)
+	}
 	pick := func() *Partition {
 		if len(cands) == 1 {
 			return parts[cands[0]]
@@ -126,4 +130,26 @@ func (t *Topic) switchSticky(s *stickyState) {
 	if next := t.pickSticky(s.part); next != nil {
 		t.sticky.CompareAndSwap(s, &stickyState{part: next})
 	}
+}
+
+// notStalled drops the partitions whose leader has not taken their batches
+// within d, unless that would leave none.
+func notStalled(parts []*Partition, cands []int32, d time.Duration) []int32 {
+	now := time.Now().UnixNano()
+	var keep []int32
+	for i, id := range cands {
+		if parts[id].stalled(now, d) {
+			if keep == nil {
+				keep = append(make([]int32, 0, len(cands)), cands[:i]...)
+			}
+			continue
+		}
+		if keep != nil {
+			keep = append(keep, id)
+		}
+	}
+	if len(keep) == 0 {
+		return cands
+	}
+	return keep
 }
