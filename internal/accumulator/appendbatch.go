@@ -1,0 +1,68 @@
+package accumulator
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// AppendBatch adds recs to partition p as one batch of their own, in
+// order, behind everything appended to p before (the open batch is sealed
+// first): the caller-built batches of direct batch control. It blocks for
+// memory as Append does; on error nothing is appended.
+func (a *Accumulator) AppendBatch(ctx context.Context, p *Partition, recs []Record, try bool) error {
+	if len(recs) == 0 {
+		return nil
+	}
+	in := make([]rec, len(recs))
+	need := int64(batchOverhead)
+	for i, r := range recs {
+		in[i] = rec{ts: r.Timestamp, key: r.Key, value: r.Value, headers: r.Headers, cb: r.CB}
+		need += int64(in[i].size())
+	}
+	if err := a.reserve(ctx, need, try); err != nil {
+		return err
+	}
+	buf := a.bufs.get(int(need))
+	p.mu.Lock()
+	if err := a.gateError(); err != nil {
+		p.mu.Unlock()
+		a.pool.Release(need)
+		a.bufs.put(buf)
+		return err
+	}
+	before := p.sealOpenLocked()
+	b := &Batch{
+		P: p, seq: p.nextSeq, buf: buf[:batchOverhead], limit: int(need), entries: getEntries(),
+		reserved: need, BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1, LogAppendTime: -1, BaseOffset: -1,
+		Transactional: a.cfg.Transactional,
+	}
+	p.nextSeq += seqStride
+	b.Created = time.Now()
+	b.Deadline = b.Created.Add(a.cfg.DeliveryTimeout)
+	for i := range in {
+		if b.tryAppend(&in[i]) < 0 {
+			// Sizes are upper bounds, so this cannot happen; fail loudly
+			// rather than send a partial batch.
+			p.mu.Unlock()
+			a.pool.Release(need)
+			a.bufs.put(buf)
+			return errBatchSizing
+		}
+	}
+	p.open = b
+	p.undelivered = append(p.undelivered, b)
+	own := p.sealOpenLocked()
+	p.mu.Unlock()
+	a.batchesCreated.Add(1)
+	if before != nil {
+		p.finishSeal(before)
+	}
+	if own != nil {
+		p.finishSeal(own)
+	}
+	a.cfg.Wake(p)
+	return nil
+}
+
+var errBatchSizing = errors.New("accumulator: a record outgrew its size bound")
