@@ -94,6 +94,7 @@ type transactional struct {
 	needBump bool  // under Manager.mu: sequences broke; bump the epoch after the abort
 	started  atomic.Bool
 
+	addRun  sync.Mutex // held while AddPartitionsToTxn is under way, and by endTxn
 	addMu   sync.Mutex
 	gen     uint64                   // counts finished transactions
 	parts   []*accumulator.Partition // partitions of the current transaction
@@ -376,7 +377,11 @@ func (m *Manager) addLoop() {
 			if len(parts) == 0 || m.ctx.Err() != nil {
 				break
 			}
-			m.addPartitions(parts, gen)
+			t.addRun.Lock()
+			if t.gen == gen { // else the transaction ended while we waited
+				m.addPartitions(parts, gen)
+			}
+			t.addRun.Unlock()
 		}
 	}
 }

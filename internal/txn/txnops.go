@@ -134,6 +134,10 @@ func (m *Manager) AbortTransaction(ctx context.Context) error {
 // next transaction.
 func (m *Manager) endTxn(ctx context.Context, commit bool) error {
 	t := m.txn
+	// No AddPartitionsToTxn of this transaction may reach the coordinator
+	// after EndTxn: it would open a new transaction under a stale epoch.
+	t.addRun.Lock()
+	defer t.addRun.Unlock()
 	ps, _ := m.Current()
 	next := ps
 	if t.started.Load() {
