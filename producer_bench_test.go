@@ -72,12 +72,15 @@ func benchProduce(b *testing.B, size int, keyed, withCB bool, mod func(*Config))
 	}
 	var failed atomic.Int64
 	var firstErr atomic.Pointer[error]
+	fail := func(err error) { // apart from cb, so that err only escapes on failure
+		failed.Add(1)
+		firstErr.CompareAndSwap(nil, &err)
+	}
 	var cb func(RecordMetadata, error)
 	if withCB {
 		cb = func(_ RecordMetadata, err error) {
 			if err != nil {
-				failed.Add(1)
-				firstErr.CompareAndSwap(nil, &err)
+				fail(err)
 			}
 		}
 	}

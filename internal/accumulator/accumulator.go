@@ -46,8 +46,9 @@ type Accumulator struct {
 	pool *Pool
 	bufs bufPool
 
-	topicsMu sync.Mutex
-	topics   atomic.Pointer[map[string]*Topic] // copy on write
+	topicsMu  sync.Mutex
+	topics    atomic.Pointer[map[string]*Topic] // copy on write
+	lastTopic atomic.Pointer[Topic]             // the topic Topic found last
 
 	flushing       atomic.Int32
 	batchesCreated atomic.Int64
@@ -76,7 +77,18 @@ func (a *Accumulator) Pool() *Pool { return a.pool }
 func (a *Accumulator) BatchesCreated() int64 { return a.batchesCreated.Load() }
 
 // Topic returns the topic named name, or nil if it has not been added.
-func (a *Accumulator) Topic(name string) *Topic { return (*a.topics.Load())[name] }
+// The topic found last is checked first: producers mostly write to one
+// topic, and comparing a name is cheaper than hashing it.
+func (a *Accumulator) Topic(name string) *Topic {
+	if t := a.lastTopic.Load(); t != nil && t.Name == name {
+		return t
+	}
+	t := (*a.topics.Load())[name]
+	if t != nil {
+		a.lastTopic.Store(t)
+	}
+	return t
+}
 
 // AddTopic returns the topic named name, adding it (with no partitions) if
 // it is new.
