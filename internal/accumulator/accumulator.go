@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,13 +55,15 @@ type Accumulator struct {
 	batchesCreated atomic.Int64
 	closed         atomic.Bool
 	gate           atomic.Pointer[gateErr] // when set, appends fail with its error
+	compressing    chan struct{}           // a token per batch being compressed in the background
 }
 
 type gateErr struct{ err error }
 
 // New returns an empty accumulator.
 func New(cfg Config) *Accumulator {
-	a := &Accumulator{cfg: cfg, pool: NewPool(cfg.BufferMemory), log: cfg.Logger}
+	a := &Accumulator{cfg: cfg, pool: NewPool(cfg.BufferMemory), log: cfg.Logger,
+		compressing: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -272,7 +275,7 @@ func (a *Accumulator) AppendSticky(ctx context.Context, t *Topic, r *Record, try
 		t.switchSticky(s)
 		p.mu.Unlock()
 		if sealed != nil {
-			p.finishSeal(sealed)
+			p.sealInBackground(sealed)
 		} else {
 			a.cfg.Wake(p)
 		}

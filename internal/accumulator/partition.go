@@ -128,7 +128,7 @@ func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func(
 	p.undelivered = append(p.undelivered, b)
 	p.mu.Unlock()
 	if sealed != nil {
-		p.finishSeal(sealed)
+		p.sealInBackground(sealed)
 	}
 	a.batchesCreated.Add(1)
 	a.cfg.Wake(p)
@@ -176,6 +176,21 @@ func (p *Partition) sealOpenLocked() *Batch {
 	}
 	b.state = stateSealing
 	return b
+}
+
+// sealInBackground compresses a batch sealOpenLocked returned on a
+// goroutine of its own, so that compression uses the cores the producing
+// goroutine does not: the caller goes back to appending at once. At most
+// GOMAXPROCS batches are compressed at a time; the caller waits for a turn
+// beyond that, which bounds the uncompressed batches held up by
+// compression. Drain skips a batch until it is ready.
+func (p *Partition) sealInBackground(b *Batch) {
+	sem := p.acc.compressing
+	sem <- struct{}{}
+	go func() {
+		defer func() { <-sem }()
+		p.finishSeal(b)
+	}()
 }
 
 // finishSeal compresses a batch sealOpenLocked returned, marks it ready
