@@ -201,11 +201,23 @@ func (p *Partition) finishSeal(b *Batch) {
 		a.log.Warn("compression failed; sending the batch uncompressed", "partition", p.String(), "err", err)
 	}
 	p.mu.Lock()
+	if b.abortedSealing {
+		p.deliverAbortedLocked(b)
+		return
+	}
 	if b.state == stateSealing {
 		b.state = stateReady
 	}
 	p.mu.Unlock()
 	a.cfg.Wake(p)
+}
+
+// deliverAbortedLocked delivers a batch that abort failed while it was
+// being compressed, now that compression is over. p.mu is held; it is
+// released.
+func (p *Partition) deliverAbortedLocked(b *Batch) {
+	b.state = stateDone
+	p.deliverLocked()
 }
 
 // DrainResult is what Drain found in a partition.
@@ -287,6 +299,10 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState) DrainRe
 			a.log.Warn("compression failed; sending the batch uncompressed", "partition", p.String(), "err", err)
 		}
 		p.mu.Lock()
+		if b.abortedSealing {
+			p.deliverAbortedLocked(b)
+			return res
+		}
 	}
 	if ps.ID >= 0 && b.BaseSeq >= 0 && (b.ProducerID != ps.ID || b.ProducerEpoch != ps.Epoch) {
 		// Sequenced under an earlier producer epoch and back from flight
@@ -430,6 +446,11 @@ func (p *Partition) abort(err error, inFlight bool) {
 			b.noReuse = true
 			p.inFlight--
 			failed = append(failed, b)
+		case stateSealing:
+			// Being compressed outside p.mu: delivering it now would
+			// recycle the buffers the compressor is using. Whoever
+			// compresses it delivers it, in order, when done.
+			b.Err, b.abortedSealing = err, true
 		default:
 			failed = append(failed, b)
 		}
