@@ -3,6 +3,7 @@ package samsa
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"strings"
 	"sync/atomic"
@@ -121,7 +122,12 @@ func benchProduce(b *testing.B, size int, keyed, withCB bool, mod func(*Config))
 // with increasing offsets per partition.
 func TestBenchSinkReceivesEverything(t *testing.T) {
 	sink := startBenchSink(t, 3)
-	p := testProducer(t, []string{sink.addr()}, nil)
+	p := testProducer(t, []string{sink.addr()}, func(cfg *Config) {
+		// Once in a dozen loaded -race runs the first record's metadata
+		// took longer than the helper's 10 s; the log says why if it recurs.
+		cfg.MaxBlock = time.Minute
+		cfg.Logger = slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelInfo}))
+	})
 	const n = 5000
 	offsets := make([][]int64, 3)
 	done := make(chan struct{}, n)
