@@ -2,11 +2,16 @@ package samsa
 
 import "fmt"
 
-// onSend runs every interceptor's OnSend, recovering panics.
-func (p *Producer) onSend(r *Record) {
+// onSend runs every interceptor's OnSend on a copy of *r, recovering
+// panics, and returns the copy. Handing the interceptors r itself would
+// make every produced record escape to the heap, interceptors or not.
+func (p *Producer) onSend(r *Record) *Record {
+	c := new(Record)
+	*c = *r
 	for _, ic := range p.interceptors {
-		p.safely(ic, "OnSend", func() { ic.OnSend(r) })
+		p.safely(ic, "OnSend", func() { ic.OnSend(c) })
 	}
+	return c
 }
 
 // onAck runs every interceptor's OnAcknowledgement, recovering panics.

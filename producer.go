@@ -37,6 +37,7 @@ type Producer struct {
 	interceptors []Interceptor
 	maxRecord    int
 	started      time.Time
+	clock        recordClock // default record timestamps
 	metrics      metricsState
 
 	closing   atomic.Bool
@@ -191,7 +192,7 @@ func (p *Producer) produce(ctx context.Context, r *Record, cb any, try bool) err
 		return p.failRecord(r, -1, cb, ErrProducerClosed)
 	}
 	if len(p.interceptors) > 0 {
-		p.onSend(r)
+		r = p.onSend(r)
 	}
 	t := p.acc.Topic(r.Topic)
 	if t == nil || len(t.Partitions()) == 0 {
@@ -200,9 +201,11 @@ func (p *Producer) produce(ctx context.Context, r *Record, cb any, try bool) err
 			return p.failRecord(r, -1, cb, err)
 		}
 	}
-	ts := r.Timestamp.UnixMilli()
+	var ts int64
 	if r.Timestamp.IsZero() {
-		ts = time.Now().UnixMilli()
+		ts = p.clock.nowMilli()
+	} else {
+		ts = r.Timestamp.UnixMilli()
 	}
 	in := accumulator.Record{Timestamp: ts, Key: r.Key, Value: r.Value, Headers: wireHeaders(r.Headers), CB: cb}
 	if size := accumulator.MaxRecordSize(r.Key, r.Value, in.Headers); size > p.maxRecord || int64(size) > p.cfg.BufferMemory {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -46,20 +47,23 @@ type Accumulator struct {
 	pool *Pool
 	bufs bufPool
 
-	topicsMu sync.Mutex
-	topics   atomic.Pointer[map[string]*Topic] // copy on write
+	topicsMu  sync.Mutex
+	topics    atomic.Pointer[map[string]*Topic] // copy on write
+	lastTopic atomic.Pointer[Topic]             // the topic Topic found last
 
 	flushing       atomic.Int32
 	batchesCreated atomic.Int64
 	closed         atomic.Bool
 	gate           atomic.Pointer[gateErr] // when set, appends fail with its error
+	compressing    chan struct{}           // a token per batch being compressed in the background
 }
 
 type gateErr struct{ err error }
 
 // New returns an empty accumulator.
 func New(cfg Config) *Accumulator {
-	a := &Accumulator{cfg: cfg, pool: NewPool(cfg.BufferMemory), log: cfg.Logger}
+	a := &Accumulator{cfg: cfg, pool: NewPool(cfg.BufferMemory), log: cfg.Logger,
+		compressing: make(chan struct{}, runtime.GOMAXPROCS(0))}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -76,7 +80,18 @@ func (a *Accumulator) Pool() *Pool { return a.pool }
 func (a *Accumulator) BatchesCreated() int64 { return a.batchesCreated.Load() }
 
 // Topic returns the topic named name, or nil if it has not been added.
-func (a *Accumulator) Topic(name string) *Topic { return (*a.topics.Load())[name] }
+// The topic found last is checked first: producers mostly write to one
+// topic, and comparing a name is cheaper than hashing it.
+func (a *Accumulator) Topic(name string) *Topic {
+	if t := a.lastTopic.Load(); t != nil && t.Name == name {
+		return t
+	}
+	t := (*a.topics.Load())[name]
+	if t != nil {
+		a.lastTopic.Store(t)
+	}
+	return t
+}
 
 // AddTopic returns the topic named name, adding it (with no partitions) if
 // it is new.
@@ -260,7 +275,7 @@ func (a *Accumulator) AppendSticky(ctx context.Context, t *Topic, r *Record, try
 		t.switchSticky(s)
 		p.mu.Unlock()
 		if sealed != nil {
-			p.finishSeal(sealed)
+			p.sealInBackground(sealed)
 		} else {
 			a.cfg.Wake(p)
 		}

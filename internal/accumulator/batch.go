@@ -40,6 +40,9 @@ type Batch struct {
 	reserved int64
 	state    uint8
 	noReuse  bool // buffers may still be referenced by a write in progress
+	// abortedSealing: abort failed the batch (Err) while it was being
+	// compressed; the compressing goroutine delivers it.
+	abortedSealing bool
 
 	// Wire is the encoded batch, compressed if configured, once sealed.
 	// The sender writes the header (WriteHeader or SetProducerState).

@@ -128,7 +128,7 @@ func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func(
 	p.undelivered = append(p.undelivered, b)
 	p.mu.Unlock()
 	if sealed != nil {
-		p.finishSeal(sealed)
+		p.sealInBackground(sealed)
 	}
 	a.batchesCreated.Add(1)
 	a.cfg.Wake(p)
@@ -178,6 +178,21 @@ func (p *Partition) sealOpenLocked() *Batch {
 	return b
 }
 
+// sealInBackground compresses a batch sealOpenLocked returned on a
+// goroutine of its own, so that compression uses the cores the producing
+// goroutine does not: the caller goes back to appending at once. At most
+// GOMAXPROCS batches are compressed at a time; the caller waits for a turn
+// beyond that, which bounds the uncompressed batches held up by
+// compression. Drain skips a batch until it is ready.
+func (p *Partition) sealInBackground(b *Batch) {
+	sem := p.acc.compressing
+	sem <- struct{}{}
+	go func() {
+		defer func() { <-sem }()
+		p.finishSeal(b)
+	}()
+}
+
 // finishSeal compresses a batch sealOpenLocked returned, marks it ready
 // and wakes the sender.
 func (p *Partition) finishSeal(b *Batch) {
@@ -186,11 +201,23 @@ func (p *Partition) finishSeal(b *Batch) {
 		a.log.Warn("compression failed; sending the batch uncompressed", "partition", p.String(), "err", err)
 	}
 	p.mu.Lock()
+	if b.abortedSealing {
+		p.deliverAbortedLocked(b)
+		return
+	}
 	if b.state == stateSealing {
 		b.state = stateReady
 	}
 	p.mu.Unlock()
 	a.cfg.Wake(p)
+}
+
+// deliverAbortedLocked delivers a batch that abort failed while it was
+// being compressed, now that compression is over. p.mu is held; it is
+// released.
+func (p *Partition) deliverAbortedLocked(b *Batch) {
+	b.state = stateDone
+	p.deliverLocked()
 }
 
 // DrainResult is what Drain found in a partition.
@@ -272,6 +299,10 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState) DrainRe
 			a.log.Warn("compression failed; sending the batch uncompressed", "partition", p.String(), "err", err)
 		}
 		p.mu.Lock()
+		if b.abortedSealing {
+			p.deliverAbortedLocked(b)
+			return res
+		}
 	}
 	if ps.ID >= 0 && b.BaseSeq >= 0 && (b.ProducerID != ps.ID || b.ProducerEpoch != ps.Epoch) {
 		// Sequenced under an earlier producer epoch and back from flight
@@ -415,6 +446,11 @@ func (p *Partition) abort(err error, inFlight bool) {
 			b.noReuse = true
 			p.inFlight--
 			failed = append(failed, b)
+		case stateSealing:
+			// Being compressed outside p.mu: delivering it now would
+			// recycle the buffers the compressor is using. Whoever
+			// compresses it delivers it, in order, when done.
+			b.Err, b.abortedSealing = err, true
 		default:
 			failed = append(failed, b)
 		}
