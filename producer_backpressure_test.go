@@ -314,3 +314,19 @@ func TestBufferMemoryBoundUnderLoad(t *testing.T) {
 		}
 	}
 }
+
+// TestBatchSizeAboveBufferMemory: a batch.size larger than buffer.memory
+// must not make every record wait max.block.ms for memory that can never
+// be free; records that fit in buffer.memory are sent.
+func TestBatchSizeAboveBufferMemory(t *testing.T) {
+	fake := fakeCluster(t, kfake.SeedTopics(1, "small"))
+	p := testProducer(t, fake.ListenAddrs(), func(c *Config) {
+		c.BufferMemory, c.BatchSize, c.MaxBlock = 8192, 16384, 2*time.Second
+	})
+	ctx := context.Background()
+	for i := range 20 {
+		if _, err := p.SendSync(ctx, Record{Topic: "small", Value: make([]byte, 500)}); err != nil {
+			t.Fatalf("record %d: %v", i, err)
+		}
+	}
+}
