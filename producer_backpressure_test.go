@@ -232,9 +232,7 @@ func TestProduceBufferExhausted(t *testing.T) {
 	dctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
 	_, err = produceWait(t, p2, dctx, Record{Topic: "bp", Partition: PartitionOf(0), Value: make([]byte, 7000)})
-	if !errors.Is(err, context.DeadlineExceeded) {
-		t.Fatalf("with a ctx deadline: %v, want context.DeadlineExceeded", err)
-	}
+	wantErr(t, err, context.DeadlineExceeded, `"bp"`, "buffer memory")
 	if w := metric(t, p2, "waiting-threads"); w != 0 {
 		t.Fatalf("waiting-threads %v after the wait ended", w)
 	}
