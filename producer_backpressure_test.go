@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -77,9 +78,34 @@ func fillBuffer(t *testing.T, p *Producer, topic string, parts int, cb func(Reco
 	}
 }
 
+// warmUp waits until p knows topic's metadata, retrying while each
+// attempt gives up after a short max.block.ms.
+func warmUp(t *testing.T, p *Producer, topic string) {
+	t.Helper()
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		_, err := p.PartitionsFor(context.Background(), topic)
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, ErrUnknownTopic) || time.Now().After(deadline) {
+			t.Fatal(err)
+		}
+	}
+}
+
+// backpressureProducer makes a producer with a small buffer whose debug
+// log is shown if the test fails.
 func backpressureProducer(t *testing.T, fake *kfake.Cluster, maxBlock time.Duration) *Producer {
+	logs := &syncBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("LOGS:\n%s", logs.String())
+		}
+	})
 	return testProducer(t, fake.ListenAddrs(), func(c *Config) {
 		c.BufferMemory, c.BatchSize, c.MaxBlock = bpBufferMemory, bpBatchSize, maxBlock
+		c.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
 }
 
@@ -201,9 +227,7 @@ func TestProduceBufferExhausted(t *testing.T) {
 	const maxBlock = 250 * time.Millisecond
 	p := backpressureProducer(t, fake, maxBlock)
 	ctx := context.Background()
-	if _, err := p.SendSync(ctx, Record{Topic: "bp", Value: []byte("warm")}); err != nil {
-		t.Fatal(err)
-	}
+	warmUp(t, p, "bp")
 	release := stallProduce(fake)
 	defer release()
 	fillBuffer(t, p, "bp", 4, nil)
