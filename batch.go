@@ -165,7 +165,7 @@ func (p *Producer) sendBatch(ctx context.Context, b *RecordBatch, topic string, 
 	}
 	part := parts[partition]
 	if err := p.acc.AppendBatch(ctx, part, recs, false); err != nil {
-		return p.appendError(err)
+		return p.appendError(topic, err)
 	}
 	if p.txnl && p.ids.AddPartition(part) {
 		p.snd.Wake(part)

@@ -247,7 +247,7 @@ func (p *Producer) produce(ctx context.Context, r *Record, cb any, try bool) err
 		part, err = p.acc.AppendSticky(ctx, t, &in, try)
 	}
 	if err != nil {
-		return p.failRecord(r, id, cb, p.appendError(err))
+		return p.failRecord(r, id, cb, p.appendError(r.Topic, err))
 	}
 	if p.txnl && p.ids.AddPartition(part) {
 		p.snd.Wake(part) // the sink may have passed it over while it was not in the transaction
@@ -256,9 +256,11 @@ func (p *Producer) produce(ctx context.Context, r *Record, cb any, try bool) err
 }
 
 // appendError turns an accumulator error into the producer's.
-func (p *Producer) appendError(err error) error {
+func (p *Producer) appendError(topic string, err error) error {
 	var ex *accumulator.ExhaustedError
 	switch {
+	case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+		return fmt.Errorf("waiting for buffer memory for a record to topic %q: %w", topic, err)
 	case errors.As(err, &ex):
 		return &BufferExhaustedError{Waited: ex.Waited, BufferMemory: p.cfg.BufferMemory, Need: int(ex.Need)}
 	case errors.Is(err, accumulator.ErrBufferFull):

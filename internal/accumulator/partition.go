@@ -91,6 +91,11 @@ func (p *Partition) appendOpen(r *rec) int {
 func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func() bool) (int, error) {
 	a := p.acc
 	need := max(int64(a.cfg.BatchSize), int64(r.size()+batchOverhead))
+	if total := a.pool.Total(); need > total {
+		// batch.size above buffer.memory: a full-size batch could never
+		// be reserved, so the batch gets what the budget has.
+		need = max(total, int64(r.size()+batchOverhead))
+	}
 	if err := a.reserve(ctx, need, try); err != nil {
 		return -1, err
 	}

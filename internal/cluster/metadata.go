@@ -196,8 +196,10 @@ func (c *Cluster) Use(topic string) bool {
 		u = new(topicUse)
 		c.topics[topic] = u
 	}
-	c.mu.Unlock()
+	// Under c.mu: a topic must never be in the map with lastUsed 0, which
+	// metadataRequest would drop as idle.
 	u.lastUsed.Store(time.Now().UnixNano())
+	c.mu.Unlock()
 	return !ok
 }
 

@@ -16,7 +16,6 @@ type request struct {
 	ver     int16
 	batches []*accumulator.Batch
 	sentAt  time.Time
-	bytes   int
 	done    func(body []byte, err error) // bound once, reused
 }
 
@@ -44,17 +43,19 @@ func (k *sink) send(conn *wire.Conn, batches []*accumulator.Batch) {
 	req.k, req.ver, req.batches, req.sentAt = k, ver, batches, time.Now()
 	timeout := int32(s.cfg.RequestTimeout / time.Millisecond)
 	body := k.enc.encode(ver, s.cfg.TransactionalID, s.cfg.Acks, timeout, topics)
-	req.bytes = 0
+	size := 0
 	for _, b := range body {
-		req.bytes += len(b)
+		size += len(b)
 	}
 	noResponse := s.cfg.Acks == 0
 	k.inflight.Add(1)
+	// Once Send succeeds, the response may already have recycled req:
+	// only locals are used after it.
 	err = conn.Send(s.ctx, &wire.Request{
 		Key: kmsg.Produce.Int16(), Version: ver, Flexible: ver >= produceVersionFlexible,
 		Body: body, NoResponse: noResponse, Done: req.done,
 	})
-	s.Stats.requestSent(k.id, req.bytes, len(batches))
+	s.Stats.requestSent(k.id, size, len(batches))
 	if err != nil { // not written: the batches are certainly not on the broker
 		k.inflight.Add(-1)
 		req.retryAll(err, false)

@@ -1,0 +1,105 @@
+package accumulator
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// TestStickySwitchesPerBatch appends records without keys: each run of
+// records goes to one partition and fills exactly one batch, and the
+// next run goes to a different partition (KIP-794).
+func TestStickySwitchesPerBatch(t *testing.T) {
+	h := newHarness(t, 4, nil)
+	var seq []int32
+	for i := range 1000 {
+		r := &Record{Timestamp: int64(i), Value: make([]byte, 90)}
+		p, err := h.acc.AppendSticky(context.Background(), h.t, r, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		seq = append(seq, p.ID)
+	}
+	var runs []int
+	var runParts []int32
+	for i, id := range seq {
+		if i == 0 || id != seq[i-1] {
+			runs = append(runs, 0)
+			runParts = append(runParts, id)
+		}
+		runs[len(runs)-1]++
+	}
+	perBatch := runs[0]
+	if perBatch < 5 || perBatch > 12 {
+		t.Fatalf("first run of %d records of ~100 bytes for batch.size 1024", perBatch)
+	}
+	for i, n := range runs[:len(runs)-1] {
+		if n != perBatch {
+			t.Fatalf("run %d has %d records, the first %d", i, n, perBatch)
+		}
+	}
+	used := map[int32]bool{}
+	for _, id := range runParts {
+		used[id] = true
+	}
+	if len(used) != 4 {
+		t.Fatalf("only partitions %v used in %d runs", used, len(runs))
+	}
+	// Each run is one batch: drain every partition and match batch sizes
+	// against the runs that went there, in order.
+	later := time.Now().Add(2 * time.Hour)
+	byPart := map[int32][]int{}
+	for i, id := range runParts {
+		byPart[id] = append(byPart[id], runs[i])
+	}
+	for id, want := range byPart {
+		for j, n := range want {
+			b := h.part(int(id)).Drain(later, 0, NoProducer).Batch
+			if b == nil || b.Records() != n {
+				t.Fatalf("partition %d batch %d: %v, want %d records", id, j, b, n)
+			}
+		}
+	}
+}
+
+// TestStickyAvoidsUnavailable only picks available partitions.
+func TestStickyAvoidsUnavailable(t *testing.T) {
+	h := newHarness(t, 4, nil)
+	h.t.SetPartitions(4, []int32{1, 3})
+	for i := range 500 {
+		p, err := h.acc.AppendSticky(context.Background(), h.t, &Record{Timestamp: int64(i), Value: make([]byte, 90)}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i > 20 && p.ID != 1 && p.ID != 3 { // the first choice predates SetPartitions
+			t.Fatalf("record %d went to unavailable partition %d", i, p.ID)
+		}
+	}
+}
+
+// TestAdaptivePicksShorterQueue loads partition 0 with queued batches:
+// the adaptive choice (two draws, the one with fewer queued batches)
+// picks it about 1/16 of the time, the plain uniform choice 1/4.
+func TestAdaptivePicksShorterQueue(t *testing.T) {
+	share := func(adaptive bool) float64 {
+		h := newHarness(t, 4, func(c *Config) { c.Adaptive = adaptive })
+		h.appendN(t, 0, "load", 200, 500) // ~100 queued batches on partition 0
+		if q := h.part(0).QueuedBatches(); q < 50 {
+			t.Fatalf("partition 0 has %d queued batches", q)
+		}
+		hits := 0
+		const n = 4000
+		for range n {
+			if h.t.pickSticky(nil).ID == 0 {
+				hits++
+			}
+		}
+		return float64(hits) / n
+	}
+	if s := share(false); s < 0.18 || s > 0.32 {
+		t.Fatalf("uniform choice picked the loaded partition %.3f of the time, want about 0.25", s)
+	}
+	if s := share(true); s > 0.11 {
+		t.Fatalf("adaptive choice picked the loaded partition %.3f of the time, want about 0.06", s)
+	}
+}
