@@ -49,12 +49,13 @@ func (k *sink) send(conn *wire.Conn, batches []*accumulator.Batch) {
 		req.bytes += len(b)
 	}
 	noResponse := s.cfg.Acks == 0
+	size := req.bytes // req belongs to the response once sent: it may be back in the pool when Send returns
 	k.inflight.Add(1)
 	err = conn.Send(s.ctx, &wire.Request{
 		Key: kmsg.Produce.Int16(), Version: ver, Flexible: ver >= produceVersionFlexible,
 		Body: body, NoResponse: noResponse, Done: req.done,
 	})
-	s.Stats.requestSent(k.id, req.bytes, len(batches))
+	s.Stats.requestSent(k.id, size, len(batches))
 	if err != nil { // not written: the batches are certainly not on the broker
 		k.inflight.Add(-1)
 		req.retryAll(err, false)
