@@ -86,6 +86,7 @@ func (c *Conn) Read(b []byte) (int, error) {
 		return 0, err
 	}
 	if c.f.StallAfterRead > 0 && c.read >= c.f.StallAfterRead {
+		c.d.stalls.Add(1)
 		return 0, c.stall()
 	}
 	if c.f.StallAfterRead > 0 {
@@ -102,6 +103,7 @@ func (c *Conn) Read(b []byte) (int, error) {
 	}
 	n, err := c.Conn.Read(b)
 	if n > 0 && c.takeDrop() {
+		c.d.dropped.Add(1)
 		c.reset()
 		return 0, ErrInjectedReset
 	}

@@ -44,6 +44,8 @@ type Faults struct {
 // Stats counts what a Dialer did.
 type Stats struct {
 	Dials, Refused, Resets int64
+	Stalls                 int64 // reads that hit StallAfterRead
+	Dropped                int64 // reads lost to DropNextRead
 }
 
 // Dialer opens connections with injected faults. It is safe for concurrent
@@ -61,6 +63,8 @@ type Dialer struct {
 	dials    atomic.Int64
 	refused  atomic.Int64
 	resets   atomic.Int64
+	stalls   atomic.Int64
+	dropped  atomic.Int64
 }
 
 // New returns a Dialer that dials TCP with a net.Dialer and draws its
@@ -118,7 +122,8 @@ func (d *Dialer) Live() int {
 
 // Stats returns the counts so far.
 func (d *Dialer) Stats() Stats {
-	return Stats{Dials: d.dials.Load(), Refused: d.refused.Load(), Resets: d.resets.Load()}
+	return Stats{Dials: d.dials.Load(), Refused: d.refused.Load(), Resets: d.resets.Load(),
+		Stalls: d.stalls.Load(), Dropped: d.dropped.Load()}
 }
 
 // Dial opens a connection to addr with the current faults, or fails with

@@ -194,6 +194,9 @@ func TestStallAfterReadBlocksUntilDeadlineOrClose(t *testing.T) {
 	if _, err := c.Read(buf); !errors.Is(err, os.ErrDeadlineExceeded) {
 		t.Fatalf("stalled read: %v, want a deadline error", err)
 	}
+	if s := d.Stats(); s.Stalls != 1 {
+		t.Fatalf("stats %+v, want 1 stall", s)
+	}
 	_ = c.SetReadDeadline(time.Time{})
 	done := make(chan error, 1)
 	go func() { _, err := c.Read(buf); done <- err }()
@@ -227,6 +230,9 @@ func TestDropNextReadLosesOneResponse(t *testing.T) {
 	_ = c2.SetReadDeadline(time.Now().Add(10 * time.Second))
 	if _, err := io.ReadFull(c2, buf); err != nil || string(buf) != "ok" {
 		t.Fatalf("second connection read %q, %v: the drop fired twice", buf, err)
+	}
+	if s := d.Stats(); s.Dropped != 1 {
+		t.Fatalf("stats %+v, want 1 dropped read", s)
 	}
 	if d.Live() != 1 {
 		t.Fatalf("%d live connections, want 1", d.Live())
