@@ -123,6 +123,8 @@ func errorClass(err error) string {
 		return "ErrBufferFull"
 	case errors.Is(err, samsa.ErrBufferExhausted):
 		return "ErrBufferExhausted"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "context.DeadlineExceeded"
 	case errors.As(err, &ke):
 		return ke.Name
 	}
