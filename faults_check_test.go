@@ -12,8 +12,11 @@ import (
 	"time"
 
 	"github.com/samsa-go/samsa"
+	"github.com/samsa-go/samsa/internal/faultnet"
 	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // ledger records every record a fault scenario produces and its outcome,
@@ -269,5 +272,93 @@ func within(t testing.TB, what string, limit, slack time.Duration, fn func(ctx c
 	case <-time.After(limit + slack):
 		t.Fatalf("%s did not return within its %v deadline + %v slack (started %v ago)", what, limit, slack, time.Since(start))
 		return nil
+	}
+}
+
+// recordingTB keeps the failures a ledger reports, so that the checker
+// itself can be tested.
+type recordingTB struct {
+	testing.TB
+	mu   sync.Mutex
+	errs []string
+}
+
+func (r *recordingTB) Helper()             {}
+func (r *recordingTB) Logf(string, ...any) {}
+func (r *recordingTB) Errorf(format string, args ...any) {
+	r.mu.Lock()
+	r.errs = append(r.errs, fmt.Sprintf(format, args...))
+	r.mu.Unlock()
+}
+
+func (r *recordingTB) reported(sub string) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, e := range r.errs {
+		if strings.Contains(e, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestLedgerCatchesBrokenPromises shows the checker fails a scenario when
+// a promise is broken: a second callback, a record without outcome, an
+// acknowledged record missing from the log (a broker that acknowledges
+// without writing), and a duplicate with idempotence.
+func TestLedgerCatchesBrokenPromises(t *testing.T) {
+	fake, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(faultPartitions, faultTopic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	addrs := fake.ListenAddrs()
+	rec := &recordingTB{TB: t}
+	l := newLedger(rec, faultTopic)
+
+	_, cb := l.record(0, 0, 0)
+	cb(samsa.RecordMetadata{}, nil)
+	cb(samsa.RecordMetadata{}, nil)
+	l.record(0, 1, 0) // never produced: no outcome
+	l.checkOutcomes()
+	if !rec.reported("callback called 2 times") || !rec.reported("got no outcome") {
+		t.Fatalf("double callback or missing outcome not reported: %q", rec.errs)
+	}
+
+	// A lying broker: it acknowledges the first request without writing.
+	fake.ControlKey(int16(kmsg.Produce), func(r kmsg.Request) (kmsg.Response, error, bool) {
+		return produceErrorResponse(r.(*kmsg.ProduceRequest), 0, 0), nil, true
+	})
+	cfg := faultConfig(addrs, faultnet.New(0), true)
+	p, err := samsa.NewProducer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2 := newLedger(rec, faultTopic)
+	for s := range 3 {
+		r, cb := l2.record(1, s, 1)
+		p.Produce(context.Background(), r, cb)
+		p.Flush(context.Background())
+	}
+	// And a duplicate: the second record written again behind the producer's back.
+	dup, _ := l2.record(1, 1, 1)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cl.ProduceSync(context.Background(), &kgo.Record{Topic: faultTopic, Partition: 1, Value: dup.Value}).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	cl.Close()
+	p.Close(context.Background())
+	l2.mu.Lock()
+	l2.recs = l2.recs[:3] // the duplicate's entry was only a way to build its value
+	l2.mu.Unlock()
+	l2.checkLog(addrs, true)
+	if !rec.reported("acknowledged records missing from the log") {
+		t.Fatalf("an acknowledged record missing from the log was not reported: %q", rec.errs)
+	}
+	if !rec.reported("duplicate records in the log with idempotence on") {
+		t.Fatalf("a duplicate was not reported: %q", rec.errs)
 	}
 }

@@ -247,3 +247,44 @@ func TestCloseDuringOutage(t *testing.T) {
 		})
 	}
 }
+
+// TestFlushReturnsByDeadlineWhileStalled flushes while the brokers accept
+// requests but never answer (reads stall): Flush must give up at its
+// deadline with the deadline's error, and the records must still get
+// their outcomes later, once each.
+func TestFlushReturnsByDeadlineWhileStalled(t *testing.T) {
+	e := startOutageEnv(t, 13, true, func(c *samsa.Config) {
+		c.RequestTimeout = 3 * time.Second
+		c.DeliveryTimeout = 6 * time.Second
+	})
+	l := newLedger(t, faultTopic)
+	e.dialer.SetFaults(faultnet.Faults{StallAfterRead: 1}) // new connections hang after the first byte
+	e.dialer.CutAll()
+	for s := range 300 {
+		r, cb := l.record(0, s, int32(s%faultPartitions))
+		e.p.Produce(context.Background(), r, cb)
+	}
+	const limit = 500 * time.Millisecond
+	start := time.Now()
+	err := within(t, "Flush while stalled", limit, 5*time.Second, e.p.Flush)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Flush = %v after %v, want the deadline's error", err, time.Since(start))
+	}
+	e.dialer.SetFaults(faultnet.Faults{})
+	e.dialer.CutAll()
+	if err := within(t, "Flush after recovery", 60*time.Second, 10*time.Second, e.p.Flush); err != nil {
+		t.Errorf("Flush after recovery: %v", err)
+	}
+	if err := within(t, "Close", 20*time.Second, 10*time.Second, e.p.Close); err != nil {
+		t.Errorf("Close: %v", err)
+	}
+	o := l.checkOutcomes()
+	t.Logf("%d records: %d acknowledged, failed %v; dialer %+v", o.total, o.ok, o.byErr, e.dialer.Stats())
+	for class := range o.byErr {
+		if class != "ErrDeliveryTimeout" && class != "ErrOutcomeUnknown" {
+			t.Errorf("records failed with %s", class)
+		}
+	}
+	goleak.VerifyNone(t, e.ignore)
+	l.checkLog(e.addrs, true)
+}

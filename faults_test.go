@@ -98,6 +98,30 @@ func faultScenarios() []faultScenario {
 				return nil, nil, false
 			})
 		}},
+		{name: "bogus_partitions_in_response", inject: func(e *faultEnv) {
+			// Success for partitions never sent (one beyond the topic's
+			// count, one negative); the partitions sent are not mentioned.
+			e.onProduce(0.3, func(req *kmsg.ProduceRequest) (kmsg.Response, error, bool) {
+				resp := produceErrorResponse(req, 0, 0)
+				for i := range resp.Topics {
+					for j := range resp.Topics[i].Partitions {
+						resp.Topics[i].Partitions[j].Partition = []int32{faultPartitions + 990, -3}[j%2]
+						resp.Topics[i].Partitions[j].BaseOffset = -42
+					}
+				}
+				return resp, nil, true
+			})
+		}},
+		{name: "unsent_topic_in_response", inject: func(e *faultEnv) {
+			e.onProduce(0.3, func(req *kmsg.ProduceRequest) (kmsg.Response, error, bool) {
+				resp := produceErrorResponse(req, 0, 0)
+				for i := range resp.Topics {
+					resp.Topics[i].Topic = "never-sent"
+					resp.Topics[i].TopicID = [16]byte{1, 2, 3}
+				}
+				return resp, nil, true
+			})
+		}},
 		{name: "connection_closed_unanswered", inject: func(e *faultEnv) {
 			e.onProduce(0.2, func(*kmsg.ProduceRequest) (kmsg.Response, error, bool) {
 				return nil, errors.New("injected: close without answering"), true
