@@ -3,7 +3,9 @@ package samsa_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"math/rand"
+	"os"
 	"runtime"
 	"sync"
 	"sync/atomic"
@@ -39,13 +41,16 @@ func startOutageEnv(t *testing.T, seed int64, idem bool, mod func(*samsa.Config)
 	if mod != nil {
 		mod(&e.cfg)
 	}
+	if os.Getenv("FAULTS_DEBUG") != "" { // the producer's debug log, to investigate a failure
+		e.cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	if e.p, err = samsa.NewProducer(e.cfg); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	if _, err := e.p.PartitionsFor(ctx, faultTopic); err != nil {
-		t.Fatal(err)
+		t.Fatalf("%v; dialer %+v", err, e.dialer.Stats())
 	}
 	return e
 }
