@@ -31,7 +31,8 @@ type faultEnv struct {
 type faultScenario struct {
 	name   string
 	inject func(e *faultEnv)
-	cfg    func(c *samsa.Config) // optional
+	cfg    func(c *samsa.Config)                 // optional
+	check  func(t *testing.T, p *samsa.Producer) // optional, after Flush
 }
 
 const (
@@ -90,7 +91,11 @@ func faultScenarios() []faultScenario {
 		{name: "NOT_ENOUGH_REPLICAS", inject: errorCode(19, 0)},
 		{name: "NOT_ENOUGH_REPLICAS_AFTER_APPEND", inject: errorCode(20, 0)},
 		{name: "NETWORK_EXCEPTION", inject: errorCode(13, 0)},
-		{name: "throttled", inject: errorCode(7, 150)},
+		{name: "throttled", inject: errorCode(7, 150), check: func(t *testing.T, p *samsa.Producer) {
+			if v, _ := p.Metrics().Value("producer-metrics", "produce-throttle-time-max"); v != 150 {
+				t.Errorf("produce-throttle-time-max = %v, want the 150 ms the broker asked for", v)
+			}
+		}},
 		{name: "lost_response", inject: func(e *faultEnv) {
 			// The broker appends the batch; its answer is lost on the way.
 			e.onProduce(0.3, func(*kmsg.ProduceRequest) (kmsg.Response, error, bool) {
@@ -193,6 +198,9 @@ func runFaultScenario(t *testing.T, sc faultScenario, idem bool, seed int64) {
 	produceAll(p, l, faultWriters, faultPerWriter)
 	if err := within(t, "Flush", 90*time.Second, 10*time.Second, p.Flush); err != nil {
 		t.Errorf("Flush: %v", err)
+	}
+	if sc.check != nil {
+		sc.check(t, p)
 	}
 	if err := within(t, "Close", 30*time.Second, 10*time.Second, p.Close); err != nil {
 		t.Errorf("Close: %v", err)
