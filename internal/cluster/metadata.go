@@ -190,16 +190,16 @@ func (c *Cluster) RequestRefresh() {
 // Use marks topic as in use, adding it to the topics refreshed. It reports
 // whether the topic was new.
 func (c *Cluster) Use(topic string) bool {
+	now := time.Now().UnixNano()
 	c.mu.Lock()
 	u, ok := c.topics[topic]
 	if !ok {
 		u = new(topicUse)
+		u.lastUsed.Store(now) // before it is visible: the idle sweep must not see a zero time
 		c.topics[topic] = u
 	}
-	// Under c.mu: a topic must never be in the map with lastUsed 0, which
-	// metadataRequest would drop as idle.
-	u.lastUsed.Store(time.Now().UnixNano())
 	c.mu.Unlock()
+	u.lastUsed.Store(now)
 	return !ok
 }
 
