@@ -434,8 +434,19 @@ func TestSequenceAssignment(t *testing.T) {
 	ps := ProducerState{ID: 7, Epoch: 3}
 	h.appendN(t, 0, "r", 25, 100)
 	later := time.Now().Add(2 * time.Hour)
-	var bs []*Batch
-	next := int32(0)
+	first := p.Drain(later, 0, ps).Batch
+	if first == nil || first.BaseSeq != 0 {
+		t.Fatal("the first batch was not drained with sequence 0")
+	}
+	if b := p.Drain(later, 0, ps).Batch; b != nil {
+		t.Fatal("a second batch went out before the broker acknowledged one of this producer epoch")
+	}
+	if !p.NextExpected(first) {
+		t.Fatal("the first batch is not the next expected")
+	}
+	p.Acked(first)
+	bs := []*Batch{first}
+	next := int32(first.Records())
 	for {
 		b := p.Drain(later, 0, ps).Batch
 		if b == nil {
@@ -455,16 +466,20 @@ func TestSequenceAssignment(t *testing.T) {
 	if again := p.Drain(later, 0, ps).Batch; again != bs[1] || again.BaseSeq != int32(bs[0].Records()) {
 		t.Fatal("a retried batch changed its sequence")
 	}
-	if !p.NextExpected(bs[0]) || p.NextExpected(bs[1]) {
-		t.Fatal("NextExpected before any acknowledgement")
-	}
-	p.Acked(bs[0])
-	if !p.NextExpected(bs[1]) {
-		t.Fatal("the batch after the acknowledged one is not the next expected")
+	if !p.NextExpected(bs[1]) || p.NextExpected(bs[2]) {
+		t.Fatal("NextExpected: the batch after the acknowledged one must be the only next expected")
 	}
 	// A new epoch starts again at 0.
-	h.appendN(t, 0, "s", 2, 10)
-	nb := p.Drain(later, 0, ProducerState{ID: 7, Epoch: 4}).Batch
+	h3 := newHarness(t, 1, nil)
+	h3.appendN(t, 0, "s", 2, 10)
+	h3.part(0).Drain(later, 0, ps)
+	nb := h3.part(0).Drain(later, 0, ProducerState{ID: 7, Epoch: 4}).Batch
+	if nb != nil {
+		t.Fatal("drained under a new epoch while a batch of the old one is in flight and none of the new acknowledged")
+	}
+	h4 := newHarness(t, 1, nil)
+	h4.appendN(t, 0, "s", 2, 10)
+	nb = h4.part(0).Drain(later, 0, ProducerState{ID: 7, Epoch: 4}).Batch
 	if nb.BaseSeq != 0 || nb.ProducerEpoch != 4 {
 		t.Fatalf("after an epoch bump: sequence %d epoch %d", nb.BaseSeq, nb.ProducerEpoch)
 	}
@@ -482,6 +497,9 @@ func TestResetSequences(t *testing.T) {
 	ps := ProducerState{ID: 1, Epoch: 0}
 	h.appendN(t, 0, "r", 25, 100)
 	later := time.Now().Add(2 * time.Hour)
+	x := p.Drain(later, 0, ps).Batch
+	p.Acked(x)
+	p.Complete(x, 0, -1, nil)
 	a := p.Drain(later, 0, ps).Batch
 	b := p.Drain(later, 0, ps).Batch
 	a.MaybeWritten = true

@@ -264,6 +264,15 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState) DrainRe
 	p.mu.Lock()
 	p.lastDrain = now.UnixNano()
 	res.Expired = p.expireLocked(now, res.Expired)
+	if ps.ID >= 0 && p.inFlight > 0 && (p.lastAcked < 0 || p.seqPID != ps.ID || p.seqEpoch != ps.Epoch) {
+		// Until the broker has acknowledged a batch of this producer id and
+		// epoch, one batch at a time: a broker that knows nothing of the
+		// producer takes any first sequence, so a later batch overtaking a
+		// refused first one (NOT_LEADER_OR_FOLLOWER on a new partition)
+		// would leave a hole the first could never fill.
+		p.mu.Unlock()
+		return res
+	}
 	var b *Batch
 	switch {
 	case len(p.ready) > 0:

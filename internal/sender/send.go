@@ -2,6 +2,7 @@ package sender
 
 import (
 	"errors"
+	"log/slog"
 	"sync"
 	"time"
 
@@ -198,6 +199,10 @@ func (s *Sender) handlePartition(b *accumulator.Batch, rp *respPartition) {
 // Kafka error code, or -1 for connection-level errors (always retriable).
 func (s *Sender) retryOrFail(b *accumulator.Batch, err error, code int16) {
 	b.LastErr = err
+	if s.log.Enabled(s.ctx, slog.LevelDebug) {
+		s.log.Debug("produce attempt failed", "partition", b.P.String(), "base_sequence", b.BaseSeq,
+			"producer_id", b.ProducerID, "epoch", b.ProducerEpoch, "records", b.Records(), "attempt", b.Attempts, "err", err)
+	}
 	var be *BrokerError
 	retriable := code < 0 || (errors.As(err, &be) && be.Retriable()) || code == codeOutOfOrderSequence ||
 		code == codeUnknownProducerID || code == codeInvalidProducerEpoch

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"testing"
@@ -25,6 +26,8 @@ func newProducer(t *testing.T, c *kafkatest.Cluster, props map[string]string) *s
 	if err != nil {
 		t.Fatal(err)
 	}
+	logs := &testLog{}
+	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	p, err := samsa.NewProducer(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -35,8 +38,33 @@ func newProducer(t *testing.T, c *kafkatest.Cluster, props map[string]string) *s
 		if err := p.Close(ctx); err != nil {
 			t.Errorf("close: %v", err)
 		}
+		if t.Failed() {
+			t.Logf("the producer's log, last lines:\n%s", logs.tail(150))
+		}
 	})
 	return p
+}
+
+// testLog keeps the producer's debug log, shown when a test fails.
+type testLog struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (l *testLog) Write(b []byte) (int, error) {
+	l.mu.Lock()
+	l.lines = append(l.lines, string(b))
+	if len(l.lines) > 4000 {
+		l.lines = append(l.lines[:0:0], l.lines[2000:]...)
+	}
+	l.mu.Unlock()
+	return len(b), nil
+}
+
+func (l *testLog) tail(n int) string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return strings.Join(l.lines[max(0, len(l.lines)-n):], "")
 }
 
 // shapes returns n records of varied shapes: keyed, null key, empty key,
