@@ -91,6 +91,9 @@ func (p *Producer) mapCause(err error) error {
 	if errors.As(err, &be) && be.Code >= 0 {
 		return KafkaErrorForCode(be.Code, be.Msg)
 	}
+	if ae := authFailure(err); ae != nil {
+		return ae
+	}
 	return err
 }
 
