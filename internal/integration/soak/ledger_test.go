@@ -75,11 +75,11 @@ func (l *ledger) outcomes() int {
 }
 
 // mayBeWritten reports whether a failed record's error leaves open that
-// it was written: its outcome is unknown, or it timed out after an
-// attempt that went unanswered or failed retriably.
+// it was written: its outcome is unknown, or it timed out after at least
+// one attempt (which may have been written without an answer).
 func mayBeWritten(err error) bool {
 	var dt *samsa.DeliveryTimeoutError
-	return errors.Is(err, samsa.ErrOutcomeUnknown) || errors.As(err, &dt) && dt.Last != nil
+	return errors.Is(err, samsa.ErrOutcomeUnknown) || errors.As(err, &dt) && dt.Attempts > 0
 }
 
 // report is the reconciliation of a ledger with a topic's contents.

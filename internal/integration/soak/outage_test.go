@@ -68,13 +68,14 @@ func outage(t *testing.T, c *kafkatest.Cluster, topic string, props map[string]s
 		t.Fatal(err)
 	}
 	killAll(t, c)
-	t.Logf("all brokers killed after %d records", seq)
+	atKill := seq
+	t.Logf("all brokers killed after %d records", atKill)
 	produceFor(down)
-	before := seq
 	start := time.Now()
 	restartAll(t, c)
 	back := time.Since(start)
-	t.Logf("cluster back %v after the restart began; %d records produced while it was down", back.Round(time.Millisecond), before)
+	atBack := seq
+	t.Logf("cluster back %v after the restart began; %d records produced while it was down", back.Round(time.Millisecond), atBack-atKill)
 	produceFor(3 * time.Second)
 	fctx, cancel := context.WithTimeout(ctx, 4*time.Minute)
 	defer cancel()
@@ -87,6 +88,15 @@ func outage(t *testing.T, c *kafkatest.Cluster, topic string, props map[string]s
 	for id, err := range led.failed {
 		if !errors.Is(err, samsa.ErrDeliveryTimeout) && !errors.Is(err, samsa.ErrOutcomeUnknown) {
 			t.Errorf("record %x failed with %v, want ErrDeliveryTimeout or ErrOutcomeUnknown", id, err)
+			break
+		}
+	}
+	// Once the cluster is back, the producer must deliver again.
+	led.mu.Lock()
+	defer led.mu.Unlock()
+	for i := atBack; i < seq; i++ {
+		if err, failed := led.failed[recordID(0, i)]; failed {
+			t.Errorf("record %d, produced after the cluster was back, failed: %v", i, err)
 			break
 		}
 	}
