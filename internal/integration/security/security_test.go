@@ -40,13 +40,16 @@ func (s *syncBuffer) String() string {
 // setup is a producer configuration with a debug log captured in a
 // buffer and a Dial that counts connection attempts.
 type setup struct {
-	cfg   samsa.Config
-	log   *syncBuffer
-	dials atomic.Int64
+	cfg     samsa.Config
+	log     *syncBuffer
+	dials   atomic.Int64
+	start   time.Time
+	dialsMu sync.Mutex
+	dialLog []string // when each dial started and how long it took
 }
 
 func newSetup(c *kafkatest.Cluster, l kafkatest.Listener, proto samsa.SecurityProtocol) *setup {
-	s := &setup{log: &syncBuffer{}}
+	s := &setup{log: &syncBuffer{}, start: time.Now()}
 	s.cfg = samsa.DefaultConfig()
 	s.cfg.BootstrapServers = c.Bootstrap(l)
 	s.cfg.SecurityProtocol = proto
@@ -54,8 +57,13 @@ func newSetup(c *kafkatest.Cluster, l kafkatest.Listener, proto samsa.SecurityPr
 	s.cfg.Logger = slog.New(slog.NewTextHandler(s.log, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	s.cfg.Dial = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		s.dials.Add(1)
+		at := time.Now()
 		var d net.Dialer
-		return d.DialContext(ctx, network, addr)
+		conn, err := d.DialContext(ctx, network, addr)
+		s.dialsMu.Lock()
+		s.dialLog = append(s.dialLog, fmt.Sprintf("%v(+%v)", at.Sub(s.start).Round(time.Millisecond), time.Since(at).Round(time.Millisecond)))
+		s.dialsMu.Unlock()
+		return conn, err
 	}
 	return s
 }
@@ -229,7 +237,7 @@ func TestWrongPassword(t *testing.T) {
 			s := newSetup(c, kafkatest.SASLSSL, samsa.SASLSSL)
 			wrong := "wrong-" + u.Password + "-x9"
 			s.cfg.SASL = samsa.SASLConfig{Mechanism: u.Mechanism, Username: u.Name, Password: wrong}
-			s.cfg.MaxBlock = 4 * time.Second
+			s.cfg.MaxBlock = 8 * time.Second
 			s.cfg.ReconnectBackoff, s.cfg.ReconnectBackoffMax = 200*time.Millisecond, 2*time.Second
 			start := time.Now()
 			p := s.producer(t)
@@ -244,17 +252,19 @@ func TestWrongPassword(t *testing.T) {
 			if !strings.Contains(err.Error(), "authentication") {
 				t.Errorf("error %q does not say authentication failed", err)
 			}
-			// Watch the connection attempts for 10 s in all.
-			time.Sleep(10*time.Second - time.Since(start))
+			// Watch the connection attempts for 12 s in all.
+			time.Sleep(12*time.Second - time.Since(start))
 			dials := s.dials.Load()
 			elapsed := time.Since(start)
 			if p.BootstrapConnected() {
 				t.Errorf("BootstrapConnected is true with a wrong password")
 			}
-			// With a backoff of 200 ms doubling to 2 s, 10 s allow about
-			// 9 attempts per address; a storm makes hundreds.
+			// With a backoff of 200 ms doubling to 2 s, 12 s allow about
+			// 10 attempts per address; a storm makes hundreds.
 			max := int64(2 * (elapsed/s.cfg.ReconnectBackoffMax + 4))
-			t.Logf("%d connection attempts in %v; outcome: %v", dials, elapsed.Round(time.Millisecond), err)
+			s.dialsMu.Lock()
+			t.Logf("%d connection attempts in %v (at %s); outcome: %v", dials, elapsed.Round(time.Millisecond), strings.Join(s.dialLog, " "), err)
+			s.dialsMu.Unlock()
 			if dials > max {
 				t.Errorf("%d connection attempts in %v with reconnect.backoff.max.ms=%v: a reconnect storm (want at most %d)",
 					dials, elapsed, s.cfg.ReconnectBackoffMax, max)
