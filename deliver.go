@@ -23,7 +23,7 @@ func (p *Producer) deliver(b *accumulator.Batch) {
 	md := RecordMetadata{
 		Topic: b.P.Topic.Name, Partition: b.P.ID, Offset: -1, LeaderEpoch: b.LeaderEpoch,
 	}
-	logAppend := err == nil && b.LogAppendTime >= 0
+	logAppend := err == nil && b.LogAppendTime >= 0 && !duplicateAnswer(b)
 	if logAppend {
 		md.TimestampType, md.Timestamp = LogAppendTime, time.UnixMilli(b.LogAppendTime)
 	}
@@ -46,6 +46,16 @@ func (p *Producer) deliver(b *accumulator.Batch) {
 			f.complete(md, err)
 		}
 	}
+}
+
+// duplicateAnswer reports whether b's log_append_time is what Kafka
+// sends for a retried batch it already had: the stored batch's max
+// timestamp, which on a CreateTime topic is b's own max create time, not
+// a log append time. On a LogAppendTime topic the stored max timestamp
+// is the broker's clock, which equals b's max create time only by a
+// millisecond-exact coincidence.
+func duplicateAnswer(b *accumulator.Batch) bool {
+	return b.Attempts > 1 && b.LogAppendTime == b.MaxTimestamp()
 }
 
 // publicError maps a batch's internal outcome to the errors samsa
@@ -90,6 +100,9 @@ func (p *Producer) mapCause(err error) error {
 	var be *sender.BrokerError
 	if errors.As(err, &be) && be.Code >= 0 {
 		return KafkaErrorForCode(be.Code, be.Msg)
+	}
+	if ae := authFailure(err); ae != nil {
+		return ae
 	}
 	return err
 }

@@ -308,7 +308,23 @@ func (p *Producer) topicError(name string, waited time.Duration, err error, ctx 
 	if errors.Is(err, cluster.ErrClosed) {
 		return ErrProducerClosed
 	}
+	if ae := authFailure(err); ae != nil {
+		// The brokers refused the credentials: say so in a way that
+		// errors.Is(err, ErrSASLAuthenticationFailed) sees.
+		return fmt.Errorf("%w: no metadata for topic %q within max.block.ms=%v: %w", ErrUnknownTopic, name, p.cfg.MaxBlock, ae)
+	}
 	return fmt.Errorf("%w: no metadata for topic %q within max.block.ms=%v: %v", ErrUnknownTopic, name, p.cfg.MaxBlock, err)
+}
+
+// authFailure returns SASL_AUTHENTICATION_FAILED, carrying the connection
+// layer's description, when err reports a SASL authentication failure;
+// otherwise nil.
+func authFailure(err error) *KafkaError {
+	var ae *wire.AuthError
+	if !errors.As(err, &ae) {
+		return nil
+	}
+	return KafkaErrorForCode(ErrSASLAuthenticationFailed.Code, ae.Error())
 }
 
 // failRecord gives a record its error outcome at once and returns err.

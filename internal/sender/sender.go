@@ -283,7 +283,10 @@ func (s *Sender) InFlightRequests() int {
 	return n
 }
 
-var errNeverSent = &BrokerError{Code: -1, Msg: "no produce request was sent: no leader or no connection to it"}
+// errNeverSent is the Last error of a batch that timed out before any
+// attempt. It is not a BrokerError: no broker said anything, and the
+// batch was certainly not written.
+var errNeverSent = errors.New("no produce request was sent: no leader or no connection to it")
 
 // retryAt returns when a batch that failed for the n-th time may go again.
 func (s *Sender) retryAt(n int) time.Time {

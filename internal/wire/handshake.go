@@ -2,6 +2,7 @@ package wire
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -57,6 +58,12 @@ func (c *Conn) negotiate(ctx context.Context) error {
 				if k.ApiKey == kmsg.ApiVersions.Int16() {
 					next = min(k.MaxVersion, ver-1)
 				}
+			}
+			if len(resp.ApiKeys) == 0 && ver > 0 {
+				// No readable version range (librdkafka's mock
+				// cluster sends a malformed one): v0 is always
+				// supported.
+				next = 0
 			}
 			if next >= ver || next < 0 {
 				return fmt.Errorf("broker rejected ApiVersions v%d without offering an older version", ver)
@@ -116,6 +123,11 @@ func parseApiVersions(body []byte, ver int16) (*kmsg.ApiVersionsResponse, error)
 	v0 := kmsg.NewPtrApiVersionsResponse()
 	v0.SetVersion(0)
 	if err := v0.ReadFrom(body); err != nil {
+		if len(body) >= 2 && int16(binary.BigEndian.Uint16(body)) == errUnsupportedVersion {
+			// A rejection whose version range is unreadable: report
+			// it without a range, so that negotiate falls back to v0.
+			return &kmsg.ApiVersionsResponse{Version: 0, ErrorCode: errUnsupportedVersion}, nil
+		}
 		return nil, fmt.Errorf("decoding ApiVersions response: %w", err)
 	}
 	return v0, nil
