@@ -253,6 +253,11 @@ func runHostile(t *testing.T, m mangler, idem bool, budget int64, deliveryTimeou
 	if h.mangled.Load() == 0 {
 		t.Errorf("no response was mangled: the scenario tested nothing")
 	}
+	// Each malformed response drops its connection (frame-level garbage
+	// is caught by the connection layer, body-level garbage by the sender).
+	if dials := h.dials.Load(); dials <= h.mangled.Load()/2 {
+		t.Errorf("%d connections for %d malformed responses: connections with broken responses are kept", dials, h.mangled.Load())
+	}
 	if deliveryTimeout == 0 && o.ok != o.total {
 		t.Errorf("%d of %d records acknowledged after the broker recovered (failures: %v)", o.ok, o.total, o.byErr)
 	}

@@ -2,6 +2,7 @@ package sender
 
 import (
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -14,6 +15,7 @@ import (
 // request is one produce request in flight.
 type request struct {
 	k       *sink
+	conn    *wire.Conn
 	ver     int16
 	batches []*accumulator.Batch
 	sentAt  time.Time
@@ -41,7 +43,7 @@ func (k *sink) send(conn *wire.Conn, batches []*accumulator.Batch) {
 	if req.done == nil {
 		req.done = req.onResponse
 	}
-	req.k, req.ver, req.batches, req.sentAt = k, ver, batches, time.Now()
+	req.k, req.conn, req.ver, req.batches, req.sentAt = k, conn, ver, batches, time.Now()
 	timeout := int32(s.cfg.RequestTimeout / time.Millisecond)
 	body := k.enc.encode(ver, s.cfg.TransactionalID, s.cfg.Acks, timeout, topics)
 	size := 0
@@ -99,8 +101,12 @@ func (r *request) onResponse(body []byte, err error) {
 		s.Stats.requestDone(k.id, time.Since(r.sentAt))
 		resp, derr := decodeProduceResponse(body, r.ver)
 		if derr != nil {
-			s.log.Warn("undecodable produce response", "broker", k.id, "err", derr)
+			s.log.Warn("undecodable produce response; closing the connection", "broker", k.id, "err", derr)
 			r.retryAll(derr, true)
+			// A broker that sends garbage cannot be trusted with the
+			// requests behind this one: drop the connection (they fail
+			// and are retried on a new one).
+			r.conn.Fail(fmt.Errorf("malformed produce response: %w", derr))
 		} else {
 			r.handle(resp)
 		}
@@ -111,8 +117,7 @@ func (r *request) onResponse(body []byte, err error) {
 }
 
 func (r *request) release() {
-	r.batches = nil
-	r.k = nil
+	r.batches, r.k, r.conn = nil, nil, nil
 	requestPool.Put(r)
 }
 

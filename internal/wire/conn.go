@@ -236,6 +236,11 @@ func (c *Conn) Close() error {
 	return nil
 }
 
+// Fail closes the connection with err, failing every request still
+// awaiting a response with it: for a caller that found the broker's
+// responses unusable (a malformed body the frame layer could not see).
+func (c *Conn) Fail(err error) { c.closeWith(err) }
+
 // ErrClosed is the error of requests cut off by Close.
 var ErrClosed = errors.New("connection closed")
 
