@@ -311,7 +311,7 @@ func (p *Producer) topicError(name string, waited time.Duration, err error, ctx 
 	if ae := authFailure(err); ae != nil {
 		// The brokers refused the credentials: say so in a way that
 		// errors.Is(err, ErrSASLAuthenticationFailed) sees.
-		return fmt.Errorf("%w: no metadata for topic %q within max.block.ms=%v: %w", ErrUnknownTopic, name, p.cfg.MaxBlock, ae)
+		return fmt.Errorf("%w: no metadata for topic %q: %w", ErrUnknownTopic, name, ae)
 	}
 	return fmt.Errorf("%w: no metadata for topic %q within max.block.ms=%v: %v", ErrUnknownTopic, name, p.cfg.MaxBlock, err)
 }

@@ -257,6 +257,12 @@ func (c *Cluster) WaitTopic(ctx context.Context, topic string) (*Topic, error) {
 			c.RequestRefresh()
 		default:
 			why = lastErr
+			var ae *wire.AuthError
+			if errors.As(lastErr, &ae) && !c.Connected() {
+				// The brokers refuse the credentials: waiting longer
+				// changes nothing (the Java client fails at once too).
+				return nil, lastErr
+			}
 		}
 		select {
 		case <-updated:

@@ -252,6 +252,9 @@ func TestWrongPassword(t *testing.T) {
 			if !strings.Contains(err.Error(), "authentication") {
 				t.Errorf("error %q does not say authentication failed", err)
 			}
+			if waited := time.Since(start); waited >= s.cfg.MaxBlock {
+				t.Errorf("the record failed after %v: a refused login must fail it without waiting out max.block.ms=%v", waited, s.cfg.MaxBlock)
+			}
 			// Watch the connection attempts for 12 s in all.
 			time.Sleep(12*time.Second - time.Since(start))
 			dials := s.dials.Load()
