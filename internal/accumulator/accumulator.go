@@ -68,6 +68,11 @@ func New(cfg Config) *Accumulator {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	a.bufs.size = max(cfg.BatchSize, 1024)
+	if cfg.Compressor != nil && cfg.Codec != compress.None {
+		// A full batch compressed into a pooled buffer, even one that
+		// does not compress.
+		a.bufs.size = max(a.bufs.size, recordbatch.HeaderSize+cfg.Compressor.MaxSize(a.bufs.size))
+	}
 	m := map[string]*Topic{}
 	a.topics.Store(&m)
 	return a

@@ -144,7 +144,10 @@ func (b *Batch) encode(c *compress.Compressor, codec compress.Codec, bufs *bufPo
 		b.Wire, b.Codec = b.buf, compress.None
 		return nil
 	}
-	out := bufs.get(recordbatch.HeaderSize + b.RawSize/2)
+	// Room for the output however poorly the records compress, so that
+	// Compress never grows (copies) it; with batch.size records this is a
+	// pooled buffer.
+	out := bufs.get(recordbatch.HeaderSize + c.MaxSize(b.RawSize))
 	out = out[:recordbatch.HeaderSize]
 	out, err := c.Compress(out, b.buf[recordbatch.HeaderSize:])
 	if err != nil {
@@ -185,10 +188,13 @@ func (b *Batch) WriteHeader() {
 	b.HeaderWritten = true
 }
 
-// bufPool recycles batch buffers of the standard batch size. Buffers of
-// other sizes are left to the garbage collector.
+// bufPool recycles batch buffers: record buffers of up to batch.size
+// bytes and compressed batches made from them. Pooled buffers have the
+// capacity of the larger of the two (set in New), so either kind can be
+// reused as the other. Buffers of other sizes are left to the garbage
+// collector.
 type bufPool struct {
-	size int
+	size int // pooled buffers' capacity
 	pool sync.Pool
 }
 

@@ -56,6 +56,25 @@ func (c *Compressor) Codec() Codec { return c.codec }
 // it was created with level 0, and 0 for codecs without levels.
 func (c *Compressor) Level() int { return c.level }
 
+// MaxSize returns how many bytes Compress appends at most for n bytes of
+// input, as when the data does not compress at all: the codec then stores
+// it with its framing around it. Compress called with that much room in
+// dst does not allocate. For gzip it is zlib's bound for stored blocks
+// plus the gzip header and trailer.
+func (c *Compressor) MaxSize(n int) int {
+	switch c.codec {
+	case Gzip:
+		return n + n>>12 + n>>14 + n>>25 + 13 + 18
+	case Snappy:
+		return snappyMaxSize(n)
+	case LZ4:
+		return lz4MaxSize(n)
+	case Zstd:
+		return c.zenc.MaxEncodedSize(n)
+	}
+	return n
+}
+
 // Compress appends the compressed form of src to dst and returns the
 // extended slice. dst and src must not overlap. With codec None it appends
 // src unchanged.

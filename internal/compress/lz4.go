@@ -42,9 +42,15 @@ func lz4NewFunc(level int) func() any {
 
 // lz4Compress writes one LZ4 frame. Each block is stored uncompressed when
 // compressing would not make it smaller, as Java does.
+// lz4MaxSize is the most lz4Compress appends for n bytes: the frame
+// around n bytes stored in blocks.
+func lz4MaxSize(n int) int {
+	blocks := (n + lz4BlockMax - 1) / lz4BlockMax
+	return lz4FrameOverhead + 4*blocks + n
+}
+
 func (c *Compressor) lz4Compress(dst, src []byte) []byte {
-	blocks := (len(src) + lz4BlockMax - 1) / lz4BlockMax
-	dst = grow(dst, lz4FrameOverhead+4*blocks+len(src))
+	dst = grow(dst, lz4MaxSize(len(src)))
 	dst = append(dst, lz4Header[:]...)
 	bc := c.pool.Get().(blockCompressor)
 	for len(src) > 0 {

@@ -394,3 +394,29 @@ func TestCompressAllocs(t *testing.T) {
 		}
 	}
 }
+
+// TestMaxSizeBoundsOutput compresses incompressible and compressible
+// inputs of several sizes with every codec and checks that Compress never
+// appends more than MaxSize promises, and that with that much room in dst
+// it writes in place.
+func TestMaxSizeBoundsOutput(t *testing.T) {
+	for _, c := range allCodecs {
+		cp := mustCompressor(t, c, 0)
+		for _, n := range []int{0, 1, 100, 1000, 32 << 10, 64<<10 - 61, 64 << 10, 200_000, 1 << 20} {
+			for name, in := range map[string][]byte{"random": randomBytes(n), "text": logLines(n, 100)} {
+				bound := cp.MaxSize(n)
+				dst := make([]byte, 7, 7+bound)
+				out, err := cp.Compress(dst, in)
+				if err != nil {
+					t.Fatalf("%v %s %d bytes: %v", c, name, n, err)
+				}
+				if got := len(out) - 7; got > bound {
+					t.Errorf("%v %s %d bytes: output %d bytes, MaxSize %d", c, name, n, got, bound)
+				}
+				if &out[0] != &dst[:1][0] {
+					t.Errorf("%v %s %d bytes: Compress reallocated dst despite MaxSize room", c, name, n)
+				}
+			}
+		}
+	}
+}

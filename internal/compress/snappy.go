@@ -16,6 +16,16 @@ var xerialHeader = [16]byte{0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0, 0, 0, 0, 1, 0
 // compressed form of at most this many input bytes.
 const xerialChunk = 32 << 10
 
+// snappyMaxSize is the most snappyCompress appends for n bytes: the
+// xerial header, and per chunk its length and s2's bound for the chunk.
+func snappyMaxSize(n int) int {
+	size := len(xerialHeader)
+	for ; n > 0; n -= xerialChunk {
+		size += 4 + s2.MaxEncodedLen(min(n, xerialChunk))
+	}
+	return size
+}
+
 func snappyCompress(dst, src []byte) []byte {
 	dst = append(dst, xerialHeader[:]...)
 	for len(src) > 0 {

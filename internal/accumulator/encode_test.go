@@ -1,0 +1,57 @@
+package accumulator
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"github.com/samsa-go/samsa/internal/compress"
+	"github.com/samsa-go/samsa/internal/recordbatch"
+)
+
+// TestEncodeIncompressibleBatchFitsPooledBuffer fills a batch.size batch
+// with random bytes, which no codec shrinks, and checks that compressing
+// it lands in a pooled buffer: the codec's output, stored blocks and
+// framing included, fits without growing (which copies it into a new
+// buffer that the pool then refuses).
+func TestEncodeIncompressibleBatchFitsPooledBuffer(t *testing.T) {
+	const batchSize = 64 << 10
+	rng := rand.New(rand.NewPCG(7, 8))
+	for _, codec := range []compress.Codec{compress.Gzip, compress.Snappy, compress.LZ4, compress.Zstd} {
+		t.Run(codec.String(), func(t *testing.T) {
+			c, err := compress.NewCompressor(codec, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			a := New(Config{BatchSize: batchSize, BufferMemory: 1 << 20, Codec: codec, Compressor: c})
+			// encode compresses whatever follows the header; a batch filled
+			// to its limit with random bytes is the worst case.
+			fill := func() *Batch {
+				b := &Batch{buf: a.bufs.get(batchSize)[:batchSize], limit: batchSize}
+				for i := batchOverhead; i < len(b.buf); i++ {
+					b.buf[i] = byte(rng.Uint32())
+				}
+				return b
+			}
+			encode := func() {
+				b := fill()
+				if err := b.encode(c, codec, &a.bufs); err != nil {
+					t.Fatal(err)
+				}
+				if b.Codec != codec {
+					t.Fatalf("batch went out as %v, want %v", b.Codec, codec)
+				}
+				if got := cap(b.Wire); got != a.bufs.size {
+					t.Fatalf("%d raw bytes compressed to %d in a buffer of capacity %d, want a pooled one (capacity %d)",
+						b.RawSize, len(b.Wire)-recordbatch.HeaderSize, got, a.bufs.size)
+				}
+				if len(b.Wire)-recordbatch.HeaderSize <= b.RawSize*9/10 {
+					t.Fatalf("random records compressed from %d to %d bytes; the test needs incompressible data", b.RawSize, len(b.Wire))
+				}
+				a.bufs.put(b.Wire)
+			}
+			for range 3 {
+				encode()
+			}
+		})
+	}
+}
