@@ -12,7 +12,9 @@ import (
 	"flag"
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"sync"
@@ -135,6 +137,12 @@ func main() {
 			defer pprof.StopCPUProfile()
 		}
 	}
+	defer startWaitProfiles()()
+	if path := os.Getenv("BENCH_TRACE"); path != "" {
+		if f, err := os.Create(path); err == nil && trace.Start(f) == nil {
+			defer trace.Stop()
+		}
+	}
 	cfg, notes := k.config()
 	p, err := samsa.NewProducer(cfg)
 	if err != nil {
@@ -252,4 +260,28 @@ func processCPU() time.Duration {
 func fatalf(format string, args ...any) {
 	fmt.Fprintf(os.Stderr, "samsa contestant: "+format+"\n", args...)
 	os.Exit(1)
+}
+
+// startWaitProfiles turns on the block and mutex profiles when
+// BENCH_BLOCKPROFILE or BENCH_MUTEXPROFILE name a file, and returns a
+// function that writes them.
+func startWaitProfiles() func() {
+	block, mutex := os.Getenv("BENCH_BLOCKPROFILE"), os.Getenv("BENCH_MUTEXPROFILE")
+	if block != "" {
+		runtime.SetBlockProfileRate(1)
+	}
+	if mutex != "" {
+		runtime.SetMutexProfileFraction(1)
+	}
+	return func() {
+		for name, path := range map[string]string{"block": block, "mutex": mutex} {
+			if path == "" {
+				continue
+			}
+			if f, err := os.Create(path); err == nil {
+				pprof.Lookup(name).WriteTo(f, 0)
+				f.Close()
+			}
+		}
+	}
 }
