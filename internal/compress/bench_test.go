@@ -96,6 +96,13 @@ func BenchmarkAlternatives(b *testing.B) {
 		{"concurrency1", []zstd.EOption{zstd.WithEncoderConcurrency(1)}},
 		{"crc-on", []zstd.EOption{zstd.WithEncoderCRC(true), zstd.WithLowerEncoderMem(true), zstd.WithWindowSize(zstdWindow)}},
 		{"no-lowmem", []zstd.EOption{zstd.WithEncoderCRC(false), zstd.WithWindowSize(zstdWindow)}},
+		// What franz-go's kgo sets (1.22): 64 KiB window, one encoder per
+		// pooled Encoder, CRC and memory at klauspost's defaults.
+		{"kgo-settings", []zstd.EOption{zstd.WithWindowSize(64 << 10), zstd.WithEncoderConcurrency(1), zstd.WithZeroFrames(true)}},
+		// The next speed down, for the record: faster, but it compresses
+		// less than libzstd level 3 (Java's default) and klauspost's
+		// SpeedDefault (kgo's), so samsa does not use it by default.
+		{"speed-fastest", []zstd.EOption{zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderCRC(false), zstd.WithWindowSize(zstdWindow)}},
 	} {
 		enc, _ := zstd.NewWriter(nil, opt.opts...)
 		run("zstd-"+opt.name, func() []byte { return enc.EncodeAll(in, dst[:0]) })
