@@ -17,6 +17,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/samsa-go/samsa/internal/compress"
+	"github.com/samsa-go/samsa/internal/typo"
 )
 
 // ConfigFromProperties returns DefaultConfig with the given producer
@@ -1028,7 +1029,7 @@ func unknownPropertyError(key string) *ConfigError {
 	best, bestDist := "", math.MaxInt
 	lower := strings.ToLower(strings.TrimSpace(key))
 	consider := func(k string) {
-		d := propKeyDistance(lower, strings.ToLower(k))
+		d := typo.Distance(lower, strings.ToLower(k))
 		if d < bestDist || d == bestDist && k < best {
 			best, bestDist = k, d
 		}
@@ -1044,33 +1045,6 @@ func unknownPropertyError(key string) *ConfigError {
 		e.Suggestion = best
 	}
 	return e
-}
-
-// propKeyDistance is the Levenshtein distance between a and b, counting a
-// swap of adjacent characters as one edit.
-func propKeyDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
 }
 
 // LoadProperties reads a Java .properties file: key=value, key:value or

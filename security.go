@@ -27,6 +27,7 @@ import (
 	"strings"
 
 	"github.com/samsa-go/samsa/internal/sasl"
+	"github.com/samsa-go/samsa/internal/typo"
 )
 
 // This file turns TLSConfig and SASLConfig into what the connection layer
@@ -494,32 +495,11 @@ func nearestSASLMechanism(name string) string {
 		if squash(m) == squash(name) {
 			return m
 		}
-		if d := editDistance(name, m); d < bestD {
+		if d := typo.Distance(name, m); d < bestD {
 			best, bestD = m, d
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // secretText shows whether a secret is set, never its value.

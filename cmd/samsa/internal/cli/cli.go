@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/samsa-go/samsa/internal/typo"
 )
 
 // ErrHelp is returned by Parse when -h or --help was given.
@@ -260,7 +262,7 @@ func (fs *FlagSet) unknown(arg, name string) error {
 	}
 	best, bestD := "", 4
 	for n := range fs.byName {
-		if d := distance(strings.TrimLeft(probe, "-"), strings.TrimLeft(n, "-")); d < bestD || (d == bestD && n < best) {
+		if d := typo.Distance(strings.TrimLeft(probe, "-"), strings.TrimLeft(n, "-")); d < bestD || (d == bestD && n < best) {
 			best, bestD = n, d
 		}
 	}
@@ -270,27 +272,6 @@ func (fs *FlagSet) unknown(arg, name string) error {
 		e.Reason += " (see " + fs.Name + " --help)"
 	}
 	return e
-}
-
-// distance is the Levenshtein distance of a and b.
-func distance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // PrintFlags writes the flags' usage, one flag a paragraph, help wrapped to
