@@ -11,13 +11,13 @@ func TestDistance(t *testing.T) {
 		{"abc", "", 3},
 		{"", "abc", 3},
 		{"linger.ms", "linger.ms", 0},
-		{"lingr.ms", "linger.ms", 1},     // insertion
-		{"linger.mss", "linger.ms", 1},   // deletion
-		{"linjer.ms", "linger.ms", 1},    // substitution
-		{"lnigerms", "linger.ms", 2},     // swap + insertion
-		{"acsk", "acks", 1},              // adjacent swap counts once
-		{"PLAIN", "SCRAM-SHA-256", 12},   // unrelated
-		{"größe", "grösse", 2},           // runes, not bytes
+		{"lingr.ms", "linger.ms", 1},   // insertion
+		{"linger.mss", "linger.ms", 1}, // deletion
+		{"linjer.ms", "linger.ms", 1},  // substitution
+		{"lnigerms", "linger.ms", 2},   // swap + insertion
+		{"acsk", "acks", 1},            // adjacent swap counts once
+		{"PLAIN", "SCRAM-SHA-256", 12}, // unrelated
+		{"größe", "grösse", 2},         // runes, not bytes
 	}
 	for _, c := range cases {
 		if got := Distance(c.a, c.b); got != c.want {
