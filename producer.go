@@ -208,12 +208,10 @@ func (p *Producer) produce(ctx context.Context, r *Record, cb any, try bool) err
 		ts = r.Timestamp.UnixMilli()
 	}
 	in := accumulator.Record{Timestamp: ts, Key: r.Key, Value: r.Value, Headers: wireHeaders(r.Headers), CB: cb}
-	if size := accumulator.MaxRecordSize(r.Key, r.Value, in.Headers); size > p.maxRecord || int64(size) > p.cfg.BufferMemory {
-		setting, limit := "max.request.size", int64(p.maxRecord)
-		if int64(size) > p.cfg.BufferMemory {
-			setting, limit = "buffer.memory", p.cfg.BufferMemory
+	if p.mayBeTooLarge(r) {
+		if err := p.checkRecordSize(r, &in, cb); err != nil {
+			return err
 		}
-		return p.failRecord(r, -1, cb, &RecordTooLargeError{Topic: r.Topic, Size: size, Max: limit, Setting: setting})
 	}
 	var (
 		err  error
@@ -253,6 +251,34 @@ func (p *Producer) produce(ctx context.Context, r *Record, cb any, try bool) err
 		p.snd.Wake(part) // the sink may have passed it over while it was not in the transaction
 	}
 	return nil
+}
+
+// mayBeTooLarge reports whether r could exceed max.request.size or
+// buffer.memory, by a cheap upper bound of its encoded size: each varint
+// counted at its widest. Only records near the limits pay for the exact
+// size.
+func (p *Producer) mayBeTooLarge(r *Record) bool {
+	const perRecord = 5 + 1 + 10 + 5 + 5 + 5 + 5 + 13 + 61 // length, attributes, deltas, key/value lengths, header count, slack, batch header
+	bound := perRecord + len(r.Key) + len(r.Value)
+	for i := range r.Headers {
+		bound += 10 + len(r.Headers[i].Key) + len(r.Headers[i].Value)
+	}
+	return bound > p.maxRecord || int64(bound) > p.cfg.BufferMemory
+}
+
+// checkRecordSize fails r with a RecordTooLargeError if its exact encoded
+// size exceeds max.request.size or buffer.memory; it returns nil when the
+// record fits after all.
+func (p *Producer) checkRecordSize(r *Record, in *accumulator.Record, cb any) error {
+	size := accumulator.MaxRecordSize(r.Key, r.Value, in.Headers)
+	if size <= p.maxRecord && int64(size) <= p.cfg.BufferMemory {
+		return nil
+	}
+	setting, limit := "max.request.size", int64(p.maxRecord)
+	if int64(size) > p.cfg.BufferMemory {
+		setting, limit = "buffer.memory", p.cfg.BufferMemory
+	}
+	return p.failRecord(r, -1, cb, &RecordTooLargeError{Topic: r.Topic, Size: size, Max: limit, Setting: setting})
 }
 
 // appendError turns an accumulator error into the producer's.

@@ -115,11 +115,12 @@ func (b *Batch) tryAppend(r *rec) int {
 		b.baseTs, b.maxTs = r.ts, r.ts
 	}
 	delta := r.ts - b.baseTs
-	size := recordbatch.RecordSize(delta, n, r.key, r.value, r.headers)
+	body := recordbatch.RecordBodySize(delta, n, r.key, r.value, r.headers)
+	size := recordbatch.SizeWithPrefix(body)
 	if n > 0 && len(b.buf)+size > b.limit {
 		return -1
 	}
-	b.buf = recordbatch.AppendRecord(b.buf, delta, n, r.key, r.value, r.headers)
+	b.buf = recordbatch.AppendRecordBody(b.buf, body, delta, n, r.key, r.value, r.headers)
 	b.maxTs = max(b.maxTs, r.ts)
 	ks, vs := int32(len(r.key)), int32(len(r.value))
 	if r.key == nil {

@@ -58,7 +58,22 @@ func RecordSize(tsDelta int64, offsetDelta int32, key, value []byte, headers []H
 // 0, the timestamp and offset deltas, key and value (length -1 when nil)
 // and the headers. It allocates only when dst lacks room.
 func AppendRecord(dst []byte, tsDelta int64, offsetDelta int32, key, value []byte, headers []Header) []byte {
-	body := bodySize(tsDelta, offsetDelta, key, value, headers)
+	return AppendRecordBody(dst, RecordBodySize(tsDelta, offsetDelta, key, value, headers), tsDelta, offsetDelta, key, value, headers)
+}
+
+// RecordBodySize is the encoded size of a record without its varint length
+// prefix; SizeWithPrefix of it is RecordSize.
+func RecordBodySize(tsDelta int64, offsetDelta int32, key, value []byte, headers []Header) int {
+	return bodySize(tsDelta, offsetDelta, key, value, headers)
+}
+
+// SizeWithPrefix is the encoded size of a record whose body (as
+// RecordBodySize gives it) is body bytes.
+func SizeWithPrefix(body int) int { return uvarintLen(uint64(body)<<1) + body }
+
+// AppendRecordBody is AppendRecord for a caller that already computed the
+// record's RecordBodySize, so that it is not computed twice.
+func AppendRecordBody(dst []byte, body int, tsDelta int64, offsetDelta int32, key, value []byte, headers []Header) []byte {
 	total := uvarintLen(uint64(body)<<1) + body
 	off := len(dst)
 	if cap(dst)-off < total {
