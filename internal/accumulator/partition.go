@@ -399,12 +399,19 @@ func (p *Partition) Complete(b *Batch, baseOffset, logAppendTime int64, err erro
 		p.mu.Unlock()
 		return
 	}
+	// An idempotent partition's queued batches may have been held back
+	// until this one came home (see Drain); the sink that owns the
+	// partition now may not be the one that sent it, so wake it.
+	wake := b.state == stateInFlight && b.BaseSeq >= 0 && (len(p.ready) > 0 || p.open != nil)
 	if b.state == stateInFlight {
 		p.inFlight--
 	}
 	b.state = stateDone
 	b.BaseOffset, b.LogAppendTime, b.Err = baseOffset, logAppendTime, err
 	p.deliverLocked()
+	if wake {
+		p.acc.cfg.Wake(p)
+	}
 }
 
 // deliverLocked delivers done batches from the front of the partition's
