@@ -110,39 +110,6 @@ func startMock(t *testing.T, bin string, n, partitions int, topic string) []stri
 	return nil
 }
 
-// shapes returns n records of every shape: keyed, null key, empty key and
-// value, null value, headers (repeated keys, null and empty values),
-// explicit timestamps (also older than the batch's first), explicit
-// partitions and large values.
-func shapes(topic string, partitions, n int) []samsa.Record {
-	base := time.UnixMilli(1_700_000_000_000)
-	out := make([]samsa.Record, n)
-	for i := range out {
-		r := samsa.Record{Topic: topic, Value: []byte(fmt.Sprintf("rdmock value %d %s", i, strings.Repeat("r", i%30)))}
-		switch i % 8 {
-		case 0:
-			r.Key = []byte(fmt.Sprintf("key-%d", i%11))
-		case 1:
-			r.Key, r.Value = []byte("tombstone"), nil
-		case 2:
-			r.Key, r.Value = []byte{}, []byte{}
-		case 3:
-			r.Headers = []samsa.Header{{Key: "k", Value: []byte("v1")}, {Key: "k", Value: []byte("v2")}, {Key: "nil", Value: nil}, {Key: "", Value: []byte{}}}
-		case 4:
-			r.Timestamp = base.Add(time.Duration(i) * time.Second)
-		case 5:
-			r.Partition = samsa.PartitionOf(int32(i % partitions))
-		case 6:
-			r.Value = []byte(strings.Repeat(fmt.Sprintf("%05d", i), 4000)) // 20 KB
-		case 7:
-			r.Key = []byte(fmt.Sprintf("k%d", i))
-			r.Timestamp = base.Add(-time.Duration(i) * time.Hour)
-		}
-		out[i] = r
-	}
-	return out
-}
-
 // TestProduceEveryShape produces records of every shape to a librdkafka
 // mock cluster of three brokers, with each acks setting, checks that
 // every record is acknowledged at a distinct offset, and reads them back.
@@ -172,7 +139,7 @@ func TestProduceEveryShape(t *testing.T) {
 					t.Errorf("close: %v", err)
 				}
 			}()
-			recs := shapes(topic, partitions, 400)
+			recs := itest.Shapes(topic, partitions, 400)
 			start := time.Now()
 			mds := produceAll(t, p, recs)
 			readBack(t, bootstrap, topic, recs, mds, start, time.Now())

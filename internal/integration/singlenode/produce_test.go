@@ -3,7 +3,6 @@ package singlenode
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
 	"strings"
 	"sync"
@@ -65,38 +64,6 @@ func (l *testLog) tail(n int) string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return strings.Join(l.lines[max(0, len(l.lines)-n):], "")
-}
-
-// shapes returns n records of varied shapes: keyed, null key, empty key,
-// null value, empty value, headers with repeated keys and null values,
-// explicit timestamps, explicit partitions, large values.
-func shapes(topic string, partitions, n int) []samsa.Record {
-	base := time.UnixMilli(1_700_000_000_000)
-	out := make([]samsa.Record, n)
-	for i := range out {
-		r := samsa.Record{Topic: topic, Value: []byte(fmt.Sprintf("value %d %s", i, strings.Repeat("x", i%50)))}
-		switch i % 8 {
-		case 0:
-			r.Key = []byte(fmt.Sprintf("key-%d", i%13))
-		case 1:
-			r.Key, r.Value = []byte("tombstone"), nil
-		case 2:
-			r.Key, r.Value = []byte{}, []byte{}
-		case 3:
-			r.Headers = []samsa.Header{{Key: "k", Value: []byte("v1")}, {Key: "k", Value: []byte("v2")}, {Key: "nil", Value: nil}, {Key: "", Value: []byte{}}}
-		case 4:
-			r.Timestamp = base.Add(time.Duration(i) * time.Second)
-		case 5:
-			r.Partition = samsa.PartitionOf(int32(i % partitions))
-		case 6:
-			r.Value = []byte(strings.Repeat(fmt.Sprintf("%06d", i), 3000)) // 18 KB
-		case 7:
-			r.Key = []byte(fmt.Sprintf("k%d", i))
-			r.Timestamp = base.Add(-time.Duration(i) * time.Hour) // older than the batch's first
-		}
-		out[i] = r
-	}
-	return out
 }
 
 // produceAndVerify produces recs, waits for all outcomes, reads them back
@@ -179,7 +146,7 @@ func TestShapesEveryCodecAndAcks(t *testing.T) {
 				if acks == "0" {
 					warm = 3
 				}
-				produceAndVerify(t, c, p, shapes(topic, 3, 400), acks, warm)
+				produceAndVerify(t, c, p, itest.Shapes(topic, 3, 400), acks, warm)
 			})
 		}
 	}
@@ -191,7 +158,7 @@ func TestCompressionLevels(t *testing.T) {
 		t.Run(codec, func(t *testing.T) {
 			topic := c.NewTopic(t, 1, 1)
 			p := newProducer(t, c, map[string]string{"compression.type": codec, "compression." + codec + ".level": level})
-			produceAndVerify(t, c, p, shapes(topic, 1, 200), "all", 0)
+			produceAndVerify(t, c, p, itest.Shapes(topic, 1, 200), "all", 0)
 		})
 	}
 }
@@ -200,7 +167,7 @@ func TestIdempotentDefault(t *testing.T) {
 	c := kafkatest.Shared(t)
 	topic := c.NewTopic(t, 3, 1)
 	p := newProducer(t, c, nil) // Java defaults: acks=all, idempotence on
-	produceAndVerify(t, c, p, shapes(topic, 3, 300), "all", 0)
+	produceAndVerify(t, c, p, itest.Shapes(topic, 3, 300), "all", 0)
 }
 
 func TestInvalidTopicName(t *testing.T) {
