@@ -3,7 +3,6 @@ package accumulator
 import (
 	"context"
 	"errors"
-	"time"
 )
 
 // AppendBatch adds recs to partition p as one batch of their own, in
@@ -32,14 +31,7 @@ func (a *Accumulator) AppendBatch(ctx context.Context, p *Partition, recs []Reco
 		return err
 	}
 	before := p.sealOpenLocked()
-	b := &Batch{
-		P: p, seq: p.nextSeq, buf: buf[:batchOverhead], limit: int(need), entries: getEntries(),
-		reserved: need, BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1, LogAppendTime: -1, BaseOffset: -1,
-		Transactional: a.cfg.Transactional,
-	}
-	p.nextSeq += seqStride
-	b.Created = time.Now()
-	b.Deadline = b.Created.Add(a.cfg.DeliveryTimeout)
+	b := p.newBatchLocked(buf, need)
 	for i := range in {
 		if b.tryAppend(&in[i]) < 0 {
 			// Sizes are upper bounds, so this cannot happen; fail loudly

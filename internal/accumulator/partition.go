@@ -120,14 +120,7 @@ func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func(
 		return n, nil
 	}
 	sealed := p.sealOpenLocked()
-	b := &Batch{
-		P: p, seq: p.nextSeq, buf: buf[:batchOverhead], limit: int(need), entries: getEntries(),
-		reserved: need, BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1, LogAppendTime: -1, BaseOffset: -1,
-		Transactional: a.cfg.Transactional,
-	}
-	p.nextSeq += seqStride
-	b.Created = time.Now()
-	b.Deadline = b.Created.Add(a.cfg.DeliveryTimeout)
+	b := p.newBatchLocked(buf, need)
 	n := b.tryAppend(r)
 	p.open = b
 	p.undelivered = append(p.undelivered, b)
@@ -138,6 +131,20 @@ func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func(
 	a.batchesCreated.Add(1)
 	a.cfg.Wake(p)
 	return n, nil
+}
+
+// newBatchLocked makes an empty batch of p in buf, holding need bytes of
+// the memory budget, next in p's creation order. p.mu is held.
+func (p *Partition) newBatchLocked(buf []byte, need int64) *Batch {
+	b := &Batch{
+		P: p, seq: p.nextSeq, buf: buf[:batchOverhead], limit: int(need), entries: getEntries(),
+		reserved: need, BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1, LogAppendTime: -1, BaseOffset: -1,
+		Transactional: p.acc.cfg.Transactional,
+	}
+	p.nextSeq += seqStride
+	b.Created = time.Now()
+	b.Deadline = b.Created.Add(p.acc.cfg.DeliveryTimeout)
+	return b
 }
 
 // reserve takes need bytes from the pool: at once, or waiting up to
