@@ -422,3 +422,29 @@ func TestFailingRecordsDoNotHarmOthers(t *testing.T) {
 		}
 	}
 }
+
+// TestInvalidTopicNonASCIIShownAsWritten: the offending character of an
+// invalid topic name is quoted as the user wrote it (issue 12.5: a
+// non-ASCII character was shown as one of its UTF-8 bytes, such as 'Ã'
+// for 'é'), at its position counted in characters; a byte that is not
+// UTF-8 at all is shown as a byte.
+func TestInvalidTopicNonASCIIShownAsWritten(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		want string
+	}{
+		{"café", "the character 'é' at position 3"},
+		{"データ", "the character 'デ' at position 0"},
+		{"ab🙂c", "the character '🙂' at position 2"},
+		{"Ωmega.events", "the character 'Ω' at position 0"},
+		{"x\u00a0y", `the character '\u00a0' at position 1`},
+		{"bad\xffname", "the byte 0xff at position 3, which is not UTF-8"},
+	} {
+		err := validateTopic(c.name)
+		wantErr(t, err, ErrInvalidTopic, c.want, fmt.Sprintf("%q", c.name))
+	}
+	// A name of non-ASCII characters too long for Kafka is measured in
+	// characters, not bytes.
+	long := strings.Repeat("é", 250)
+	wantErr(t, validateTopic(long), ErrInvalidTopic, "250 characters long")
+}
