@@ -147,3 +147,33 @@ func TestProduceAndReadBackKfake(t *testing.T) {
 		}
 	}
 }
+
+// TestFirstRecordToNewTopicSkipsBackoff: the first record to a topic the
+// producer never used waits for that topic's metadata, and the metadata
+// request goes out at once rather than after retry.backoff.ms (which only
+// spaces refreshes of topics already known). The backoff here is an hour
+// and max.block.ms ten seconds, so a record whose metadata waited for the
+// backoff would fail; the records are then read back.
+func TestFirstRecordToNewTopicSkipsBackoff(t *testing.T) {
+	fake := fakeCluster(t, kfake.NumBrokers(1), kfake.SeedTopics(1, "new-a", "new-b"))
+	p := testProducer(t, fake.ListenAddrs(), func(c *Config) {
+		c.RetryBackoff, c.RetryBackoffMax = time.Hour, time.Hour
+	})
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for !p.BootstrapConnected() { // the startup refresh, whose backoff the records fall into
+		if ctx.Err() != nil {
+			t.Fatal("never connected")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	for _, topic := range []string{"new-a", "new-b"} {
+		if _, err := p.SendSync(ctx, Record{Topic: topic, Value: []byte(topic)}); err != nil {
+			t.Fatalf("first record to %s: %v", topic, err)
+		}
+		got := consumeAll(t, fake.ListenAddrs(), topic, 1)
+		if string(got[0].Value) != topic {
+			t.Fatalf("%s holds %q", topic, got[0].Value)
+		}
+	}
+}

@@ -105,9 +105,13 @@ type Cluster struct {
 	connected atomic.Bool
 
 	refresh chan struct{}
-	ctx     context.Context
-	cancel  context.CancelFunc
-	done    chan struct{}
+	// newTopic is signalled when a topic is first used: its metadata is
+	// requested at once, whatever the refresh backoff (as the Java client
+	// does), since nobody has asked for it yet.
+	newTopic chan struct{}
+	ctx      context.Context
+	cancel   context.CancelFunc
+	done     chan struct{}
 }
 
 // New starts tracking the cluster reachable through cfg.Bootstrap. It
@@ -122,15 +126,16 @@ func New(cfg Config) (*Cluster, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Cluster{
-		cfg:     cfg,
-		log:     log,
-		brokers: make(map[int32]*Broker),
-		topics:  make(map[string]*topicUse),
-		updated: make(chan struct{}),
-		refresh: make(chan struct{}, 1),
-		ctx:     ctx,
-		cancel:  cancel,
-		done:    make(chan struct{}),
+		cfg:      cfg,
+		log:      log,
+		brokers:  make(map[int32]*Broker),
+		topics:   make(map[string]*topicUse),
+		updated:  make(chan struct{}),
+		refresh:  make(chan struct{}, 1),
+		newTopic: make(chan struct{}, 1),
+		ctx:      ctx,
+		cancel:   cancel,
+		done:     make(chan struct{}),
 	}
 	for i, addr := range cfg.Bootstrap {
 		c.boot = append(c.boot, newBroker(int32(-1-i), addr, "", cfg.Wire, cfg.Reconnect))
@@ -188,7 +193,8 @@ func (c *Cluster) RequestRefresh() {
 }
 
 // Use marks topic as in use, adding it to the topics refreshed. It reports
-// whether the topic was new.
+// whether the topic was new; the metadata of a new topic is requested at
+// once, without waiting out the refresh backoff.
 func (c *Cluster) Use(topic string) bool {
 	now := time.Now().UnixNano()
 	c.mu.Lock()
@@ -200,6 +206,12 @@ func (c *Cluster) Use(topic string) bool {
 	}
 	c.mu.Unlock()
 	u.lastUsed.Store(now)
+	if !ok {
+		select {
+		case c.newTopic <- struct{}{}:
+		default:
+		}
+	}
 	return !ok
 }
 
@@ -315,8 +327,11 @@ func (c *Cluster) run() {
 	var last time.Time
 	failures := 0
 	for {
+		urgent := false
 		select {
 		case <-c.refresh:
+		case <-c.newTopic:
+			urgent = true
 		case <-periodic.C:
 		case <-c.ctx.Done():
 			return
@@ -325,9 +340,12 @@ func (c *Cluster) run() {
 		if failures > 0 {
 			wait = backoff.Delay(failures) - time.Since(last)
 		}
-		if wait > 0 && !sleepCtx(c.ctx, wait) {
+		if !urgent && wait > 0 && !c.sleepUnlessNewTopic(wait) {
 			return
 		}
+		// This refresh serves every request made so far.
+		drain(c.refresh)
+		drain(c.newTopic)
 		last = time.Now()
 		if err := c.refreshOnce(c.ctx); err != nil {
 			if c.ctx.Err() != nil {
@@ -344,14 +362,24 @@ func (c *Cluster) run() {
 	}
 }
 
-func sleepCtx(ctx context.Context, d time.Duration) bool {
+// sleepUnlessNewTopic waits d, or less if a topic is used for the first
+// time meanwhile. It reports false when the cluster closed.
+func (c *Cluster) sleepUnlessNewTopic(d time.Duration) bool {
 	t := time.NewTimer(d)
 	defer t.Stop()
 	select {
 	case <-t.C:
-		return true
-	case <-ctx.Done():
+	case <-c.newTopic:
+	case <-c.ctx.Done():
 		return false
+	}
+	return true
+}
+
+func drain(ch chan struct{}) {
+	select {
+	case <-ch:
+	default:
 	}
 }
 
