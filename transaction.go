@@ -29,13 +29,25 @@ var (
 	ErrTransactionAborted = errors.New("samsa: transaction aborted")
 )
 
-// GroupMetadata identifies a consumer group member, for
-// SendOffsetsToTransaction (KIP-447): take it from the consumer that read
-// the records being transformed.
+// GroupMetadata identifies the consumer group member whose offsets
+// SendOffsetsToTransaction commits (KIP-447): copy it from the consumer
+// that read the records being transformed, so that the group coordinator
+// can fence a zombie member. Every field but GroupID may be left unset,
+// and unset fields go to the coordinator as Kafka's "unknown" values, as
+// the Java client's ConsumerGroupMetadata(groupId) sends them: a
+// GroupMetadata{GroupID: g} commits the offsets without member fencing.
 type GroupMetadata struct {
-	GroupID         string
-	GenerationID    int32
-	MemberID        string
+	// GroupID is the consumer group (group.id). Required.
+	GroupID string
+	// GenerationID is the member's generation (the classic protocol) or
+	// member epoch (KIP-848). 0, the zero value, and -1 mean unknown and
+	// are sent as -1: Kafka never gives a member generation 0, the first
+	// is 1.
+	GenerationID int32
+	// MemberID is the member's id; empty means unknown.
+	MemberID string
+	// GroupInstanceID is the static member's group.instance.id; nil when
+	// the member is not static.
 	GroupInstanceID *string
 }
 
@@ -45,12 +57,21 @@ type TopicPartition struct {
 	Partition int32
 }
 
-// OffsetAndMetadata is a consumer offset to commit: the offset of the
-// next record to consume, with optional leader epoch and metadata.
+// OffsetAndMetadata is a consumer offset to commit with
+// SendOffsetsToTransaction. Unset fields go to the coordinator as Kafka's
+// "unknown" values.
 type OffsetAndMetadata struct {
-	Offset      int64
-	LeaderEpoch int32 // -1 when unknown
-	Metadata    string
+	// Offset is the offset of the next record to consume: the last
+	// consumed record's offset + 1. It must not be negative.
+	Offset int64
+	// LeaderEpoch is the leader epoch of the last consumed record
+	// (KIP-320), which lets a consumer resuming from this offset detect a
+	// truncated log; nil means unknown (sent as -1, as is any negative
+	// epoch). Epoch 0 is a real epoch: a partition's first leader has it.
+	// From a record: LeaderEpoch: new(rec.LeaderEpoch).
+	LeaderEpoch *int32
+	// Metadata is kept with the offset; empty sends none (null).
+	Metadata string
 }
 
 // InitTransactions prepares a transactional producer (Config.TransactionalID):
@@ -109,23 +130,36 @@ func (p *Producer) SendOffsetsToTransaction(ctx context.Context, offsets map[Top
 	if group.GroupID == "" {
 		return fmt.Errorf("%w: SendOffsetsToTransaction needs a group id", ErrTransactionState)
 	}
+	list, err := txnOffsets(offsets)
+	if err != nil {
+		return err
+	}
+	gm := txn.GroupMetadata{GroupID: group.GroupID, Generation: group.GenerationID, MemberID: group.MemberID, GroupInstanceID: group.GroupInstanceID}
+	if gm.Generation == 0 {
+		gm.Generation = -1
+	}
+	return p.txnError(p.ids.SendOffsets(ctx, list, gm))
+}
+
+// txnOffsets converts offsets for the transaction manager, with unset
+// leader epochs as -1, and rejects negative offsets.
+func txnOffsets(offsets map[TopicPartition]OffsetAndMetadata) ([]txn.Offset, error) {
 	list := make([]txn.Offset, 0, len(offsets))
 	for tp, o := range offsets {
+		if o.Offset < 0 {
+			return nil, fmt.Errorf("samsa: SendOffsetsToTransaction: offset %d for %s[%d] is negative", o.Offset, tp.Topic, tp.Partition)
+		}
+		epoch := int32(-1)
+		if o.LeaderEpoch != nil && *o.LeaderEpoch >= 0 {
+			epoch = *o.LeaderEpoch
+		}
 		var md *string
 		if o.Metadata != "" {
 			md = &o.Metadata
 		}
-		list = append(list, txn.Offset{Topic: tp.Topic, Partition: tp.Partition, Offset: o.Offset, LeaderEpoch: o.LeaderEpoch, Metadata: md})
+		list = append(list, txn.Offset{Topic: tp.Topic, Partition: tp.Partition, Offset: o.Offset, LeaderEpoch: epoch, Metadata: md})
 	}
-	gm := txn.GroupMetadata{GroupID: group.GroupID, Generation: group.GenerationID, MemberID: group.MemberID, GroupInstanceID: group.GroupInstanceID}
-	return p.txnError(p.ids.SendOffsets(ctx, list, gm))
-}
-
-// SendOffsetsToTransactionGroup is SendOffsetsToTransaction for callers
-// that know only the group id (no generation or member id: the
-// coordinator cannot fence zombie members then).
-func (p *Producer) SendOffsetsToTransactionGroup(ctx context.Context, offsets map[TopicPartition]OffsetAndMetadata, groupID string) error {
-	return p.SendOffsetsToTransaction(ctx, offsets, GroupMetadata{GroupID: groupID, GenerationID: -1})
+	return list, nil
 }
 
 // Transact runs fn inside a transaction: it begins one, commits it when

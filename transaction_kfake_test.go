@@ -164,8 +164,8 @@ func runInjected(t *testing.T, v1 bool, key kmsg.Key, code int16, class string) 
 	for i := range 10 {
 		p.Produce(ctx, Record{Topic: "t", Key: []byte{byte(i)}, Value: []byte(fmt.Sprint("first-", i))}, func(_ RecordMetadata, err error) { outcomes <- err })
 	}
-	offErr := p.SendOffsetsToTransaction(ctx, map[TopicPartition]OffsetAndMetadata{{Topic: "t", Partition: 0}: {Offset: 1, LeaderEpoch: -1}},
-		GroupMetadata{GroupID: "g", GenerationID: -1})
+	offErr := p.SendOffsetsToTransaction(ctx, map[TopicPartition]OffsetAndMetadata{{Topic: "t", Partition: 0}: {Offset: 1}},
+		GroupMetadata{GroupID: "g"})
 	err = p.CommitTransaction(ctx)
 	if hits.Load() == 0 {
 		t.Fatalf("no %s request was made: the injection proves nothing", key.Name())

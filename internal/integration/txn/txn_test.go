@@ -26,6 +26,7 @@ var suite = []struct {
 	{"AbortUnsentRecords", testAbortUnsentRecords},
 	{"Fencing", testFencing},
 	{"ConsumeTransformProduce", testConsumeTransformProduce},
+	{"OffsetsGroupIDOnly", testOffsetsGroupIDOnly},
 	{"CoordinatorTimeout", testCoordinatorTimeout},
 	{"LeaderKillInOpenTransaction", testLeaderKill},
 	{"Misuse", testMisuse},
@@ -446,7 +447,7 @@ func testConsumeTransformProduce(t *testing.T, c *kafkatest.Cluster) {
 		last := recs[len(recs)-1]
 		member, gen := cons.GroupMetadata()
 		offsets := map[samsa.TopicPartition]samsa.OffsetAndMetadata{
-			{Topic: in, Partition: last.Partition}: {Offset: last.Offset + 1, LeaderEpoch: last.LeaderEpoch},
+			{Topic: in, Partition: last.Partition}: {Offset: last.Offset + 1, LeaderEpoch: new(last.LeaderEpoch)},
 		}
 		if err := p.SendOffsetsToTransaction(ctxTimeout(t, time.Minute), offsets, samsa.GroupMetadata{GroupID: group, GenerationID: gen, MemberID: member}); err != nil {
 			t.Fatalf("SendOffsetsToTransaction: %v", err)
