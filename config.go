@@ -164,7 +164,11 @@ type Config struct {
 	// BootstrapServers are host:port addresses used to discover the
 	// cluster (bootstrap.servers). A missing port means 9092.
 	BootstrapServers []string
-	// ClientID is sent with every request (client.id).
+	// ClientID names the producer to brokers, in every request header, and
+	// tags its metrics (client.id). Empty, the default, gives each producer
+	// its own: "producer-N", numbered from 1 in the process, or
+	// "producer-" + TransactionalID for a transactional producer, as the
+	// Java client does.
 	ClientID string
 
 	// Acks: how many replicas must acknowledge a write (acks). Default AcksAll.
@@ -275,7 +279,6 @@ type Config struct {
 // client's defaults. Set BootstrapServers before use.
 func DefaultConfig() Config {
 	return Config{
-		ClientID:            "samsa",
 		Acks:                AcksAll,
 		Linger:              5 * time.Millisecond,
 		BatchSize:           16384,

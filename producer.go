@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -52,6 +53,9 @@ func NewProducer(cfg Config) (*Producer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	if cfg.ClientID == "" {
+		cfg.ClientID = defaultClientID(cfg.TransactionalID)
+	}
 	addrs, err := cfg.bootstrapAddrs()
 	if err != nil {
 		return nil, err
@@ -69,6 +73,8 @@ func NewProducer(cfg Config) (*Producer, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	log = log.With("client_id", cfg.ClientID)
+	wopts.Logger = log
 	p := &Producer{
 		cfg: cfg, log: log, part: cfg.Partitioner, interceptors: cfg.Interceptors,
 		maxRecord: cfg.MaxRequestSize, started: time.Now(), closed: make(chan struct{}),
@@ -122,6 +128,20 @@ func NewProducer(cfg Config) (*Producer, error) {
 		p.ids.Start()
 	}
 	return p, nil
+}
+
+// producerSeq numbers the producers of the process whose client id is
+// generated.
+var producerSeq atomic.Int64
+
+// defaultClientID returns the client id of a producer without one:
+// producer-<transactional id>, or producer-N, as the Java client names
+// its producers.
+func defaultClientID(transactionalID string) string {
+	if transactionalID != "" {
+		return "producer-" + transactionalID
+	}
+	return "producer-" + strconv.FormatInt(producerSeq.Add(1), 10)
 }
 
 // wireOptions builds the connection settings: timeouts, socket buffers,
