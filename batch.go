@@ -86,13 +86,6 @@ func (f *BatchFuture) Wait(ctx context.Context) ([]RecordMetadata, error) {
 	}
 }
 
-// WaitTimeout is Wait with a timeout instead of a context.
-func (f *BatchFuture) WaitTimeout(d time.Duration) ([]RecordMetadata, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	return f.Wait(ctx)
-}
-
 // record returns the callback of record i.
 func (f *BatchFuture) record(i int) func(RecordMetadata, error) {
 	return func(md RecordMetadata, err error) {
@@ -110,12 +103,16 @@ func (f *BatchFuture) record(i int) func(RecordMetadata, error) {
 	}
 }
 
-// SendBatch sends b to partition of topic as one batch. It blocks, as
+// SendBatch sends b as one batch to the partition to names. It blocks, as
 // Produce does, only for the topic's metadata and buffer memory; the
 // returned future completes when every record has its outcome. Records
 // produced to the same partition before SendBatch are written before the
 // batch, and those produced after it, after it.
-func (p *Producer) SendBatch(ctx context.Context, b *RecordBatch, topic string, partition int32) *BatchFuture {
+//
+// A batch always goes to a partition the caller names: a partitioner,
+// which places records by key, cannot place a batch of many keys.
+func (p *Producer) SendBatch(ctx context.Context, b *RecordBatch, to TopicPartition) *BatchFuture {
+	topic, partition := to.Topic, to.Partition
 	f := &BatchFuture{done: make(chan struct{}), mds: make([]RecordMetadata, len(b.recs)), left: len(b.recs)}
 	if len(b.recs) == 0 {
 		close(f.done)

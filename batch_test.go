@@ -47,7 +47,7 @@ func TestSendBatch(t *testing.T) {
 		if b.Len() < 10 || b.Size() > 2000 {
 			t.Fatalf("a full batch of batch.size 2000 has %d records, %d bytes", b.Len(), b.Size())
 		}
-		futures = append(futures, p.SendBatch(ctx, b, "t", 1))
+		futures = append(futures, p.SendBatch(ctx, b, TopicPartition{Topic: "t", Partition: 1}))
 		batches = append(batches, vals)
 		want = append(want, vals...)
 		produce(fmt.Sprint("between-", len(futures)))
@@ -95,11 +95,11 @@ func TestSendBatchErrors(t *testing.T) {
 		t.Fatalf("a first record below max.request.size: %v", err)
 	}
 	b.Append(Record{Value: []byte("a")})
-	mds, err := p.SendBatch(ctx, b, "t", 7).Wait(ctx)
+	mds, err := p.SendBatch(ctx, b, TopicPartition{Topic: "t", Partition: 7}).Wait(ctx)
 	if !errors.Is(err, ErrInvalidPartition) || len(mds) != 2 || mds[1].Partition != 7 {
 		t.Fatalf("partition 7 of a 2-partition topic: %v, %v", mds, err)
 	}
-	if _, err := p.SendBatch(ctx, b, "t", 0).Wait(ctx); !errors.Is(err, ErrTransactionState) {
+	if _, err := p.SendBatch(ctx, b, TopicPartition{Topic: "t", Partition: 0}).Wait(ctx); !errors.Is(err, ErrTransactionState) {
 		t.Fatalf("sending a batch twice: %v", err)
 	}
 	if err := b.Append(Record{Value: []byte("late")}); err == nil {
@@ -107,10 +107,10 @@ func TestSendBatchErrors(t *testing.T) {
 	}
 	b2 := p.CreateBatch()
 	b2.Append(Record{Value: []byte("x")})
-	if _, err := p.SendBatch(ctx, b2, "bad topic!", 0).Wait(ctx); !errors.Is(err, ErrInvalidTopic) {
+	if _, err := p.SendBatch(ctx, b2, TopicPartition{Topic: "bad topic!", Partition: 0}).Wait(ctx); !errors.Is(err, ErrInvalidTopic) {
 		t.Fatalf("an invalid topic: %v", err)
 	}
-	if mds, err := p.SendBatch(ctx, p.CreateBatch(), "t", 0).Wait(ctx); err != nil || len(mds) != 0 {
+	if mds, err := p.SendBatch(ctx, p.CreateBatch(), TopicPartition{Topic: "t", Partition: 0}).Wait(ctx); err != nil || len(mds) != 0 {
 		t.Fatalf("an empty batch: %v %v", mds, err)
 	}
 }

@@ -90,7 +90,7 @@ func (p *Producer) publicError(b *accumulator.Batch) error {
 		return &RecordTooLargeError{Topic: b.P.Topic.Name, Size: tl.Size, Max: int64(p.cfg.MaxRequestSize),
 			Setting: "the broker's message.max.bytes (" + tl.Err.Error() + ")"}
 	case errors.As(err, &be):
-		return KafkaErrorForCode(be.Code, be.Msg)
+		return kafkaError(be.Code, be.Msg)
 	}
 	return p.txnError(err)
 }
@@ -99,7 +99,7 @@ func (p *Producer) publicError(b *accumulator.Batch) error {
 func (p *Producer) mapCause(err error) error {
 	var be *sender.BrokerError
 	if errors.As(err, &be) && be.Code >= 0 {
-		return KafkaErrorForCode(be.Code, be.Msg)
+		return kafkaError(be.Code, be.Msg)
 	}
 	if ae := authFailure(err); ae != nil {
 		return ae

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samsa-go/samsa/kerr"
+
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -31,7 +33,7 @@ func TestDeliveryTimeoutWithoutAttempt(t *testing.T) {
 	if !errors.As(err, &dt) {
 		t.Fatalf("got %v, want a DeliveryTimeoutError", err)
 	}
-	if errors.Is(err, ErrUnknownServerError) || strings.Contains(err.Error(), "UNKNOWN_SERVER_ERROR") {
+	if errors.Is(err, kerr.UnknownServerError) || strings.Contains(err.Error(), "UNKNOWN_SERVER_ERROR") {
 		t.Errorf("error %q claims UNKNOWN_SERVER_ERROR, which no broker sent", err)
 	}
 	if dt.Attempts == 0 && dt.Last != nil && IsRetriable(dt.Last) {

@@ -19,5 +19,8 @@
 //
 // Every record handed to the producer gets exactly one outcome: its
 // callback (or Future) reports either the record's metadata or an error.
-// Errors work with errors.Is and errors.As; see Error and the Err values.
+// Errors work with errors.Is and errors.As: the producer's own errors are
+// the Err values of this package, and a broker's error is a *KafkaError
+// that matches its code's constant in package kerr, as in
+// errors.Is(err, kerr.NotLeaderOrFollower).
 package samsa

@@ -16,8 +16,6 @@ var (
 	// ErrBufferExhausted: no buffer memory became free within max.block.ms
 	// (or the context's deadline); see BufferExhaustedError.
 	ErrBufferExhausted = errors.New("samsa: buffer memory exhausted")
-	// ErrBufferFull: TryProduce found no free buffer memory.
-	ErrBufferFull = errors.New("samsa: buffer full")
 	// ErrDeliveryTimeout: the record was not acknowledged within
 	// delivery.timeout.ms; see DeliveryTimeoutError.
 	ErrDeliveryTimeout = errors.New("samsa: delivery timeout")
@@ -35,8 +33,9 @@ var (
 	ErrUnknownTopic = errors.New("samsa: unknown topic")
 	// ErrSerialization: a serializer failed; see SerializationError.
 	ErrSerialization = errors.New("samsa: serialization failed")
-	// ErrWouldBlock: TryProduce could not take the record without waiting
-	// (for topic metadata).
+	// ErrWouldBlock: TryProduce could not take the record without waiting,
+	// for buffer memory or for the topic's metadata; the error's text says
+	// which.
 	ErrWouldBlock = errors.New("samsa: would block")
 	// ErrInvalidConfig: NewProducer rejected the configuration; see
 	// ConfigError.
@@ -47,6 +46,11 @@ var (
 	// samsa did not resend it, because that could write it twice.
 	ErrOutcomeUnknown = errors.New("samsa: record outcome unknown")
 )
+
+// errBufferFull is TryProduce's error when the record would have to wait
+// for buffer memory: one value, so that a TryProduce loop under
+// backpressure allocates nothing per refused record.
+var errBufferFull = fmt.Errorf("%w: no free buffer memory (buffer.memory) for the record", ErrWouldBlock)
 
 // BufferExhaustedError reports a record that found no free buffer memory.
 type BufferExhaustedError struct {

@@ -34,7 +34,7 @@ func ExampleProducer_SendBatch() {
 			panic(err)
 		}
 	}
-	mds, err := p.SendBatch(ctx, batch, "events", 1).Wait(ctx)
+	mds, err := p.SendBatch(ctx, batch, samsa.TopicPartition{Topic: "events", Partition: 1}).Wait(ctx)
 	if err != nil {
 		panic(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/samsa-go/samsa"
+	"github.com/samsa-go/samsa/kerr"
 )
 
 // A configuration written for the Java client, with its property names.
@@ -69,13 +70,21 @@ func ExampleConfig_Validate() {
 	// samsa: invalid configuration: acks (Config.Acks) = "1": must be all for the idempotent producer (enable.idempotence=true)
 }
 
-// Broker errors match their sentinels with errors.Is, whatever message
-// the broker attached.
-func ExampleKafkaErrorForCode() {
-	err := fmt.Errorf("producing to orders[3]: %w", samsa.KafkaErrorForCode(6, "leader is now broker 2"))
-	fmt.Println(errors.Is(err, samsa.ErrNotLeaderOrFollower), samsa.IsRetriable(err))
-	fmt.Println(samsa.IsRetriable(samsa.ErrTopicAuthorizationFailed))
+// A broker's error is a *samsa.KafkaError, which matches its kerr
+// constant with errors.Is, whatever message the broker attached.
+func ExampleKafkaError() {
+	// err stands for an outcome the producer reported.
+	err := fmt.Errorf("producing to orders[3]: %w",
+		&samsa.KafkaError{Code: kerr.NotLeaderOrFollower, Message: "leader is now broker 2"})
+
+	fmt.Println(errors.Is(err, kerr.NotLeaderOrFollower), samsa.IsRetriable(err))
+	var ke *samsa.KafkaError
+	if errors.As(err, &ke) {
+		fmt.Println(ke.Code.Name(), "-", ke.Message)
+	}
+	fmt.Println(samsa.IsRetriable(kerr.TopicAuthorizationFailed))
 	// Output:
 	// true true
+	// NOT_LEADER_OR_FOLLOWER - leader is now broker 2
 	// false
 }

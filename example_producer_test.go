@@ -74,8 +74,8 @@ func ExampleProducer_Produce() {
 	// orders[0]@2
 }
 
-// Send returns a Future: wait for it, or attach callbacks with Then,
-// OnSuccess and OnError.
+// Send returns a Future: wait for it, select on its Done channel, or poll
+// it with Result.
 func ExampleProducer_Send() {
 	addrs, stop := startBroker("events")
 	defer stop()
@@ -87,15 +87,18 @@ func ExampleProducer_Send() {
 	md, err := f.Wait(ctx)
 	fmt.Println("waited:", md, err)
 
-	done := make(chan struct{})
-	p.Send(ctx, samsa.Record{Topic: "events", Value: []byte("stopped")}).
-		OnSuccess(func(md samsa.RecordMetadata) { fmt.Println("then:", md) }).
-		OnError(func(err error) { fmt.Println("failed:", err) }).
-		Then(func(samsa.RecordMetadata, error) { close(done) })
-	<-done
+	f = p.Send(ctx, samsa.Record{Topic: "events", Value: []byte("stopped")})
+	select {
+	case <-f.Done():
+	case <-time.After(30 * time.Second):
+		fmt.Println("no outcome within 30s")
+	}
+	if md, done, err := f.Result(); done {
+		fmt.Println("done:", md, err)
+	}
 	// Output:
 	// waited: events[0]@0 <nil>
-	// then: events[0]@1
+	// done: events[0]@1 <nil>
 }
 
 // SendSync sends one record and waits for it; SendSyncAll sends several

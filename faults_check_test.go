@@ -122,14 +122,14 @@ func errorClass(err error) string {
 		return "ErrDeliveryTimeout"
 	case errors.Is(err, samsa.ErrOutcomeUnknown):
 		return "ErrOutcomeUnknown"
-	case errors.Is(err, samsa.ErrBufferFull):
-		return "ErrBufferFull"
+	case errors.Is(err, samsa.ErrWouldBlock):
+		return "ErrWouldBlock"
 	case errors.Is(err, samsa.ErrBufferExhausted):
 		return "ErrBufferExhausted"
 	case errors.Is(err, context.DeadlineExceeded):
 		return "context.DeadlineExceeded"
 	case errors.As(err, &ke):
-		return ke.Name
+		return ke.Code.Name()
 	}
 	return err.Error()
 }

@@ -109,7 +109,7 @@ func produceDuring(p *samsa.Producer, l *ledger, writers int, stop <-chan struct
 				r.Value = append(r.Value, make([]byte, 900)...) // about 1 KiB records
 				n.Add(1)
 				if w%2 == 0 {
-					if err := p.TryProduce(r, cb); errors.Is(err, samsa.ErrBufferFull) {
+					if err := p.TryProduce(r, cb); errors.Is(err, samsa.ErrWouldBlock) {
 						time.Sleep(5 * time.Millisecond)
 					}
 					continue
@@ -128,7 +128,7 @@ func produceDuring(p *samsa.Producer, l *ledger, writers int, stop <-chan struct
 // while writers keep producing: the buffer pool never holds more than
 // buffer.memory, the heap stays bounded, and after the cluster returns
 // every record is delivered or failed (ErrDeliveryTimeout, or refused at
-// Produce for lack of buffer: ErrBufferFull, or the Produce context's
+// Produce for lack of buffer: ErrWouldBlock, or the Produce context's
 // deadline) exactly once, never silently dropped.
 func TestOutageKeepsMemoryBounded(t *testing.T) {
 	if testing.Short() {
@@ -198,7 +198,7 @@ func TestOutageKeepsMemoryBounded(t *testing.T) {
 	t.Logf("outcomes: %d records, %d acknowledged, failed %v", o.total, o.ok, o.byErr)
 	for class, n := range o.byErr {
 		switch class {
-		case "ErrDeliveryTimeout", "ErrBufferFull", "ErrBufferExhausted", "context.DeadlineExceeded":
+		case "ErrDeliveryTimeout", "ErrWouldBlock", "ErrBufferExhausted", "context.DeadlineExceeded":
 		default:
 			t.Errorf("%d records failed with %s, not a timeout or a full buffer", n, class)
 		}

@@ -2,39 +2,28 @@ package samsa
 
 import (
 	"context"
-	"sync"
-	"time"
+	"sync/atomic"
 )
 
-// Future is the pending outcome of one record, as Send returns it. It can
-// be waited on, polled, and given callbacks that run when it completes
-// (at once if it already has).
+// Future is the pending outcome of one record, as Send returns it: wait
+// for it with Wait, select on Done, or poll it with Result. To run code
+// when a record completes, give Produce a callback instead.
 type Future struct {
-	done chan struct{}
-
-	mu        sync.Mutex
-	completed bool
+	done      chan struct{}
+	completed atomic.Bool
 	md        RecordMetadata
 	err       error
-	thens     []func(RecordMetadata, error)
 }
 
 func newFuture() *Future { return &Future{done: make(chan struct{})} }
 
+// complete records the outcome; only the first call counts.
 func (f *Future) complete(md RecordMetadata, err error) {
-	f.mu.Lock()
-	if f.completed {
-		f.mu.Unlock()
+	if !f.completed.CompareAndSwap(false, true) {
 		return
 	}
-	f.completed, f.md, f.err = true, md, err
-	thens := f.thens
-	f.thens = nil
-	f.mu.Unlock()
+	f.md, f.err = md, err
 	close(f.done)
-	for _, fn := range thens {
-		fn(md, err)
-	}
 }
 
 // Wait blocks until the record has its outcome or ctx ends. A ctx that
@@ -48,72 +37,18 @@ func (f *Future) Wait(ctx context.Context) (RecordMetadata, error) {
 	}
 }
 
-// WaitTimeout is Wait with a timeout instead of a context.
-func (f *Future) WaitTimeout(d time.Duration) (RecordMetadata, error) {
-	ctx, cancel := context.WithTimeout(context.Background(), d)
-	defer cancel()
-	return f.Wait(ctx)
-}
-
 // Done returns a channel closed when the record has its outcome.
 func (f *Future) Done() <-chan struct{} { return f.done }
 
-// IsDone reports whether the record has its outcome.
-func (f *Future) IsDone() bool {
+// Result returns the outcome without waiting. While the record has none
+// yet, done is false and md and err are zero.
+func (f *Future) Result() (md RecordMetadata, done bool, err error) {
 	select {
 	case <-f.done:
-		return true
+		return f.md, true, f.err
 	default:
-		return false
+		return RecordMetadata{}, false, nil
 	}
-}
-
-// Succeeded reports whether the record was acknowledged.
-func (f *Future) Succeeded() bool { return f.IsDone() && f.err == nil }
-
-// Failed reports whether the record failed.
-func (f *Future) Failed() bool { return f.IsDone() && f.err != nil }
-
-// Result returns the outcome without waiting; ok is false while there is
-// none yet.
-func (f *Future) Result() (md RecordMetadata, err error, ok bool) {
-	if !f.IsDone() {
-		return RecordMetadata{}, nil, false
-	}
-	return f.md, f.err, true
-}
-
-// Then arranges for fn to run with the outcome: on the producer goroutine
-// that completes the record, or at once on this one if it is complete.
-// It returns f, so calls chain.
-func (f *Future) Then(fn func(RecordMetadata, error)) *Future {
-	f.mu.Lock()
-	if !f.completed {
-		f.thens = append(f.thens, fn)
-		f.mu.Unlock()
-		return f
-	}
-	f.mu.Unlock()
-	fn(f.md, f.err)
-	return f
-}
-
-// OnSuccess arranges for fn to run if the record is acknowledged.
-func (f *Future) OnSuccess(fn func(RecordMetadata)) *Future {
-	return f.Then(func(md RecordMetadata, err error) {
-		if err == nil {
-			fn(md)
-		}
-	})
-}
-
-// OnError arranges for fn to run if the record fails.
-func (f *Future) OnError(fn func(error)) *Future {
-	return f.Then(func(_ RecordMetadata, err error) {
-		if err != nil {
-			fn(err)
-		}
-	})
 }
 
 // Send sends r asynchronously, as Produce, and returns its Future.

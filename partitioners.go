@@ -11,10 +11,35 @@ import (
 	"github.com/samsa-go/samsa/internal/hashing"
 )
 
-// This file holds named partitioners for users migrating from other
-// clients. Leaving Config.Partitioner nil is the right choice for most
-// programs: the built-in default hashes keys exactly as the Java client
-// does and batches null-key records with sticky partitioning.
+// Partitioner chooses the partition of records that do not name one
+// (Record.Partition is AnyPartition). Config.Partitioner nil selects the
+// built-in default: murmur2 of the key, byte-compatible with the Java
+// client, and uniform sticky partitioning for records without a key.
+//
+// A Partitioner must be safe for concurrent use and fast: it runs inside
+// Produce for every record.
+type Partitioner interface {
+	// Partition returns the partition for a record of topic whose
+	// serialized key is key (nil for a null key). all lists every
+	// partition of the topic, in order (all[i] == i); available lists the
+	// partitions whose leader is known and reachable, and may be empty.
+	// Neither slice may be modified or kept. The result must be one of all.
+	Partition(topic string, key []byte, all, available []int32) int32
+}
+
+// PartitionerFunc adapts a function to the Partitioner interface.
+type PartitionerFunc func(topic string, key []byte, all, available []int32) int32
+
+// Partition calls f.
+func (f PartitionerFunc) Partition(topic string, key []byte, all, available []int32) int32 {
+	return f(topic, key, all, available)
+}
+
+// The partitioners below are named after other clients' partitioners,
+// for users migrating from them. Leaving Config.Partitioner nil is the
+// right choice for most programs: the built-in default hashes keys exactly
+// as the Java client does and batches null-key records with sticky
+// partitioning.
 //
 // Conventions shared by every partitioner here:
 //

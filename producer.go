@@ -17,10 +17,15 @@ import (
 	"github.com/samsa-go/samsa/internal/sender"
 	"github.com/samsa-go/samsa/internal/txn"
 	"github.com/samsa-go/samsa/internal/wire"
+	"github.com/samsa-go/samsa/kerr"
 )
 
-// Version is samsa's version, sent to brokers in ApiVersions (KIP-511).
-const Version = "0.1.0"
+// version is samsa's version, sent to brokers in ApiVersions (KIP-511).
+const version = "0.1.0"
+
+// Version returns samsa's version, which the producer also sends to
+// brokers as its client software version (KIP-511).
+func Version() string { return version }
 
 // Producer sends records to Kafka. It is safe for concurrent use by many
 // goroutines; records produced to one partition are written, and their
@@ -148,7 +153,7 @@ func defaultClientID(transactionalID string) string {
 // TLS and SASL.
 func (c *Config) wireOptions() (*wire.Options, error) {
 	o := &wire.Options{
-		ClientID: c.ClientID, SoftwareName: "samsa", SoftwareVersion: Version,
+		ClientID: c.ClientID, SoftwareName: "samsa", SoftwareVersion: version,
 		DialTimeout: c.ConnectTimeout, RequestTimeout: c.RequestTimeout,
 		MaxInFlight: c.MaxInFlight + 1, // one spare for the SASL re-authentication exchange
 		SendBuffer:  c.SendBufferBytes, ReceiveBuffer: c.ReceiveBufferBytes,
@@ -194,9 +199,9 @@ func (p *Producer) Produce(ctx context.Context, r Record, fn func(RecordMetadata
 }
 
 // TryProduce is Produce without blocking: when the record would have to
-// wait for buffer memory it fails at once with ErrBufferFull, and when the
-// topic's metadata is not known yet with ErrWouldBlock (the metadata is
-// then requested). Its error is also passed to fn.
+// wait, for buffer memory or for the topic's metadata, it fails at once
+// with an error matching ErrWouldBlock (missing metadata is then
+// requested). Its error is also passed to fn.
 func (p *Producer) TryProduce(r Record, fn func(RecordMetadata, error)) error {
 	var cb any
 	if fn != nil {
@@ -237,7 +242,7 @@ func (p *Producer) produce(ctx context.Context, r *Record, cb any, try bool) err
 		err  error
 		part *accumulator.Partition
 	)
-	id, explicit := r.Partition.Get()
+	id, explicit := r.Partition.Number()
 	switch {
 	case explicit:
 		parts := t.Partitions()
@@ -310,7 +315,7 @@ func (p *Producer) appendError(topic string, err error) error {
 	case errors.As(err, &ex):
 		return &BufferExhaustedError{Waited: ex.Waited, BufferMemory: p.cfg.BufferMemory, Need: int(ex.Need)}
 	case errors.Is(err, accumulator.ErrBufferFull):
-		return ErrBufferFull
+		return errBufferFull
 	case errors.Is(err, accumulator.ErrClosed):
 		return ErrProducerClosed
 	}
@@ -346,7 +351,7 @@ func (p *Producer) topic(ctx context.Context, name string, try bool) (*accumulat
 func (p *Producer) topicError(name string, waited time.Duration, err error, ctx context.Context) error {
 	var te *cluster.TopicError
 	if errors.As(err, &te) && !errors.Is(err, context.DeadlineExceeded) {
-		return fmt.Errorf("topic %q: %w", name, KafkaErrorForCode(te.Code, ""))
+		return fmt.Errorf("topic %q: %w", name, kafkaError(te.Code, ""))
 	}
 	if ctx.Err() != nil {
 		return fmt.Errorf("waiting for metadata of topic %q: %w", name, ctx.Err())
@@ -356,7 +361,7 @@ func (p *Producer) topicError(name string, waited time.Duration, err error, ctx 
 	}
 	if ae := authFailure(err); ae != nil {
 		// The brokers refused the credentials: say so in a way that
-		// errors.Is(err, ErrSASLAuthenticationFailed) sees.
+		// errors.Is(err, kerr.SASLAuthenticationFailed) sees.
 		return fmt.Errorf("%w: no metadata for topic %q: %w", ErrUnknownTopic, name, ae)
 	}
 	return fmt.Errorf("%w: no metadata for topic %q within max.block.ms=%v: %v", ErrUnknownTopic, name, p.cfg.MaxBlock, err)
@@ -370,7 +375,7 @@ func authFailure(err error) *KafkaError {
 	if !errors.As(err, &ae) {
 		return nil
 	}
-	return KafkaErrorForCode(ErrSASLAuthenticationFailed.Code, ae.Error())
+	return &KafkaError{Code: kerr.SASLAuthenticationFailed, Message: ae.Error()}
 }
 
 // failRecord gives a record its error outcome at once and returns err.
@@ -489,7 +494,3 @@ type PartitionInfo struct {
 	ISR         []int32 // in-sync replicas
 	Offline     []int32 // replicas on offline brokers
 }
-
-// BootstrapConnected reports whether the producer has reached the cluster:
-// a broker has answered a metadata request.
-func (p *Producer) BootstrapConnected() bool { return p.cl.Connected() }

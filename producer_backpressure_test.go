@@ -66,7 +66,7 @@ func fillBuffer(t *testing.T, p *Producer, topic string, parts int, cb func(Reco
 		if avail := metric(t, p, "buffer-available-bytes"); avail < 0 || avail > bpBufferMemory {
 			t.Fatalf("buffer-available-bytes %v outside [0, %d]", avail, bpBufferMemory)
 		}
-		if errors.Is(err, ErrBufferFull) {
+		if errors.Is(err, ErrWouldBlock) {
 			return i
 		}
 		if err != nil {
@@ -110,7 +110,7 @@ func backpressureProducer(t *testing.T, fake *kfake.Cluster, maxBlock time.Durat
 }
 
 // TestTryProduceNeverBlocks fills the buffer against a broker that holds
-// every produce request: TryProduce fails at once with ErrBufferFull
+// every produce request: TryProduce fails at once with ErrWouldBlock
 // (also passed to its callback), and the producer never holds more than
 // buffer.memory. Once the broker answers, everything accepted arrives.
 func TestTryProduceNeverBlocks(t *testing.T) {
@@ -130,7 +130,7 @@ func TestTryProduceNeverBlocks(t *testing.T) {
 		switch {
 		case err == nil:
 			acked++
-		case errors.Is(err, ErrBufferFull):
+		case errors.Is(err, ErrWouldBlock):
 			failedFull++
 		default:
 			t.Errorf("record failed: %v", err)
@@ -143,8 +143,8 @@ func TestTryProduceNeverBlocks(t *testing.T) {
 	for range 100 {
 		start := time.Now()
 		err := p.TryProduce(Record{Topic: "bp", Partition: PartitionOf(0), Value: make([]byte, 8000)}, cb)
-		if !errors.Is(err, ErrBufferFull) {
-			t.Fatalf("TryProduce on a full buffer: %v", err)
+		if !errors.Is(err, ErrWouldBlock) || !strings.Contains(err.Error(), "buffer.memory") {
+			t.Fatalf("TryProduce on a full buffer: %v, want ErrWouldBlock naming buffer.memory", err)
 		}
 		if d := time.Since(start); d > 5*time.Second {
 			t.Fatalf("TryProduce took %v", d)
@@ -159,7 +159,7 @@ func TestTryProduceNeverBlocks(t *testing.T) {
 	}
 	mu.Lock()
 	if acked != accepted || failedFull != 101 {
-		t.Fatalf("%d acknowledged of %d accepted, %d ErrBufferFull callbacks (want 101)", acked, accepted, failedFull)
+		t.Fatalf("%d acknowledged of %d accepted, %d ErrWouldBlock callbacks (want 101)", acked, accepted, failedFull)
 	}
 	mu.Unlock()
 	if got := len(consumeAll(t, fake.ListenAddrs(), "bp", accepted+1)); got != accepted+1 {

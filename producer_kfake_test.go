@@ -161,7 +161,7 @@ func TestFirstRecordToNewTopicSkipsBackoff(t *testing.T) {
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	for !p.BootstrapConnected() { // the startup refresh, whose backoff the records fall into
+	for !p.cl.Connected() { // the startup refresh, whose backoff the records fall into
 		if ctx.Err() != nil {
 			t.Fatal("never connected")
 		}

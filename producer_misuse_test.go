@@ -214,7 +214,7 @@ func TestProduceAfterClose(t *testing.T) {
 		t.Fatalf("TryProduce after Close: %v", err)
 	}
 	f := p.Send(ctx, Record{Topic: "t"})
-	if !f.IsDone() || !f.Failed() {
+	if _, done, err := f.Result(); !done || err == nil {
 		t.Fatal("Send after Close did not fail at once")
 	}
 	if _, err := f.Wait(ctx); !errors.Is(err, ErrProducerClosed) {
@@ -364,7 +364,9 @@ func TestProduceContextAlreadyCancelled(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := p.Send(cancelled, Record{Topic: "known", Value: []byte("v")})
-	md, err := f.WaitTimeout(30 * time.Second)
+	wctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	md, err := f.Wait(wctx)
 	if err != nil || md.Offset != 1 {
 		t.Fatalf("record with a cancelled ctx that did not need to wait: %v %v", md, err)
 	}

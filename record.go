@@ -29,9 +29,9 @@ var AnyPartition = Partition{}
 // n, or one not below the topic's partition count, with ErrInvalidPartition.
 func PartitionOf(n int32) Partition { return Partition{id: n, set: true} }
 
-// Get returns the explicit partition number and true, or 0 and false for
-// AnyPartition.
-func (p Partition) Get() (int32, bool) { return p.id, p.set }
+// Number returns the explicit partition number and true, or 0 and false
+// for AnyPartition.
+func (p Partition) Number() (n int32, ok bool) { return p.id, p.set }
 
 // String returns the partition number, or "any".
 func (p Partition) String() string {

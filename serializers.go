@@ -2,6 +2,7 @@ package samsa
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
@@ -10,6 +11,25 @@ import (
 	"reflect"
 	"sync"
 )
+
+// Serializer turns a value of type T into the bytes of a record key or
+// value, as the Java client's Serializer.serialize(topic, headers, data).
+// It may append to *headers (for example a schema id). ctx is the context
+// given to the TypedProducer method that called it (context.Background
+// for TryProduce): a serializer that talks to a schema registry honours
+// its deadline and cancellation. A Serializer must be safe for concurrent
+// use.
+type Serializer[T any] interface {
+	Serialize(ctx context.Context, topic string, headers *[]Header, v T) ([]byte, error)
+}
+
+// SerializerFunc adapts a function to the Serializer interface.
+type SerializerFunc[T any] func(ctx context.Context, topic string, headers *[]Header, v T) ([]byte, error)
+
+// Serialize calls f.
+func (f SerializerFunc[T]) Serialize(ctx context.Context, topic string, headers *[]Header, v T) ([]byte, error) {
+	return f(ctx, topic, headers, v)
+}
 
 // The serializers in this file produce the same bytes as the Java
 // client's serializers of org.apache.kafka.common.serialization, so Java
@@ -22,7 +42,7 @@ import (
 type bytesSerializer struct{}
 
 // Serialize returns v itself.
-func (bytesSerializer) Serialize(_ string, _ *[]Header, v []byte) ([]byte, error) {
+func (bytesSerializer) Serialize(_ context.Context, _ string, _ *[]Header, v []byte) ([]byte, error) {
 	return v, nil
 }
 
@@ -36,7 +56,7 @@ func BytesSerializer() Serializer[[]byte] { return bytesSerializer{} }
 type stringSerializer struct{}
 
 // Serialize returns the bytes of v.
-func (stringSerializer) Serialize(_ string, _ *[]Header, v string) ([]byte, error) {
+func (stringSerializer) Serialize(_ context.Context, _ string, _ *[]Header, v string) ([]byte, error) {
 	if v == "" {
 		return []byte{}, nil // an empty value, not null; no allocation
 	}
@@ -54,7 +74,7 @@ func StringSerializer() Serializer[string] { return stringSerializer{} }
 type int16Serializer struct{}
 
 // Serialize returns v as 2 big-endian bytes.
-func (int16Serializer) Serialize(_ string, _ *[]Header, v int16) ([]byte, error) {
+func (int16Serializer) Serialize(_ context.Context, _ string, _ *[]Header, v int16) ([]byte, error) {
 	return binary.BigEndian.AppendUint16(make([]byte, 0, 2), uint16(v)), nil
 }
 
@@ -66,7 +86,7 @@ func Int16Serializer() Serializer[int16] { return int16Serializer{} }
 type int32Serializer struct{}
 
 // Serialize returns v as 4 big-endian bytes.
-func (int32Serializer) Serialize(_ string, _ *[]Header, v int32) ([]byte, error) {
+func (int32Serializer) Serialize(_ context.Context, _ string, _ *[]Header, v int32) ([]byte, error) {
 	return binary.BigEndian.AppendUint32(make([]byte, 0, 4), uint32(v)), nil
 }
 
@@ -78,7 +98,7 @@ func Int32Serializer() Serializer[int32] { return int32Serializer{} }
 type int64Serializer struct{}
 
 // Serialize returns v as 8 big-endian bytes.
-func (int64Serializer) Serialize(_ string, _ *[]Header, v int64) ([]byte, error) {
+func (int64Serializer) Serialize(_ context.Context, _ string, _ *[]Header, v int64) ([]byte, error) {
 	return binary.BigEndian.AppendUint64(make([]byte, 0, 8), uint64(v)), nil
 }
 
@@ -90,7 +110,7 @@ func Int64Serializer() Serializer[int64] { return int64Serializer{} }
 type float32Serializer struct{}
 
 // Serialize returns the raw IEEE-754 bits of v, big-endian.
-func (float32Serializer) Serialize(_ string, _ *[]Header, v float32) ([]byte, error) {
+func (float32Serializer) Serialize(_ context.Context, _ string, _ *[]Header, v float32) ([]byte, error) {
 	return binary.BigEndian.AppendUint32(make([]byte, 0, 4), math.Float32bits(v)), nil
 }
 
@@ -108,7 +128,7 @@ const javaCanonicalNaN = 0x7ff8000000000000
 
 // Serialize returns the IEEE-754 bits of v, big-endian, with NaNs
 // canonicalized as Java does.
-func (float64Serializer) Serialize(_ string, _ *[]Header, v float64) ([]byte, error) {
+func (float64Serializer) Serialize(_ context.Context, _ string, _ *[]Header, v float64) ([]byte, error) {
 	bits := math.Float64bits(v)
 	if v != v { // NaN
 		bits = javaCanonicalNaN
@@ -127,7 +147,7 @@ func Float64Serializer() Serializer[float64] { return float64Serializer{} }
 type uuidSerializer struct{}
 
 // Serialize returns the 36-byte canonical text form of v.
-func (uuidSerializer) Serialize(_ string, _ *[]Header, v [16]byte) ([]byte, error) {
+func (uuidSerializer) Serialize(_ context.Context, _ string, _ *[]Header, v [16]byte) ([]byte, error) {
 	out := make([]byte, 36)
 	hex.Encode(out[0:8], v[0:4])
 	out[8] = '-'
@@ -154,7 +174,7 @@ func UUIDSerializer() Serializer[[16]byte] { return uuidSerializer{} }
 type voidSerializer struct{}
 
 // Serialize returns nil.
-func (voidSerializer) Serialize(_ string, _ *[]Header, _ struct{}) ([]byte, error) {
+func (voidSerializer) Serialize(_ context.Context, _ string, _ *[]Header, _ struct{}) ([]byte, error) {
 	return nil, nil
 }
 
@@ -185,7 +205,7 @@ var jsonEncoders = sync.Pool{New: func() any {
 const maxPooledJSONBuffer = 64 << 10
 
 // Serialize encodes v as JSON, or returns nil for a nil v.
-func (jsonSerializer[T]) Serialize(_ string, _ *[]Header, v T) ([]byte, error) {
+func (jsonSerializer[T]) Serialize(_ context.Context, _ string, _ *[]Header, v T) ([]byte, error) {
 	a := any(v)
 	if a == nil {
 		return nil, nil

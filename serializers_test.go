@@ -2,6 +2,7 @@ package samsa
 
 import (
 	"bytes"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -57,7 +58,7 @@ func sameBytes(a, b []byte) bool {
 func serialize[T any](t *testing.T, s Serializer[T], v T) []byte {
 	t.Helper()
 	headers := []Header{{Key: "h", Value: []byte("v")}}
-	got, err := s.Serialize("topic", &headers, v)
+	got, err := s.Serialize(context.Background(), "topic", &headers, v)
 	if err != nil {
 		t.Fatalf("Serialize(%v): %v", v, err)
 	}
@@ -264,7 +265,7 @@ func TestSerializerJSON(t *testing.T) {
 	}
 
 	// Errors are returned, wrapped, and do not poison the pool.
-	_, err := JSONSerializer[any]().Serialize("t", nil, math.Inf(1))
+	_, err := JSONSerializer[any]().Serialize(context.Background(), "t", nil, math.Inf(1))
 	var uve *json.UnsupportedValueError
 	if err == nil || !strings.HasPrefix(err.Error(), "samsa: JSON serializer: ") || !errors.As(err, &uve) {
 		t.Errorf("Inf: got error %v", err)
@@ -282,7 +283,7 @@ func TestSerializerJSONConcurrent(t *testing.T) {
 		wg.Go(func() {
 			for i := range 500 {
 				v := jsonObject{ID: w*1000 + i, Name: strings.Repeat("x", i%50), Tags: []string{}}
-				got, err := s.Serialize("t", nil, v)
+				got, err := s.Serialize(context.Background(), "t", nil, v)
 				want := `{"id":` + strconv.Itoa(v.ID) + `,"name":"` + v.Name + `","active":false,"parent":null,"tags":[]}`
 				if err != nil || string(got) != want {
 					t.Errorf("got %q, %v; want %q", got, err, want)
@@ -314,18 +315,22 @@ func TestSerializerAllocs(t *testing.T) {
 		want float64
 		f    func()
 	}{
-		{"Bytes", 0, func() { serializeSink, _ = BytesSerializer().Serialize("t", nil, b) }},
-		{"Void", 0, func() { serializeSink, _ = VoidSerializer().Serialize("t", nil, struct{}{}) }},
-		{"String empty", 0, func() { serializeSink, _ = StringSerializer().Serialize("t", nil, "") }},
-		{"String", 1, func() { serializeSink, _ = StringSerializer().Serialize("t", nil, "hello, world") }},
-		{"Int16", 1, func() { serializeSink, _ = Int16Serializer().Serialize("t", nil, 7) }},
-		{"Int32", 1, func() { serializeSink, _ = Int32Serializer().Serialize("t", nil, 7) }},
-		{"Int64", 1, func() { serializeSink, _ = Int64Serializer().Serialize("t", nil, 7) }},
-		{"Float32", 1, func() { serializeSink, _ = Float32Serializer().Serialize("t", nil, 1.5) }},
-		{"Float64", 1, func() { serializeSink, _ = Float64Serializer().Serialize("t", nil, 1.5) }},
-		{"Float64 NaN", 1, func() { serializeSink, _ = Float64Serializer().Serialize("t", nil, math.NaN()) }},
-		{"UUID", 1, func() { serializeSink, _ = UUIDSerializer().Serialize("t", nil, uuid) }},
-		{"JSON nil", 0, func() { serializeSink, _ = JSONSerializer[*jsonObject]().Serialize("t", nil, nil) }},
+		{"Bytes", 0, func() { serializeSink, _ = BytesSerializer().Serialize(context.Background(), "t", nil, b) }},
+		{"Void", 0, func() { serializeSink, _ = VoidSerializer().Serialize(context.Background(), "t", nil, struct{}{}) }},
+		{"String empty", 0, func() { serializeSink, _ = StringSerializer().Serialize(context.Background(), "t", nil, "") }},
+		{"String", 1, func() {
+			serializeSink, _ = StringSerializer().Serialize(context.Background(), "t", nil, "hello, world")
+		}},
+		{"Int16", 1, func() { serializeSink, _ = Int16Serializer().Serialize(context.Background(), "t", nil, 7) }},
+		{"Int32", 1, func() { serializeSink, _ = Int32Serializer().Serialize(context.Background(), "t", nil, 7) }},
+		{"Int64", 1, func() { serializeSink, _ = Int64Serializer().Serialize(context.Background(), "t", nil, 7) }},
+		{"Float32", 1, func() { serializeSink, _ = Float32Serializer().Serialize(context.Background(), "t", nil, 1.5) }},
+		{"Float64", 1, func() { serializeSink, _ = Float64Serializer().Serialize(context.Background(), "t", nil, 1.5) }},
+		{"Float64 NaN", 1, func() { serializeSink, _ = Float64Serializer().Serialize(context.Background(), "t", nil, math.NaN()) }},
+		{"UUID", 1, func() { serializeSink, _ = UUIDSerializer().Serialize(context.Background(), "t", nil, uuid) }},
+		{"JSON nil", 0, func() {
+			serializeSink, _ = JSONSerializer[*jsonObject]().Serialize(context.Background(), "t", nil, nil)
+		}},
 	}
 	for _, c := range cases {
 		if got := testing.AllocsPerRun(200, c.f); got != c.want {
@@ -344,13 +349,17 @@ func BenchmarkSerializer(b *testing.B) {
 		name string
 		f    func() ([]byte, error)
 	}{
-		{"Bytes", func() ([]byte, error) { return BytesSerializer().Serialize("t", nil, payload) }},
-		{"String16", func() ([]byte, error) { return StringSerializer().Serialize("t", nil, "0123456789abcdef") }},
-		{"Int32", func() ([]byte, error) { return Int32Serializer().Serialize("t", nil, 7) }},
-		{"Int64", func() ([]byte, error) { return Int64Serializer().Serialize("t", nil, 7) }},
-		{"Float64", func() ([]byte, error) { return Float64Serializer().Serialize("t", nil, 1.5) }},
-		{"UUID", func() ([]byte, error) { return UUIDSerializer().Serialize("t", nil, uuid) }},
-		{"JSON", func() ([]byte, error) { return JSONSerializer[*jsonObject]().Serialize("t", nil, obj) }},
+		{"Bytes", func() ([]byte, error) { return BytesSerializer().Serialize(context.Background(), "t", nil, payload) }},
+		{"String16", func() ([]byte, error) {
+			return StringSerializer().Serialize(context.Background(), "t", nil, "0123456789abcdef")
+		}},
+		{"Int32", func() ([]byte, error) { return Int32Serializer().Serialize(context.Background(), "t", nil, 7) }},
+		{"Int64", func() ([]byte, error) { return Int64Serializer().Serialize(context.Background(), "t", nil, 7) }},
+		{"Float64", func() ([]byte, error) { return Float64Serializer().Serialize(context.Background(), "t", nil, 1.5) }},
+		{"UUID", func() ([]byte, error) { return UUIDSerializer().Serialize(context.Background(), "t", nil, uuid) }},
+		{"JSON", func() ([]byte, error) {
+			return JSONSerializer[*jsonObject]().Serialize(context.Background(), "t", nil, obj)
+		}},
 	}
 	for _, c := range cases {
 		b.Run(c.name, func(b *testing.B) {

@@ -22,7 +22,7 @@ var (
 	ErrTransactionNeedsAbort = errors.New("samsa: the transaction must be aborted")
 	// ErrProducerFatal: the producer can no longer be used, for example
 	// because a newer producer with the same transactional id fenced it
-	// (errors.Is(err, ErrProducerFenced) then holds too). Close it.
+	// (errors.Is(err, kerr.ProducerFenced) then holds too). Close it.
 	ErrProducerFatal = errors.New("samsa: the producer cannot continue")
 	// ErrTransactionAborted is the outcome of records of an aborted
 	// transaction that had not been sent.
@@ -51,7 +51,8 @@ type GroupMetadata struct {
 	GroupInstanceID *string
 }
 
-// TopicPartition names one partition of a topic.
+// TopicPartition names one partition of a topic: where SendBatch sends a
+// batch, and whose consumer offset SendOffsetsToTransaction commits.
 type TopicPartition struct {
 	Topic     string
 	Partition int32
@@ -165,7 +166,7 @@ func txnOffsets(offsets map[TopicPartition]OffsetAndMetadata) ([]txn.Offset, err
 // Transact runs fn inside a transaction: it begins one, commits it when
 // fn returns nil, and aborts it when fn returns an error or panics (the
 // panic then continues). It returns fn's error, or the commit's.
-func (p *Producer) Transact(ctx context.Context, fn func(ctx context.Context) error) (err error) {
+func (p *Producer) Transact(ctx context.Context, fn func(ctx context.Context) error) error {
 	if err := p.BeginTransaction(); err != nil {
 		return err
 	}
@@ -225,7 +226,7 @@ func (p *Producer) txnError(err error) error {
 func (p *Producer) codeError(err error) error {
 	var ce *txn.CodeError
 	if errors.As(err, &ce) {
-		return fmt.Errorf("%s: %w", ce.API, KafkaErrorForCode(ce.Code, ce.Msg))
+		return fmt.Errorf("%s: %w", ce.API, kafkaError(ce.Code, ce.Msg))
 	}
 	return err
 }

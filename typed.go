@@ -90,14 +90,14 @@ func (t *TypedProducer[K, V]) Producer() *Producer { return t.p }
 // serialize turns r into a Record. On error the returned Record still
 // carries what is known (topic, partition, headers, timestamp and any key
 // already serialized), for the failed outcome's metadata.
-func (t *TypedProducer[K, V]) serialize(r *TypedRecord[K, V]) (Record, error) {
+func (t *TypedProducer[K, V]) serialize(ctx context.Context, r *TypedRecord[K, V]) (Record, error) {
 	rec := Record{Topic: r.Topic, Partition: r.Partition, Timestamp: r.Timestamp}
 	// A full slice expression: a serializer's append must reallocate
 	// rather than write past len into the caller's backing array, which
 	// the caller may share between records.
 	headers := r.Headers[:len(r.Headers):len(r.Headers)]
 	if !r.NullKey {
-		k, err := t.keys.Serialize(r.Topic, &headers, r.Key)
+		k, err := t.keys.Serialize(ctx, r.Topic, &headers, r.Key)
 		if err != nil {
 			rec.Headers = headers
 			return rec, &SerializationError{Topic: r.Topic, Key: true, Err: err}
@@ -105,7 +105,7 @@ func (t *TypedProducer[K, V]) serialize(r *TypedRecord[K, V]) (Record, error) {
 		rec.Key = k
 	}
 	if !r.NullValue {
-		v, err := t.values.Serialize(r.Topic, &headers, r.Value)
+		v, err := t.values.Serialize(ctx, r.Topic, &headers, r.Value)
 		if err != nil {
 			rec.Headers = headers
 			return rec, &SerializationError{Topic: r.Topic, Err: err}
@@ -124,7 +124,7 @@ func (t *TypedProducer[K, V]) Produce(ctx context.Context, r TypedRecord[K, V], 
 	if fn != nil {
 		cb = fn
 	}
-	rec, err := t.serialize(&r)
+	rec, err := t.serialize(ctx, &r)
 	if err != nil {
 		t.p.failRecord(&rec, -1, cb, err)
 		return
@@ -140,18 +140,19 @@ func (t *TypedProducer[K, V]) TryProduce(r TypedRecord[K, V], fn func(RecordMeta
 	if fn != nil {
 		cb = fn
 	}
-	rec, err := t.serialize(&r)
+	ctx := context.Background()
+	rec, err := t.serialize(ctx, &r)
 	if err != nil {
 		return t.p.failRecord(&rec, -1, cb, err)
 	}
-	return t.p.produce(context.Background(), &rec, cb, true)
+	return t.p.produce(ctx, &rec, cb, true)
 }
 
 // Send serializes r and sends it as Producer.Send does, returning the
 // record's Future; a serializer error completes the Future at once.
 func (t *TypedProducer[K, V]) Send(ctx context.Context, r TypedRecord[K, V]) *Future {
 	f := newFuture()
-	rec, err := t.serialize(&r)
+	rec, err := t.serialize(ctx, &r)
 	if err != nil {
 		t.p.failRecord(&rec, -1, f, err)
 		return f

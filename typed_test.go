@@ -152,8 +152,10 @@ func TestTypedJSONReadBack(t *testing.T) {
 		}
 		got[i] = sent{recs[i], oc.md}
 	}
+	wctx, cancel := context.WithTimeout(t.Context(), time.Minute)
+	defer cancel()
 	for j, f := range futures {
-		md, err := f.WaitTimeout(time.Minute)
+		md, err := f.Wait(wctx)
 		if err != nil {
 			t.Fatalf("Send %d: %v", futureIdx[j], err)
 		}
@@ -201,7 +203,7 @@ func TestTypedJSONReadBack(t *testing.T) {
 				t.Fatalf("record %d: header %d %q=%q, sent %+v", i, j, h.Key, h.Value, s.rec.Headers[j])
 			}
 		}
-		if id, ok := s.rec.Partition.Get(); ok && kr.Partition != id {
+		if id, ok := s.rec.Partition.Number(); ok && kr.Partition != id {
 			t.Fatalf("record %d: explicit partition %d, written to %d", i, id, kr.Partition)
 		}
 		if !s.rec.Timestamp.IsZero() && !kr.Timestamp.Equal(s.rec.Timestamp) {
@@ -282,13 +284,13 @@ func TestTypedSerializerErrorFailsOnlyItsRecord(t *testing.T) {
 	p := testProducer(t, addrs, func(c *Config) { c.Interceptors = []Interceptor{ic} })
 	errOdd := errors.New("odd keys are not welcome")
 	errBig := errors.New("value too big for the schema")
-	keys := SerializerFunc[int](func(topic string, _ *[]Header, k int) ([]byte, error) {
+	keys := SerializerFunc[int](func(_ context.Context, topic string, _ *[]Header, k int) ([]byte, error) {
 		if k%2 == 1 {
 			return nil, errOdd
 		}
 		return []byte(fmt.Sprintf("k%d", k)), nil
 	})
-	values := SerializerFunc[int](func(topic string, _ *[]Header, v int) ([]byte, error) {
+	values := SerializerFunc[int](func(_ context.Context, topic string, _ *[]Header, v int) ([]byte, error) {
 		if v >= 1000 {
 			return nil, errBig
 		}
@@ -350,7 +352,7 @@ func TestTypedSerializerErrorFailsOnlyItsRecord(t *testing.T) {
 		t.Fatalf("TryProduce: returned %v, callback %d times with %v", err, calls, cbErr)
 	}
 	f := tp.Send(ctx, bad)
-	if !f.IsDone() || !f.Failed() {
+	if _, done, err := f.Result(); !done || err == nil {
 		t.Fatal("Send's future of a record whose serializer failed is not failed at once")
 	}
 	if _, err := f.Wait(ctx); !errors.Is(err, errOdd) {
@@ -398,9 +400,9 @@ type schemaSerializer[T any] struct {
 	id    byte
 }
 
-func (s schemaSerializer[T]) Serialize(topic string, headers *[]Header, v T) ([]byte, error) {
+func (s schemaSerializer[T]) Serialize(ctx context.Context, topic string, headers *[]Header, v T) ([]byte, error) {
 	*headers = append(*headers, Header{Key: "schema-id", Value: []byte{s.id}}, Header{Key: "topic", Value: []byte(topic)})
-	return s.inner.Serialize(topic, headers, v)
+	return s.inner.Serialize(ctx, topic, headers, v)
 }
 
 func TestTypedSerializerAddsHeaders(t *testing.T) {
@@ -470,5 +472,46 @@ func TestTypedProducerNilArguments(t *testing.T) {
 			}()
 			fn()
 		}()
+	}
+}
+
+type typedCtxKey struct{}
+
+// TestTypedSerializerSeesContext: the serializers get the context of the
+// TypedProducer call (a schema registry serializer needs its deadline),
+// and TryProduce, which takes none, gives them context.Background.
+func TestTypedSerializerSeesContext(t *testing.T) {
+	fake := fakeCluster(t, kfake.SeedTopics(1, "typed-ctx"))
+	p := testProducer(t, fake.ListenAddrs(), nil)
+	var mu sync.Mutex
+	var seen []any
+	record := SerializerFunc[string](func(ctx context.Context, _ string, _ *[]Header, v string) ([]byte, error) {
+		mu.Lock()
+		seen = append(seen, ctx.Value(typedCtxKey{}))
+		mu.Unlock()
+		return []byte(v), nil
+	})
+	tp := NewTypedProducer[string, string](p, record, record)
+	ctx := context.WithValue(t.Context(), typedCtxKey{}, "call")
+	r := TypedRecord[string, string]{Topic: "typed-ctx", Key: "k", Value: "v"}
+	if _, err := tp.SendSync(ctx, r); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tp.Send(ctx, r).Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	tp.Produce(ctx, r, func(_ RecordMetadata, err error) { done <- err })
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if err := tp.TryProduce(r, nil); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	want := []any{"call", "call", "call", "call", "call", "call", nil, nil}
+	if fmt.Sprint(seen) != fmt.Sprint(want) {
+		t.Errorf("serializers saw context values %v; want %v", seen, want)
 	}
 }

@@ -218,7 +218,7 @@ func report(k *knobs, r *run, start time.Time, cpu time.Duration, notes string, 
 		}
 		settled, failed := r.settled.Load(), r.failed.Load()
 		res := result{
-			Contestant: "samsa", Version: "samsa " + samsa.Version,
+			Contestant: "samsa", Version: "samsa " + samsa.Version(),
 			Records: settled - failed, Errors: int64(k.n) - settled + failed,
 			ElapsedS: end.Sub(start).Seconds(), CPUWindowS: cpu.Seconds(), Notes: notes,
 		}

@@ -64,7 +64,7 @@ func TestScanKeySeparator(t *testing.T) {
 		if r.err != nil || string(r.rec.Key) != w.key || r.rec.Key == nil || string(r.rec.Value) != w.value || r.rec.Value == nil {
 			t.Errorf("record %d: key %q value %q err %v, want %q %q", i, r.rec.Key, r.rec.Value, r.err, w.key, w.value)
 		}
-		if p, ok := r.rec.Partition.Get(); !ok || p != 2 || len(r.rec.Headers) != 1 {
+		if p, ok := r.rec.Partition.Number(); !ok || p != 2 || len(r.rec.Headers) != 1 {
 			t.Errorf("record %d: partition %v, %d headers; want 2 and 1", i, r.rec.Partition, len(r.rec.Headers))
 		}
 	}
@@ -100,7 +100,7 @@ not json
 		t.Fatalf("%d records, want 7 (the blank line skipped)", len(recs))
 	}
 	r := recs[0]
-	p, _ := r.rec.Partition.Get()
+	p, _ := r.rec.Partition.Number()
 	if r.err != nil || string(r.rec.Key) != "k" || string(r.rec.Value) != "v" || p != 3 || r.rec.Topic != "def" ||
 		!r.rec.Timestamp.Equal(time.UnixMilli(1700000000001)) || len(r.rec.Headers) != 3 ||
 		r.rec.Headers[0].Key != "flag" || r.rec.Headers[1].Key != "b" || r.rec.Headers[2].Key != "a" || r.rec.Headers[2].Value != nil {

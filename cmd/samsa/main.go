@@ -67,7 +67,7 @@ func run(e *env, args []string) int {
 	case "perf":
 		return runPerf(e, rest)
 	case "version", "--version", "-V":
-		fmt.Fprintf(e.stdout, "samsa %s (%s, %s/%s)\n", samsa.Version, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+		fmt.Fprintf(e.stdout, "samsa %s (%s, %s/%s)\n", samsa.Version(), runtime.Version(), runtime.GOOS, runtime.GOARCH)
 		return exitOK
 	case "help", "--help", "-h":
 		return runHelp(e, rest)

@@ -169,7 +169,7 @@ func produceAll(t *testing.T, p *samsa.Producer, recs []samsa.Record) []samsa.Re
 		if err := errors.Join(errs[i]); err != nil {
 			t.Fatalf("record %d: %v", i, err)
 		}
-		if want, ok := recs[i].Partition.Get(); ok && md.Partition != want {
+		if want, ok := recs[i].Partition.Number(); ok && md.Partition != want {
 			t.Errorf("record %d acknowledged in partition %d, sent to %d", i, md.Partition, want)
 		}
 		if md.Offset < 0 || md.Topic != recs[i].Topic {

@@ -17,6 +17,7 @@ import (
 	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/internal/itest"
 	"github.com/samsa-go/samsa/internal/kafkatest"
+	"github.com/samsa-go/samsa/kerr"
 )
 
 // syncBuffer is a bytes.Buffer safe for the producer's goroutines.
@@ -205,8 +206,8 @@ func TestSASLSSLProduce(t *testing.T) {
 			s.cfg.SASL = samsa.SASLConfig{Mechanism: u.Mechanism, Username: u.Name, Password: u.Password}
 			p := s.producer(t)
 			errs := produceAndReadBack(t, c, p, topic, records(topic, 200))
-			if !p.BootstrapConnected() {
-				t.Errorf("BootstrapConnected is false after records were acknowledged")
+			if parts, err := p.PartitionsFor(context.Background(), topic); err != nil || len(parts) != 3 {
+				t.Errorf("PartitionsFor after records were acknowledged: %d partitions, %v", len(parts), err)
 			}
 			assertNoSecrets(t, s, p, []string{u.Password}, errs...)
 		})
@@ -226,8 +227,8 @@ func TestMutualTLSProduce(t *testing.T) {
 }
 
 // TestWrongPassword: a wrong password fails records with an
-// authentication error naming the problem, BootstrapConnected stays
-// false, the producer keeps retrying with reconnect.backoff between
+// authentication error naming the problem, no metadata ever arrives, the
+// producer keeps retrying with reconnect.backoff between
 // attempts rather than in a storm, and the password is never printed.
 func TestWrongPassword(t *testing.T) {
 	c := kafkatest.Shared(t)
@@ -246,8 +247,8 @@ func TestWrongPassword(t *testing.T) {
 			if err == nil {
 				t.Fatalf("record acknowledged with a wrong password")
 			}
-			if !errors.Is(err, samsa.ErrSASLAuthenticationFailed) {
-				t.Errorf("record failed with %v, want an error matching ErrSASLAuthenticationFailed", err)
+			if !errors.Is(err, kerr.SASLAuthenticationFailed) {
+				t.Errorf("record failed with %v, want an error matching kerr.SASLAuthenticationFailed", err)
 			}
 			if !strings.Contains(err.Error(), "authentication") {
 				t.Errorf("error %q does not say authentication failed", err)
@@ -259,8 +260,11 @@ func TestWrongPassword(t *testing.T) {
 			time.Sleep(12*time.Second - time.Since(start))
 			dials := s.dials.Load()
 			elapsed := time.Since(start)
-			if p.BootstrapConnected() {
-				t.Errorf("BootstrapConnected is true with a wrong password")
+			pctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			parts, perr := p.PartitionsFor(pctx, topic)
+			cancel()
+			if perr == nil {
+				t.Errorf("PartitionsFor with a wrong password gave %d partitions: the producer got metadata", len(parts))
 			}
 			// With a backoff of 200 ms doubling to 2 s, 12 s allow about
 			// 10 attempts per address; a storm makes hundreds.
@@ -275,7 +279,7 @@ func TestWrongPassword(t *testing.T) {
 			if dials < 2 {
 				t.Errorf("%d connection attempts in %v: the producer gave up reconnecting", dials, elapsed)
 			}
-			assertNoSecrets(t, s, p, []string{wrong, u.Password}, err)
+			assertNoSecrets(t, s, p, []string{wrong, u.Password}, err, perr)
 		})
 	}
 }

@@ -94,7 +94,7 @@ func produceAndVerify(t *testing.T, c *kafkatest.Cluster, p *samsa.Producer, rec
 		if o.err != nil {
 			t.Fatalf("record %d: %v", i, o.err)
 		}
-		if p, ok := recs[i].Partition.Get(); ok && o.md.Partition != p {
+		if p, ok := recs[i].Partition.Number(); ok && o.md.Partition != p {
 			t.Fatalf("record %d for partition %d went to %d", i, p, o.md.Partition)
 		}
 		if acks == "0" {

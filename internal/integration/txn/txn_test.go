@@ -14,6 +14,7 @@ import (
 	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/internal/itest"
 	"github.com/samsa-go/samsa/internal/kafkatest"
+	"github.com/samsa-go/samsa/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -362,7 +363,7 @@ func testFencing(t *testing.T, c *kafkatest.Cluster) {
 	if !errors.Is(err, samsa.ErrProducerFatal) {
 		t.Fatalf("the fenced producer's CommitTransaction: %v, want ErrProducerFatal", err)
 	}
-	if !errors.Is(err, samsa.ErrProducerFenced) && !errors.Is(err, samsa.ErrInvalidProducerEpoch) {
+	if !errors.Is(err, kerr.ProducerFenced) && !errors.Is(err, kerr.InvalidProducerEpoch) {
 		t.Errorf("the fenced producer's CommitTransaction: %v, want it to name PRODUCER_FENCED or INVALID_PRODUCER_EPOCH", err)
 	}
 	if err := old.BeginTransaction(); !errors.Is(err, samsa.ErrProducerFatal) {
