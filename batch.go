@@ -118,19 +118,36 @@ func (p *Producer) SendBatch(ctx context.Context, b *RecordBatch, to TopicPartit
 		close(f.done)
 		return f
 	}
-	if err := p.sendBatch(ctx, b, topic, partition, f); err != nil {
+	cbs := make([]any, len(b.recs))
+	for i := range b.recs {
+		r := &b.recs[i]
+		r.Topic, r.Partition = topic, PartitionOf(partition)
+		cbs[i] = f.record(i)
+		if b.sent {
+			continue // refused below, without running hooks again
+		}
+		rctx := ctx
+		if len(p.hooks.send) > 0 {
+			var c *Record
+			c, rctx = p.onSend(ctx, r)
+			c.Topic, c.Partition = topic, PartitionOf(partition) // the batch's destination is fixed
+			*r = *c
+		}
+		if len(p.hooks.ack) > 0 {
+			cbs[i] = keepForAck(rctx, r, cbs[i])
+		}
+	}
+	if err := p.sendBatch(ctx, b, topic, partition, cbs); err != nil {
 		for i := range b.recs {
-			r := &b.recs[i]
-			r.Topic, r.Partition = topic, PartitionOf(partition)
-			p.failRecord(r, partition, f.record(i), err)
+			p.failRecord(&b.recs[i], partition, cbs[i], err)
 		}
 	}
 	return f
 }
 
-// sendBatch validates b's destination and appends it; on error nothing
-// was appended.
-func (p *Producer) sendBatch(ctx context.Context, b *RecordBatch, topic string, partition int32, f *BatchFuture) error {
+// sendBatch validates b's destination and appends it, the records with
+// the callbacks cbs; on error nothing was appended.
+func (p *Producer) sendBatch(ctx context.Context, b *RecordBatch, topic string, partition int32, cbs []any) error {
 	if b.sent {
 		return fmt.Errorf("%w: the batch was already sent", ErrTransactionState)
 	}
@@ -150,15 +167,11 @@ func (p *Producer) sendBatch(ctx context.Context, b *RecordBatch, topic string, 
 	recs := make([]accumulator.Record, len(b.recs))
 	for i := range b.recs {
 		r := &b.recs[i]
-		r.Topic, r.Partition = topic, PartitionOf(partition)
-		if len(p.interceptors) > 0 {
-			p.onSend(r)
-		}
 		ts := now
 		if !r.Timestamp.IsZero() {
 			ts = r.Timestamp.UnixMilli()
 		}
-		recs[i] = accumulator.Record{Timestamp: ts, Key: r.Key, Value: r.Value, Headers: wireHeaders(r.Headers), CB: f.record(i)}
+		recs[i] = accumulator.Record{Timestamp: ts, Key: r.Key, Value: r.Value, Headers: wireHeaders(r.Headers), CB: cbs[i]}
 	}
 	part := parts[partition]
 	if err := p.acc.AppendBatch(ctx, part, recs, false); err != nil {

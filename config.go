@@ -268,9 +268,10 @@ type Config struct {
 	// open before aborting it (transaction.timeout.ms). Default 60s.
 	TransactionTimeout time.Duration
 
-	// Interceptors see every record before it is sent and every
-	// acknowledgement (interceptor.classes).
-	Interceptors []Interceptor
+	// Hooks observe the producer: records as they are produced and
+	// acknowledged (interceptor.classes), batches, requests, connections.
+	// See Hook.
+	Hooks []Hook
 	// Logger receives the producer's log; nil logs nothing.
 	Logger *slog.Logger
 }

@@ -27,7 +27,13 @@ func (p *Producer) deliver(b *accumulator.Batch) {
 	if logAppend {
 		md.TimestampType, md.Timestamp = LogAppendTime, time.UnixMilli(b.LogAppendTime)
 	}
-	hooks := len(p.interceptors) > 0
+	if len(p.hooks.batch) > 0 {
+		p.onBatch(b, err)
+	}
+	var ack *Ack
+	if len(p.hooks.ack) > 0 {
+		ack = new(Ack) // one per batch, reused for its records
+	}
 	for i, e := range b.Entries() {
 		if err == nil && b.BaseOffset >= 0 {
 			md.Offset = b.BaseOffset + int64(i)
@@ -36,10 +42,13 @@ func (p *Producer) deliver(b *accumulator.Batch) {
 			md.Timestamp = time.UnixMilli(e.Timestamp)
 		}
 		md.SerializedKeySize, md.SerializedValueSize = int(e.KeySize), int(e.ValueSize)
-		if hooks {
-			p.onAck(md, err)
+		cb := e.CB
+		if s, ok := cb.(*ackSlot); ok {
+			*ack = Ack{Metadata: md, Key: s.key, Headers: s.headers, Produced: time.Unix(0, s.produced), Err: err}
+			p.onAck(s.ctx, ack)
+			cb = s.cb
 		}
-		switch f := e.CB.(type) {
+		switch f := cb.(type) {
 		case func(RecordMetadata, error):
 			f(md, err)
 		case *Future:

@@ -195,49 +195,58 @@ func ExamplePartitionerFunc() {
 	// Output: [apple+avocado banana+blueberry cherry]
 }
 
-// tracer is an Interceptor: it stamps a header on every record and counts
-// outcomes.
-type tracer struct {
-	mu            sync.Mutex
-	acked, failed int
+// auditor is a hook: a SendHook that stamps a header on every record and
+// attaches the request id from the caller's context, and an AckHook that
+// logs each outcome with that id.
+type auditor struct {
+	mu    sync.Mutex
+	lines []string
 }
 
-func (t *tracer) OnSend(r *samsa.Record) {
-	r.Headers = append(r.Headers, samsa.Header{Key: "trace-id", Value: []byte("abc123")})
+type requestIDKey struct{}
+
+func (a *auditor) OnSend(ctx context.Context, r *samsa.Record) context.Context {
+	// Append to a copy: r.Headers may be the caller's, shared by records.
+	r.Headers = append(r.Headers[:len(r.Headers):len(r.Headers)], samsa.Header{Key: "audited", Value: []byte("yes")})
+	return ctx
 }
 
-func (t *tracer) OnAcknowledgement(_ samsa.RecordMetadata, err error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if err != nil {
-		t.failed++
-	} else {
-		t.acked++
+func (a *auditor) OnAcknowledgement(ctx context.Context, ack *samsa.Ack) {
+	id, _ := ctx.Value(requestIDKey{}).(string)
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if ack.Err != nil {
+		a.lines = append(a.lines, fmt.Sprintf("%s: failed: %v", id, errors.Is(ack.Err, samsa.ErrInvalidTopic)))
+		return
 	}
+	a.lines = append(a.lines, fmt.Sprintf("%s: %s key=%s headers=%d", id, ack.Metadata, ack.Key, len(ack.Headers)))
 }
 
-// Interceptors see every record before it is sent, and may change it,
-// and every outcome.
-func ExampleInterceptor() {
+// Hooks see every record before it is sent, and may change it, and every
+// outcome with the context the record was produced with.
+func ExampleHook() {
 	addrs, stop := startBroker("audit")
 	defer stop()
-	tr := &tracer{}
+	a := &auditor{}
 	cfg := samsa.DefaultConfig()
 	cfg.BootstrapServers = addrs
-	cfg.Interceptors = []samsa.Interceptor{tr}
+	cfg.Hooks = []samsa.Hook{a}
 	p, err := samsa.NewProducer(cfg)
 	if err != nil {
 		log.Fatal(err)
 	}
 	defer p.Close(context.Background())
 
-	ctx := context.Background()
-	p.SendSync(ctx, samsa.Record{Topic: "audit", Value: []byte("login")})
+	ctx := context.WithValue(context.Background(), requestIDKey{}, "req-1")
+	p.SendSync(ctx, samsa.Record{Topic: "audit", Key: []byte("alice"), Value: []byte("login")})
+	ctx = context.WithValue(context.Background(), requestIDKey{}, "req-2")
 	p.SendSync(ctx, samsa.Record{Topic: "not a valid name", Value: []byte("oops")})
-	tr.mu.Lock()
-	fmt.Println("acknowledged:", tr.acked, "failed:", tr.failed)
-	tr.mu.Unlock()
-	// Output: acknowledged: 1 failed: 1
+	a.mu.Lock()
+	fmt.Println(strings.Join(a.lines, "\n"))
+	a.mu.Unlock()
+	// Output:
+	// req-1: audit[0]@0 key=alice headers=1
+	// req-2: failed: true
 }
 
 // Records can carry headers, a timestamp, and an explicit partition.

@@ -13,6 +13,7 @@ import (
 
 	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/internal/faultnet"
+	"github.com/samsa-go/samsa/internal/itest/respond"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -327,7 +328,7 @@ func TestLedgerCatchesBrokenPromises(t *testing.T) {
 
 	// A lying broker: it acknowledges the first request without writing.
 	fake.ControlKey(int16(kmsg.Produce), func(r kmsg.Request) (kmsg.Response, error, bool) {
-		return produceErrorResponse(r.(*kmsg.ProduceRequest), 0, 0), nil, true
+		return respond.ProduceError(r.(*kmsg.ProduceRequest), 0, 0), nil, true
 	})
 	cfg := faultConfig(addrs, faultnet.New(0), true)
 	p, err := samsa.NewProducer(cfg)

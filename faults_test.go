@@ -12,6 +12,7 @@ import (
 
 	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/internal/faultnet"
+	"github.com/samsa-go/samsa/internal/itest/respond"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"go.uber.org/goleak"
@@ -43,24 +44,6 @@ const (
 	faultBudget     = 40 // faults injected per scenario, so that it ends
 )
 
-// produceErrorResponse answers req with code on every partition, asking
-// the client to back off for throttleMs.
-func produceErrorResponse(req *kmsg.ProduceRequest, code int16, throttleMs int32) *kmsg.ProduceResponse {
-	resp := req.ResponseKind().(*kmsg.ProduceResponse)
-	resp.ThrottleMillis = throttleMs
-	for _, rt := range req.Topics {
-		st := kmsg.NewProduceResponseTopic()
-		st.Topic, st.TopicID = rt.Topic, rt.TopicID
-		for _, rp := range rt.Partitions {
-			sp := kmsg.NewProduceResponseTopicPartition()
-			sp.Partition, sp.ErrorCode, sp.BaseOffset = rp.Partition, code, -1
-			st.Partitions = append(st.Partitions, sp)
-		}
-		resp.Topics = append(resp.Topics, st)
-	}
-	return resp
-}
-
 // onProduce installs a control function on Produce requests that, with
 // probability chance and until the budget is spent, runs act; act returns
 // what the control function returns.
@@ -79,7 +62,7 @@ func (e *faultEnv) onProduce(chance float64, act func(req *kmsg.ProduceRequest) 
 func errorCode(code int16, throttleMs int32) func(e *faultEnv) {
 	return func(e *faultEnv) {
 		e.onProduce(0.3, func(req *kmsg.ProduceRequest) (kmsg.Response, error, bool) {
-			return produceErrorResponse(req, code, throttleMs), nil, true
+			return respond.ProduceError(req, code, throttleMs), nil, true
 		})
 	}
 }
@@ -107,7 +90,7 @@ func faultScenarios() []faultScenario {
 			// Success for partitions never sent (one beyond the topic's
 			// count, one negative); the partitions sent are not mentioned.
 			e.onProduce(0.3, func(req *kmsg.ProduceRequest) (kmsg.Response, error, bool) {
-				resp := produceErrorResponse(req, 0, 0)
+				resp := respond.ProduceError(req, 0, 0)
 				for i := range resp.Topics {
 					for j := range resp.Topics[i].Partitions {
 						resp.Topics[i].Partitions[j].Partition = []int32{faultPartitions + 990, -3}[j%2]
@@ -119,7 +102,7 @@ func faultScenarios() []faultScenario {
 		}},
 		{name: "unsent_topic_in_response", inject: func(e *faultEnv) {
 			e.onProduce(0.3, func(req *kmsg.ProduceRequest) (kmsg.Response, error, bool) {
-				resp := produceErrorResponse(req, 0, 0)
+				resp := respond.ProduceError(req, 0, 0)
 				for i := range resp.Topics {
 					resp.Topics[i].Topic = "never-sent"
 					resp.Topics[i].TopicID = [16]byte{1, 2, 3}

@@ -40,11 +40,11 @@ type Producer struct {
 	txnl bool         // transactional: ids manages transactions too
 	part Partitioner  // nil: the built-in partitioner
 
-	interceptors []Interceptor
-	maxRecord    int
-	started      time.Time
-	clock        recordClock // default record timestamps
-	metrics      metricsState
+	hooks     hookSet
+	maxRecord int
+	started   time.Time
+	clock     recordClock // default record timestamps
+	metrics   metricsState
 
 	closing   atomic.Bool
 	closeOnce sync.Once
@@ -81,8 +81,12 @@ func NewProducer(cfg Config) (*Producer, error) {
 	log = log.With("client_id", cfg.ClientID)
 	wopts.Logger = log
 	p := &Producer{
-		cfg: cfg, log: log, part: cfg.Partitioner, interceptors: cfg.Interceptors,
+		cfg: cfg, log: log, part: cfg.Partitioner,
 		maxRecord: cfg.MaxRequestSize, started: time.Now(), closed: make(chan struct{}),
+	}
+	p.hooks, _ = sortHooks(cfg.Hooks) // Validate checked them
+	if len(p.hooks.request)+len(p.hooks.conn) > 0 {
+		wopts.Observer = &hookObserver{log: log, req: p.hooks.request, conn: p.hooks.conn}
 	}
 	p.cl, err = cluster.New(cluster.Config{
 		Bootstrap: addrs, Wire: wopts,
@@ -132,6 +136,7 @@ func NewProducer(cfg Config) (*Producer, error) {
 	if p.ids != nil {
 		p.ids.Start()
 	}
+	p.runProducerHooks(false)
 	return p, nil
 }
 
@@ -213,11 +218,14 @@ func (p *Producer) TryProduce(r Record, fn func(RecordMetadata, error)) error {
 // produce runs the producer's half of the send path for one record: it
 // validates, partitions and appends it, or fails it with its callback.
 func (p *Producer) produce(ctx context.Context, r *Record, cb any, try bool) error {
+	if len(p.hooks.send) > 0 {
+		r, ctx = p.onSend(ctx, r)
+	}
+	if len(p.hooks.ack) > 0 {
+		cb = keepForAck(ctx, r, cb)
+	}
 	if p.closing.Load() {
 		return p.failRecord(r, -1, cb, ErrProducerClosed)
-	}
-	if len(p.interceptors) > 0 {
-		r = p.onSend(r)
 	}
 	t := p.acc.Topic(r.Topic)
 	if t == nil || len(t.Partitions()) == 0 {
@@ -378,13 +386,27 @@ func authFailure(err error) *KafkaError {
 	return &KafkaError{Code: kerr.SASLAuthenticationFailed, Message: ae.Error()}
 }
 
+// failUnsent fails a record that never reached produce (a serializer
+// failed): the AckHooks learn of it with ctx, the SendHooks never saw it.
+func (p *Producer) failUnsent(ctx context.Context, r *Record, cb any, err error) error {
+	if len(p.hooks.ack) > 0 {
+		cb = &ackSlot{cb: cb, ctx: ctx, produced: time.Now().UnixNano(), key: r.Key, headers: r.Headers}
+	}
+	return p.failRecord(r, -1, cb, err)
+}
+
 // failRecord gives a record its error outcome at once and returns err.
+// cb is the record's callback, or its ackSlot when AckHooks are installed.
 func (p *Producer) failRecord(r *Record, partition int32, cb any, err error) error {
 	md := RecordMetadata{
 		Topic: r.Topic, Partition: partition, Offset: -1, Timestamp: r.Timestamp, LeaderEpoch: -1,
 		SerializedKeySize: sizeOf(r.Key), SerializedValueSize: sizeOf(r.Value),
 	}
-	p.complete(cb, md, err)
+	if s, ok := cb.(*ackSlot); ok {
+		p.onAck(s.ctx, &Ack{Metadata: md, Key: s.key, Headers: s.headers, Produced: time.Unix(0, s.produced), Err: err})
+		cb = s.cb
+	}
+	complete(cb, md, err)
 	return err
 }
 
@@ -395,11 +417,8 @@ func sizeOf(b []byte) int {
 	return len(b)
 }
 
-// complete runs interceptors and the record's callback or future.
-func (p *Producer) complete(cb any, md RecordMetadata, err error) {
-	if len(p.interceptors) > 0 {
-		p.onAck(md, err)
-	}
+// complete runs the record's callback or completes its future.
+func complete(cb any, md RecordMetadata, err error) {
 	switch f := cb.(type) {
 	case func(RecordMetadata, error):
 		f(md, err)
@@ -428,6 +447,7 @@ func (p *Producer) Close(ctx context.Context) error {
 	p.closing.Store(true)
 	p.closeOnce.Do(func() {
 		p.closeErr = p.shutdown(ctx)
+		p.runProducerHooks(true)
 		close(p.closed)
 	})
 	<-p.closed

@@ -58,6 +58,12 @@ func BenchmarkProduce(b *testing.B) {
 }
 
 func benchProduce(b *testing.B, size int, keyed, withCB bool, mod func(*Config)) {
+	benchProduceWith(b, size, keyed, withCB, false, mod)
+}
+
+// benchProduceWith is benchProduce, with two headers on every record when
+// headers is set.
+func benchProduceWith(b *testing.B, size int, keyed, withCB, headers bool, mod func(*Config)) {
 	sink := startBenchSink(b, 6)
 	p := testProducer(b, []string{sink.addr()}, func(cfg *Config) {
 		cfg.Linger = 5 * time.Millisecond
@@ -71,6 +77,7 @@ func benchProduce(b *testing.B, size int, keyed, withCB bool, mod func(*Config))
 	for i := range keys {
 		keys[i] = fmt.Appendf(nil, "key-%012d", i*7919)
 	}
+	hdrs := []Header{{Key: "trace", Value: []byte("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")}, {Key: "app", Value: []byte("bench")}}
 	var failed atomic.Int64
 	var firstErr atomic.Pointer[error]
 	fail := func(err error) { // apart from cb, so that err only escapes on failure
@@ -88,6 +95,9 @@ func benchProduce(b *testing.B, size int, keyed, withCB bool, mod func(*Config))
 	produce := func(n int) {
 		for i := range n {
 			r := Record{Topic: "bench", Value: value}
+			if headers {
+				r.Headers = hdrs
+			}
 			if keyed {
 				r.Key = keys[i&1023]
 			}
@@ -114,6 +124,43 @@ func benchProduce(b *testing.B, size int, keyed, withCB bool, mod func(*Config))
 		if v, ok := ms.Value("producer-metrics", name); ok {
 			b.ReportMetric(v, name)
 		}
+	}
+}
+
+// nopHooks are hooks that do nothing, to measure what installing them
+// costs the produce path.
+type nopAckHook struct{}
+
+func (nopAckHook) OnAcknowledgement(context.Context, *Ack) {}
+
+type nopSendHook struct{}
+
+func (nopSendHook) OnSend(ctx context.Context, _ *Record) context.Context { return ctx }
+
+type nopBatchRequestHook struct{}
+
+func (nopBatchRequestHook) OnBatch(*BatchEvent)     {}
+func (nopBatchRequestHook) OnRequest(*RequestEvent) {}
+
+// BenchmarkProduceHooks measures the produce path with hooks installed
+// that do nothing: what each kind costs per record. Compare with
+// BenchmarkProduce/keyless/cb, which has none.
+func BenchmarkProduceHooks(b *testing.B) {
+	cases := []struct {
+		name  string
+		hooks []Hook
+	}{
+		{"batch+request", []Hook{nopBatchRequestHook{}}},
+		{"send", []Hook{nopSendHook{}}},
+		{"ack", []Hook{nopAckHook{}}},
+		{"ack/headers", []Hook{nopAckHook{}}},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			benchProduceWith(b, 100, false, true, c.name == "ack/headers", func(cfg *Config) {
+				cfg.Acks, cfg.Idempotence, cfg.Hooks = AcksLeader, IdempotenceOff, c.hooks
+			})
+		})
 	}
 }
 

@@ -60,12 +60,12 @@ type TypedRecord[K, V any] struct {
 // Flush and Close the Producer itself.
 //
 // Serialization happens in the calling goroutine, before the Producer sees
-// the record, so interceptors (Config.Interceptors) see the serialized
-// Record. A serializer's error fails that record only: its outcome is a
+// the record, so SendHooks (Config.Hooks) see the serialized Record. A
+// serializer's error fails that record only: its outcome is a
 // *SerializationError (errors.Is ErrSerialization) naming the topic and
 // whether the key or the value failed, delivered once to the record's
-// callback or Future and to the interceptors' OnAcknowledgement, and the
-// record is not sent.
+// callback or Future and to the AckHooks (the SendHooks never saw it), and
+// the record is not sent.
 type TypedProducer[K, V any] struct {
 	p      *Producer
 	keys   Serializer[K]
@@ -126,7 +126,7 @@ func (t *TypedProducer[K, V]) Produce(ctx context.Context, r TypedRecord[K, V], 
 	}
 	rec, err := t.serialize(ctx, &r)
 	if err != nil {
-		t.p.failRecord(&rec, -1, cb, err)
+		t.p.failUnsent(ctx, &rec, cb, err)
 		return
 	}
 	t.p.produce(ctx, &rec, cb, false)
@@ -143,7 +143,7 @@ func (t *TypedProducer[K, V]) TryProduce(r TypedRecord[K, V], fn func(RecordMeta
 	ctx := context.Background()
 	rec, err := t.serialize(ctx, &r)
 	if err != nil {
-		return t.p.failRecord(&rec, -1, cb, err)
+		return t.p.failUnsent(context.Background(), &rec, cb, err)
 	}
 	return t.p.produce(ctx, &rec, cb, true)
 }
@@ -154,7 +154,7 @@ func (t *TypedProducer[K, V]) Send(ctx context.Context, r TypedRecord[K, V]) *Fu
 	f := newFuture()
 	rec, err := t.serialize(ctx, &r)
 	if err != nil {
-		t.p.failRecord(&rec, -1, f, err)
+		t.p.failUnsent(ctx, &rec, f, err)
 		return f
 	}
 	t.p.produce(ctx, &rec, f, false)

@@ -264,15 +264,19 @@ func TestTypedInt64StringReadBack(t *testing.T) {
 	}
 }
 
-// typedAckCounter is an interceptor counting acknowledgements by outcome.
+// typedAckCounter is a hook counting acknowledgements by outcome.
 type typedAckCounter struct {
 	sends, acks, serErrs atomic.Int64
 }
 
-func (c *typedAckCounter) OnSend(*Record) { c.sends.Add(1) }
-func (c *typedAckCounter) OnAcknowledgement(_ RecordMetadata, err error) {
+func (c *typedAckCounter) OnSend(ctx context.Context, _ *Record) context.Context {
+	c.sends.Add(1)
+	return ctx
+}
+
+func (c *typedAckCounter) OnAcknowledgement(_ context.Context, a *Ack) {
 	c.acks.Add(1)
-	if errors.Is(err, ErrSerialization) {
+	if errors.Is(a.Err, ErrSerialization) {
 		c.serErrs.Add(1)
 	}
 }
@@ -281,7 +285,7 @@ func TestTypedSerializerErrorFailsOnlyItsRecord(t *testing.T) {
 	fake := fakeCluster(t, kfake.SeedTopics(1, "typed-fail"))
 	addrs := fake.ListenAddrs()
 	ic := &typedAckCounter{}
-	p := testProducer(t, addrs, func(c *Config) { c.Interceptors = []Interceptor{ic} })
+	p := testProducer(t, addrs, func(c *Config) { c.Hooks = []Hook{ic} })
 	errOdd := errors.New("odd keys are not welcome")
 	errBig := errors.New("value too big for the schema")
 	keys := SerializerFunc[int](func(_ context.Context, topic string, _ *[]Header, k int) ([]byte, error) {
@@ -383,13 +387,13 @@ func TestTypedSerializerErrorFailsOnlyItsRecord(t *testing.T) {
 	}
 	failed := int64(n - (len(good) - 1) + 3)
 	if got := ic.serErrs.Load(); got != failed {
-		t.Fatalf("interceptor saw %d serialization failures, want %d", got, failed)
+		t.Fatalf("the hook saw %d serialization failures, want %d", got, failed)
 	}
 	if got := ic.acks.Load(); got != int64(n+4) {
-		t.Fatalf("interceptor saw %d acknowledgements, want %d", got, n+4)
+		t.Fatalf("the hook saw %d acknowledgements, want %d", got, n+4)
 	}
 	if got := ic.sends.Load(); got != int64(len(good)) {
-		t.Fatalf("interceptor OnSend ran %d times, want %d (records serialized)", got, len(good))
+		t.Fatalf("OnSend ran %d times, want %d (records serialized)", got, len(good))
 	}
 }
 

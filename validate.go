@@ -67,6 +67,7 @@ func (c Config) Validate() error {
 		c.validateNetwork,
 		c.validateIdempotence,
 		c.validateSecurity,
+		c.validateHooks,
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {

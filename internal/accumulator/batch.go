@@ -67,6 +67,12 @@ type Batch struct {
 	Transactional bool
 	HeaderWritten bool
 	LeaderEpoch   int32 // the partition leader epoch the batch was last sent under
+	// Broker is the broker the batch was last sent to, -1 before the
+	// first send.
+	Broker int32
+	// QueueTime is how long the batch waited from its creation to its
+	// first send.
+	QueueTime time.Duration
 	// MaybeWritten is set once an attempt ended without a definite answer
 	// (the connection failed or timed out after the request was written),
 	// so the broker may hold the batch.

@@ -62,7 +62,7 @@ func (p *Partition) rebuild(b *Batch, recs []recordbatch.Record, limit int) []*B
 				P: p, seq: b.seq + uint64(len(out)), buf: make([]byte, batchOverhead, size), limit: size,
 				entries: getEntries(), BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1,
 				BaseOffset: -1, LogAppendTime: -1, Created: b.Created, Deadline: b.Deadline,
-				Attempts: b.Attempts, Transactional: b.Transactional,
+				Attempts: b.Attempts, Transactional: b.Transactional, Broker: b.Broker, QueueTime: b.QueueTime,
 			}
 			out = append(out, cur)
 			cur.tryAppend(&in)

@@ -136,7 +136,7 @@ func (b *Broker) Conn(ctx context.Context, kind ConnKind) (*wire.Conn, error) {
 // does not abort a dial other callers are waiting for. The connection
 // setup timeout (wire.Options.DialTimeout) bounds it.
 func (b *Broker) dial(kind ConnKind, addr string, done chan struct{}) {
-	c, err := wire.Dial(b.ctx, addr, b.opts)
+	c, err := wire.DialNode(b.ctx, b.ID, addr, b.opts)
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	defer close(done)

@@ -19,7 +19,7 @@ type request struct {
 	ver     int16
 	batches []*accumulator.Batch
 	sentAt  time.Time
-	done    func(body []byte, err error) // bound once, reused
+	done    func(body []byte, err error) int32 // bound once, reused
 }
 
 var requestPool = sync.Pool{New: func() any { return new(request) }}
@@ -72,6 +72,7 @@ func (k *sink) group(batches []*accumulator.Batch) []reqTopic {
 	var topics []reqTopic
 	for _, b := range batches {
 		b.LeaderEpoch = b.P.LeaderEpoch.Load()
+		b.Broker = k.id
 		b.Attempts++
 		b.WriteHeader()
 		k.s.Stats.batchSent(b)
@@ -86,9 +87,10 @@ func (k *sink) group(batches []*accumulator.Batch) []reqTopic {
 	return topics
 }
 
-// onResponse handles the response to a request, or its failure. It runs
-// on the connection's reader goroutine.
-func (r *request) onResponse(body []byte, err error) {
+// onResponse handles the response to a request, or its failure, and
+// returns the throttle time the response asked for. It runs on the
+// connection's reader goroutine.
+func (r *request) onResponse(body []byte, err error) (throttleMs int32) {
 	k, s := r.k, r.k.s
 	if s.cfg.Acks == 0 && err == nil {
 		for _, b := range r.batches {
@@ -109,11 +111,13 @@ func (r *request) onResponse(body []byte, err error) {
 			r.conn.Fail(fmt.Errorf("malformed produce response: %w", derr))
 		} else {
 			r.handle(resp)
+			throttleMs = resp.throttleMs
 		}
 	}
 	k.inflight.Add(-1)
 	k.signal()
 	r.release()
+	return throttleMs
 }
 
 func (r *request) release() {

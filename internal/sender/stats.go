@@ -133,7 +133,8 @@ func (st *Stats) batchSent(b *accumulator.Batch) {
 		g.WireBytes.Add(int64(len(b.Wire)))
 	}
 	if b.Attempts == 1 {
-		q := int64(time.Since(b.Created))
+		b.QueueTime = time.Since(b.Created)
+		q := int64(b.QueueTime)
 		st.Total.QueueTime.Add(q)
 		t.QueueTime.Add(q)
 	}

@@ -48,6 +48,9 @@ type Options struct {
 	// Dial, when set, opens the transport instead of a net.Dialer (tests
 	// use it to inject faults).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+	// Observer, when set, is told of connections and requests. Nil costs
+	// nothing.
+	Observer Observer
 }
 
 func (o *Options) requestTimeout() time.Duration {
@@ -81,8 +84,9 @@ type Request struct {
 	// Done receives the response body, or the error that ended the request.
 	// It runs on the connection's reader goroutine (or the goroutine that
 	// closed the connection) and must not block; body is valid only during
-	// the call.
-	Done func(body []byte, err error)
+	// the call. It returns the throttle time the response asked for, in
+	// milliseconds (0 for none), for the Observer.
+	Done func(body []byte, err error) (throttleMs int32)
 }
 
 type pending struct {
@@ -90,14 +94,17 @@ type pending struct {
 	key, ver int16
 	flexible bool
 	slot     bool // holds one of c.slots
+	written  int32
 	deadline time.Time
-	done     func([]byte, error)
+	done     func([]byte, error) int32
 }
 
 // Conn is one connection to one broker. It is safe for concurrent use.
 type Conn struct {
 	addr     string
+	node     int32 // the broker's id, negative for a bootstrap address
 	opts     *Options
+	obs      Observer // opts.Observer
 	nc       net.Conn
 	tcp      *net.TCPConn // set for plaintext connections, for writev
 	versions *Versions
@@ -121,12 +128,28 @@ type Conn struct {
 	closed  chan struct{}
 	errOnce sync.Once
 	err     error
+	upAt    time.Time // when the handshake completed; zero before
 }
 
 // Dial connects to the broker at addr: TCP (and TLS), ApiVersions, then
 // SASL. It returns a ready connection or an error naming the broker and the
 // step that failed.
 func Dial(ctx context.Context, addr string, opts *Options) (*Conn, error) {
+	return DialNode(ctx, -1, addr, opts)
+}
+
+// DialNode is Dial for the broker with id node, which names it in logs
+// and to the Observer.
+func DialNode(ctx context.Context, node int32, addr string, opts *Options) (*Conn, error) {
+	start := time.Now()
+	c, err := dial(ctx, node, addr, opts)
+	if obs := opts.Observer; obs != nil {
+		obs.Connected(node, addr, time.Since(start), err)
+	}
+	return c, err
+}
+
+func dial(ctx context.Context, node int32, addr string, opts *Options) (*Conn, error) {
 	timeout := opts.DialTimeout
 	if timeout <= 0 {
 		timeout = 10 * time.Second
@@ -135,16 +158,30 @@ func Dial(ctx context.Context, addr string, opts *Options) (*Conn, error) {
 	defer cancel()
 	nc, err := dialTransport(ctx, addr, opts)
 	if err != nil {
+		opts.logger().Debug("connection failed", "broker", node, "addr", addr, "err", err)
 		return nil, &DialError{Broker: addr, Step: "connect", Err: err}
 	}
 	c := newConn(addr, nc, opts)
+	c.node = node
 	go c.readLoop()
 	if err := c.handshake(ctx); err != nil {
 		c.closeWith(err)
+		c.log.Debug("connection failed", "broker", node, "addr", addr, "err", err)
 		return nil, err
 	}
-	c.log.Debug("connected", "broker", addr)
+	c.pendMu.Lock()
+	c.upAt = time.Now()
+	c.pendMu.Unlock()
+	c.log.Debug("connected", "broker", node, "addr", addr, "tls", opts.TLS != nil, "sasl", saslName(opts.SASL))
 	return c, nil
+}
+
+// saslName names a SASL mechanism for logs, or "" for none.
+func saslName(m sasl.Mechanism) string {
+	if m == nil {
+		return ""
+	}
+	return m.Name()
 }
 
 func dialTransport(ctx context.Context, addr string, opts *Options) (net.Conn, error) {
@@ -198,6 +235,7 @@ func newConn(addr string, nc net.Conn, opts *Options) *Conn {
 		opts:    opts,
 		nc:      nc,
 		log:     opts.logger(),
+		obs:     opts.Observer,
 		timeout: opts.requestTimeout(),
 		slots:   make(chan struct{}, inflight),
 		closed:  make(chan struct{}),
@@ -262,23 +300,34 @@ func (c *Conn) Send(ctx context.Context, r *Request) error {
 			return err
 		}
 	}
+	var start time.Time
+	if c.obs != nil && r.NoResponse {
+		start = time.Now()
+	}
 	c.writeMu.Lock()
-	err := c.writeLocked(r, true)
+	written, err := c.writeLocked(r, true)
 	c.writeMu.Unlock()
 	if r.NoResponse || err != nil {
 		<-c.slots
 	}
-	if err == nil && r.NoResponse && r.Done != nil {
-		r.Done(nil, nil)
+	if err == nil && r.NoResponse {
+		if r.Done != nil {
+			r.Done(nil, nil)
+		}
+		if c.obs != nil {
+			c.obs.Request(&RequestEvent{Node: c.node, Addr: c.addr, Key: r.Key, Version: r.Version,
+				Written: written, Latency: time.Since(start)})
+		}
 	}
 	return err
 }
 
-// writeLocked writes one request; c.writeMu is held. slot says the caller
-// took one of c.slots for it. When it returns nil the request is on the wire
-// (or the connection died after queueing it, in which case Done has been or
-// will be called with the error).
-func (c *Conn) writeLocked(r *Request, slot bool) error {
+// writeLocked writes one request and returns its size on the wire;
+// c.writeMu is held. slot says the caller took one of c.slots for it. When
+// it returns a nil error the request is on the wire (or the connection died
+// after queueing it, in which case Done has been or will be called with the
+// error).
+func (c *Conn) writeLocked(r *Request, slot bool) (int, error) {
 	c.corr++
 	corr := c.corr
 	hdr := append(c.hdr[:0], 0, 0, 0, 0)
@@ -290,18 +339,19 @@ func (c *Conn) writeLocked(r *Request, slot bool) error {
 	binary.BigEndian.PutUint32(hdr, uint32(size))
 	c.hdr = hdr
 	if !r.NoResponse {
-		if err := c.push(pending{corr: corr, key: r.Key, ver: r.Version, flexible: r.Flexible, slot: slot, done: r.Done}); err != nil {
-			return err
+		p := pending{corr: corr, key: r.Key, ver: r.Version, flexible: r.Flexible, slot: slot, written: int32(size + 4), done: r.Done}
+		if err := c.push(p); err != nil {
+			return 0, err
 		}
 	}
 	if err := c.write(hdr, r.Body); err != nil {
 		err = fmt.Errorf("writing %s request to broker %s: %w", APIName(r.Key), c.addr, err)
 		c.closeWith(err)
 		if r.NoResponse {
-			return err
+			return 0, err
 		}
 	}
-	return nil
+	return size + 4, nil
 }
 
 // write sends the header and body parts: with writev on plaintext TCP, and
@@ -398,13 +448,29 @@ func (c *Conn) readLoop() {
 				p.done(nil, err)
 			}
 			c.release(p)
+			c.observe(&p, len(frame)+4, 0, err)
 			return
 		}
+		var throttle int32
 		if p.done != nil {
-			p.done(body, nil)
+			throttle = p.done(body, nil)
 		}
 		c.release(p)
+		c.observe(&p, len(frame)+4, throttle, nil)
 	}
+}
+
+// observe tells the Observer of a request's end: its response (read bytes,
+// throttle) or the error that ended it.
+func (c *Conn) observe(p *pending, read int, throttleMs int32, err error) {
+	if c.obs == nil {
+		return
+	}
+	c.obs.Request(&RequestEvent{
+		Node: c.node, Addr: c.addr, Key: p.key, Version: p.ver, Written: int(p.written), Read: read,
+		Latency:  time.Since(p.deadline.Add(-c.timeout)),
+		Throttle: time.Duration(throttleMs) * time.Millisecond, Err: err,
+	})
 }
 
 func (c *Conn) release(p pending) {
@@ -453,17 +519,24 @@ func (e *TimeoutError) Timeout() bool { return true }
 // closeWith closes the connection once, recording err, and fails every
 // request still awaiting a response.
 func (c *Conn) closeWith(err error) {
+	var (
+		first  bool
+		failed []pending
+		upAt   time.Time
+	)
 	c.errOnce.Do(func() {
+		first = true
 		c.pendMu.Lock()
 		c.err = err
 		c.dead = true
-		failed := c.pend[c.pendOff:]
+		failed = c.pend[c.pendOff:]
 		c.pend, c.pendOff = nil, 0
+		upAt = c.upAt
 		c.pendMu.Unlock()
 		close(c.closed)
 		c.nc.Close()
 		if !errors.Is(err, ErrClosed) {
-			c.log.Debug("connection closed", "broker", c.addr, "err", err)
+			c.log.Debug("connection closed", "broker", c.node, "addr", c.addr, "err", err)
 		}
 		for _, p := range failed {
 			if p.done != nil {
@@ -472,6 +545,20 @@ func (c *Conn) closeWith(err error) {
 			c.release(p)
 		}
 	})
+	if !first || c.obs == nil {
+		return
+	}
+	// Outside the Once: the Observer may take its time.
+	for i := range failed {
+		c.observe(&failed[i], 0, 0, err)
+	}
+	if !upAt.IsZero() {
+		var reason error
+		if !errors.Is(err, ErrClosed) {
+			reason = err
+		}
+		c.obs.Disconnected(c.node, c.addr, time.Since(upAt), reason)
+	}
 }
 
 // Do sends a kmsg request at the highest version both sides support and
@@ -509,19 +596,32 @@ func (c *Conn) doVersioned(ctx context.Context, req kmsg.Request, exclusive bool
 		body []byte
 		err  error
 	}
-	ch := make(chan result, 1)
+	ch := make(chan error, 1)
 	r := &Request{
 		Key:      req.Key(),
 		Version:  req.GetVersion(),
 		Flexible: req.IsFlexible(),
 		Body:     net.Buffers{req.AppendTo(nil)},
-		Done: func(body []byte, err error) {
-			ch <- result{bytes.Clone(body), err}
+		Done: func(body []byte, err error) int32 {
+			// Decoded here, on the reader goroutine, so that the
+			// Observer learns the throttle time; resp does not alias
+			// body afterwards (ReadFrom copies what it keeps).
+			if err == nil {
+				if derr := resp.ReadFrom(bytes.Clone(body)); derr != nil {
+					err = fmt.Errorf("decoding %s v%d response from broker %s: %w", APIName(req.Key()), req.GetVersion(), c.addr, derr)
+				}
+			}
+			var ms int32
+			if t, ok := resp.(kmsg.ThrottleResponse); ok && err == nil {
+				ms, _ = t.Throttle()
+			}
+			ch <- err // resp is the caller's from here on
+			return ms
 		},
 	}
 	var err error
 	if exclusive {
-		err = c.writeLocked(r, false)
+		_, err = c.writeLocked(r, false)
 	} else {
 		err = c.Send(ctx, r)
 	}
@@ -529,12 +629,9 @@ func (c *Conn) doVersioned(ctx context.Context, req kmsg.Request, exclusive bool
 		return nil, err
 	}
 	select {
-	case res := <-ch:
-		if res.err != nil {
-			return nil, res.err
-		}
-		if err := resp.ReadFrom(res.body); err != nil {
-			return nil, fmt.Errorf("decoding %s v%d response from broker %s: %w", APIName(req.Key()), req.GetVersion(), c.addr, err)
+	case err := <-ch:
+		if err != nil {
+			return nil, err
 		}
 		return resp, nil
 	case <-ctx.Done():

@@ -91,12 +91,13 @@ func (c *Conn) rawApiVersions(ctx context.Context, req *kmsg.ApiVersionsRequest)
 	r := &Request{
 		Key: req.Key(), Version: req.GetVersion(), Flexible: req.IsFlexible(),
 		Body: [][]byte{req.AppendTo(nil)},
-		Done: func(body []byte, err error) {
+		Done: func(body []byte, err error) int32 {
 			if err != nil {
 				errc <- err
-				return
+				return 0
 			}
 			ch <- append([]byte(nil), body...)
+			return 0
 		},
 	}
 	if err := c.Send(ctx, r); err != nil {

@@ -14,29 +14,30 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
-// funcInterceptor is an Interceptor made of two functions.
-type funcInterceptor struct {
+// funcHook is a SendHook and an AckHook made of two functions.
+type funcHook struct {
 	send func(*Record)
 	ack  func(RecordMetadata, error)
 }
 
-func (f *funcInterceptor) OnSend(r *Record) {
+func (f *funcHook) OnSend(ctx context.Context, r *Record) context.Context {
 	if f.send != nil {
 		f.send(r)
 	}
+	return ctx
 }
 
-func (f *funcInterceptor) OnAcknowledgement(md RecordMetadata, err error) {
+func (f *funcHook) OnAcknowledgement(_ context.Context, a *Ack) {
 	if f.ack != nil {
-		f.ack(md, err)
+		f.ack(a.Metadata, a.Err)
 	}
 }
 
-// TestInterceptorModifiesRecord: what OnSend makes of the record is what
-// is sent, partitioned and read back; interceptors run in order.
-func TestInterceptorModifiesRecord(t *testing.T) {
+// TestSendHookModifiesRecord: what OnSend makes of the record is what
+// is sent, partitioned and read back; hooks run in order.
+func TestSendHookModifiesRecord(t *testing.T) {
 	fake := fakeCluster(t, kfake.SeedTopics(4, "in", "out"))
-	first := &funcInterceptor{send: func(r *Record) {
+	first := &funcHook{send: func(r *Record) {
 		r.Value = bytes.ToUpper(r.Value)
 		r.Headers = append(r.Headers, Header{Key: "traced", Value: []byte("1")})
 		if string(r.Key) == "redirect" {
@@ -44,10 +45,10 @@ func TestInterceptorModifiesRecord(t *testing.T) {
 			r.Partition = PartitionOf(3)
 		}
 	}}
-	second := &funcInterceptor{send: func(r *Record) {
+	second := &funcHook{send: func(r *Record) {
 		r.Headers = append(r.Headers, Header{Key: "second-saw", Value: r.Value}) // after the first
 	}}
-	p := testProducer(t, fake.ListenAddrs(), func(c *Config) { c.Interceptors = []Interceptor{first, second} })
+	p := testProducer(t, fake.ListenAddrs(), func(c *Config) { c.Hooks = []Hook{first, second} })
 	ctx := context.Background()
 	md, err := p.SendSync(ctx, Record{Topic: "in", Key: []byte("k"), Value: []byte("hello"), Partition: PartitionOf(1)})
 	if err != nil || md.Topic != "in" || md.Partition != 1 || md.SerializedValueSize != 5 {
@@ -75,8 +76,8 @@ type ackLog struct {
 	failures []error
 }
 
-func (a *ackLog) interceptor() *funcInterceptor {
-	return &funcInterceptor{ack: func(md RecordMetadata, err error) {
+func (a *ackLog) hook() *funcHook {
+	return &funcHook{ack: func(md RecordMetadata, err error) {
 		a.mu.Lock()
 		defer a.mu.Unlock()
 		if err != nil {
@@ -93,14 +94,14 @@ func (a *ackLog) seen(md RecordMetadata) int {
 	return a.ok[fmt.Sprintf("%d/%d", md.Partition, md.Offset)]
 }
 
-// TestInterceptorSeesEveryOutcomeOnce: successes, immediate failures and
+// TestAckHookSeesEveryOutcomeOnce: successes, immediate failures and
 // delivery failures each reach OnAcknowledgement exactly once, before the
 // record's own callback.
-func TestInterceptorSeesEveryOutcomeOnce(t *testing.T) {
+func TestAckHookSeesEveryOutcomeOnce(t *testing.T) {
 	fake := fakeCluster(t, kfake.SeedTopics(3, "acks"))
 	acks := &ackLog{ok: map[string]int{}}
 	p := testProducer(t, fake.ListenAddrs(), func(c *Config) {
-		c.Interceptors = []Interceptor{acks.interceptor()}
+		c.Hooks = []Hook{acks.hook()}
 		c.MaxRequestSize = 4096
 	})
 	ctx := context.Background()
@@ -127,7 +128,7 @@ func TestInterceptorSeesEveryOutcomeOnce(t *testing.T) {
 				return
 			}
 			if acks.seen(md) != 1 {
-				t.Errorf("record at %v: the interceptor had not seen it before its callback", md)
+				t.Errorf("record at %v: the hook had not seen it before its callback", md)
 			}
 			good = append(good, md)
 		})
@@ -141,16 +142,16 @@ func TestInterceptorSeesEveryOutcomeOnce(t *testing.T) {
 	}
 	acks.mu.Lock()
 	if len(acks.ok) != len(good) || len(acks.failures) != bad {
-		t.Fatalf("interceptor saw %d successes and %d failures; callbacks %d and %d", len(acks.ok), len(acks.failures), len(good), bad)
+		t.Fatalf("hook saw %d successes and %d failures; callbacks %d and %d", len(acks.ok), len(acks.failures), len(good), bad)
 	}
 	for k, c := range acks.ok {
 		if c != 1 {
-			t.Fatalf("record %s acknowledged to the interceptor %d times", k, c)
+			t.Fatalf("record %s acknowledged to the hook %d times", k, c)
 		}
 	}
 	for _, err := range acks.failures {
 		if !errors.Is(err, ErrInvalidPartition) && !errors.Is(err, ErrRecordTooLarge) {
-			t.Fatalf("interceptor saw failure %v", err)
+			t.Fatalf("hook saw failure %v", err)
 		}
 	}
 	acks.mu.Unlock()
@@ -158,7 +159,7 @@ func TestInterceptorSeesEveryOutcomeOnce(t *testing.T) {
 	// Failures decided after sending (here a delivery timeout) reach it too.
 	slow := &ackLog{ok: map[string]int{}}
 	p2 := testProducer(t, fake.ListenAddrs(), func(c *Config) {
-		c.Interceptors = []Interceptor{slow.interceptor()}
+		c.Hooks = []Hook{slow.hook()}
 		c.Linger, c.RequestTimeout, c.DeliveryTimeout = 0, 300*time.Millisecond, 600*time.Millisecond
 	})
 	if _, err := p2.PartitionsFor(ctx, "acks"); err != nil {
@@ -175,11 +176,11 @@ func TestInterceptorSeesEveryOutcomeOnce(t *testing.T) {
 	slow.mu.Lock()
 	defer slow.mu.Unlock()
 	if len(slow.failures) != 2 || len(slow.ok) != 0 {
-		t.Fatalf("interceptor saw %d failures and %d successes, want 2 and 0", len(slow.failures), len(slow.ok))
+		t.Fatalf("hook saw %d failures and %d successes, want 2 and 0", len(slow.failures), len(slow.ok))
 	}
 	for _, err := range slow.failures {
 		if !errors.Is(err, ErrDeliveryTimeout) {
-			t.Fatalf("interceptor saw %v", err)
+			t.Fatalf("hook saw %v", err)
 		}
 	}
 }
@@ -204,31 +205,32 @@ func (s *syncBuffer) String() string {
 
 type panicky struct{}
 
-func (panicky) OnSend(r *Record) {
+func (panicky) OnSend(ctx context.Context, r *Record) context.Context {
 	if string(r.Key) == "boom" {
 		panic("send exploded")
 	}
+	return ctx
 }
 
-func (panicky) OnAcknowledgement(md RecordMetadata, _ error) {
-	if md.Offset%2 == 1 {
-		panic(fmt.Sprintf("ack exploded at %d", md.Offset))
+func (panicky) OnAcknowledgement(_ context.Context, a *Ack) {
+	if a.Metadata.Offset%2 == 1 {
+		panic(fmt.Sprintf("ack exploded at %d", a.Metadata.Offset))
 	}
 }
 
-// TestInterceptorPanicRecovered: panics in OnSend and OnAcknowledgement
-// are logged, later interceptors still run, and every record is delivered
-// and gets its callback.
-func TestInterceptorPanicRecovered(t *testing.T) {
+// TestHookPanicRecovered: panics in OnSend and OnAcknowledgement are
+// logged, later hooks still run, and every record is delivered and gets
+// its callback.
+func TestHookPanicRecovered(t *testing.T) {
 	fake := fakeCluster(t, kfake.SeedTopics(1, "p"))
 	var logs syncBuffer
 	after := &ackLog{ok: map[string]int{}}
 	var sendsAfter int
 	var sendMu sync.Mutex
-	counter := after.interceptor()
+	counter := after.hook()
 	counter.send = func(*Record) { sendMu.Lock(); sendsAfter++; sendMu.Unlock() }
 	p := testProducer(t, fake.ListenAddrs(), func(c *Config) {
-		c.Interceptors = []Interceptor{panicky{}, counter}
+		c.Hooks = []Hook{panicky{}, counter}
 		c.Logger = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	})
 	ctx := context.Background()
@@ -254,16 +256,16 @@ func TestInterceptorPanicRecovered(t *testing.T) {
 	}
 	sendMu.Lock()
 	if sendsAfter != n {
-		t.Fatalf("the interceptor after the panicking one saw %d of %d sends", sendsAfter, n)
+		t.Fatalf("the hook after the panicking one saw %d of %d sends", sendsAfter, n)
 	}
 	sendMu.Unlock()
 	after.mu.Lock()
 	if len(after.ok) != n {
-		t.Fatalf("the interceptor after the panicking one saw %d of %d acknowledgements", len(after.ok), n)
+		t.Fatalf("the hook after the panicking one saw %d of %d acknowledgements", len(after.ok), n)
 	}
 	after.mu.Unlock()
 	out := logs.String()
-	for _, want := range []string{"interceptor panicked", "method=OnSend", "send exploded", "method=OnAcknowledgement", "ack exploded at 1", "samsa.panicky"} {
+	for _, want := range []string{"hook panicked", "method=OnSend", "send exploded", "method=OnAcknowledgement", "ack exploded at 1", "samsa.panicky"} {
 		if !strings.Contains(out, want) {
 			t.Fatalf("log lacks %q:\n%s", want, out)
 		}
