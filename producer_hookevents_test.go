@@ -151,7 +151,7 @@ func TestAckHookOnImmediateFailures(t *testing.T) {
 	if _, err := p.SendSync(ctx, Record{Topic: "fails", Key: []byte("k"), Partition: PartitionOf(7)}); !errors.Is(err, ErrInvalidPartition) {
 		t.Fatalf("got %v", err)
 	}
-	tp := NewTypedProducer[string, string](p, StringSerializer(), SerializerFunc[string](func(string, *[]Header, string) ([]byte, error) {
+	tp := NewTypedProducer[string, string](p, StringSerializer(), SerializerFunc[string](func(context.Context, string, *[]Header, string) ([]byte, error) {
 		return nil, errors.New("no")
 	}))
 	ctx = context.WithValue(context.Background(), ctxKey("request"), "serializer")
@@ -190,7 +190,7 @@ func TestSendHookOnSendBatch(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	mds, err := p.SendBatch(ctx, b, "batched", 1).Wait(ctx)
+	mds, err := p.SendBatch(ctx, b, TopicPartition{Topic: "batched", Partition: 1}).Wait(ctx)
 	if err != nil || len(mds) != 3 {
 		t.Fatalf("%v %v", mds, err)
 	}
