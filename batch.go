@@ -14,6 +14,10 @@ import (
 // fit: send the batch and start another.
 var ErrBatchFull = errors.New("samsa: the batch is full")
 
+// errBatchSent refuses a RecordBatch used again after SendBatch: a
+// programming error, not a transaction state, so it matches no sentinel.
+var errBatchSent = errors.New("samsa: the batch was already sent; start another with CreateBatch")
+
 // RecordBatch is a batch of records built by the caller and sent to one
 // partition as a unit with SendBatch (direct batch control, as aiokafka's
 // create_batch and send_batch). Its records are written together, in
@@ -39,7 +43,7 @@ func (p *Producer) CreateBatch() *RecordBatch {
 // for a record that cannot fit any batch.
 func (b *RecordBatch) Append(r Record) error {
 	if b.sent {
-		return fmt.Errorf("%w: the batch was already sent", ErrTransactionState)
+		return errBatchSent
 	}
 	size := accumulator.MaxRecordSize(r.Key, r.Value, wireHeaders(r.Headers))
 	if size > b.max {
@@ -149,7 +153,7 @@ func (p *Producer) SendBatch(ctx context.Context, b *RecordBatch, to TopicPartit
 // the callbacks cbs; on error nothing was appended.
 func (p *Producer) sendBatch(ctx context.Context, b *RecordBatch, topic string, partition int32, cbs []any) error {
 	if b.sent {
-		return fmt.Errorf("%w: the batch was already sent", ErrTransactionState)
+		return errBatchSent
 	}
 	b.sent = true
 	if p.closing.Load() {

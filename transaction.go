@@ -46,9 +46,10 @@ type GroupMetadata struct {
 	GenerationID int32
 	// MemberID is the member's id; empty means unknown.
 	MemberID string
-	// GroupInstanceID is the static member's group.instance.id; nil when
-	// the member is not static.
-	GroupInstanceID *string
+	// GroupInstanceID is the static member's group.instance.id; empty
+	// when the member is not static (Kafka does not allow an empty
+	// group.instance.id, so empty cannot be a real one).
+	GroupInstanceID string
 }
 
 // TopicPartition names one partition of a topic: where SendBatch sends a
@@ -135,7 +136,10 @@ func (p *Producer) SendOffsetsToTransaction(ctx context.Context, offsets map[Top
 	if err != nil {
 		return err
 	}
-	gm := txn.GroupMetadata{GroupID: group.GroupID, Generation: group.GenerationID, MemberID: group.MemberID, GroupInstanceID: group.GroupInstanceID}
+	gm := txn.GroupMetadata{GroupID: group.GroupID, Generation: group.GenerationID, MemberID: group.MemberID}
+	if group.GroupInstanceID != "" {
+		gm.GroupInstanceID = &group.GroupInstanceID
+	}
 	if gm.Generation == 0 {
 		gm.Generation = -1
 	}

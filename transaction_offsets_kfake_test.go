@@ -132,7 +132,7 @@ func TestSendOffsetsSetFieldsOnTheWire(t *testing.T) {
 		return resp, nil, true
 	})
 	p, ctx := beginOnFake(t, c)
-	group := GroupMetadata{GroupID: "g", GenerationID: 3, MemberID: "member-1", GroupInstanceID: &instance}
+	group := GroupMetadata{GroupID: "g", GenerationID: 3, MemberID: "member-1", GroupInstanceID: instance}
 	if err := p.SendOffsetsToTransaction(ctx, offsets, group); err != nil {
 		t.Fatalf("SendOffsetsToTransaction: %v", err)
 	}
