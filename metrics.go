@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/samsa-go/samsa/internal/histogram"
 	"github.com/samsa-go/samsa/internal/sender"
 )
 
@@ -19,10 +20,11 @@ type Metric struct {
 	// Tags qualify the metric: always "client-id", plus "topic" or
 	// "node-id" for topic and broker metrics.
 	Tags map[string]string
-	// Value is the metric's value. Rates are per second and averages are
-	// taken over the last 30 to 60 seconds (since start, early on); maxima
-	// and totals cover the producer's life. Times are in milliseconds
-	// unless the name says otherwise.
+	// Value is the metric's value. Rates are per second; averages and
+	// percentiles (-p50, -p99, -p999: the median, 99th and 99.9th
+	// percentile, within 6.25%) are taken over the last 30 to 60 seconds
+	// (since start, early on); maxima and totals cover the producer's
+	// life. Times are in milliseconds unless the name says otherwise.
 	Value float64
 }
 
@@ -55,19 +57,24 @@ const metricsWindow = 30 * time.Second
 
 // metricsState keeps the baseline of windowed rates and averages.
 type metricsState struct {
-	mu     sync.Mutex
-	base   map[string]float64 // counter totals at baseAt
-	baseAt time.Time
-	cur    map[string]float64 // newer totals, the next baseline
-	curAt  time.Time
+	mu        sync.Mutex
+	base      map[string]float64 // counter totals at baseAt
+	baseHists map[string]*histogram.Snapshot
+	baseAt    time.Time
+	cur       map[string]float64 // newer totals, the next baseline
+	curHists  map[string]*histogram.Snapshot
+	curAt     time.Time
 }
 
 // calc says how a metric's value derives from counter totals over the
-// window: a rate of num, or the ratio of num to den, scaled.
+// window: a rate of num, the ratio of num to den, or (hist set) the
+// quantile q of the histogram num; scaled.
 type calc struct {
 	num, den string
 	scale    float64
 	rate     bool
+	hist     bool
+	q        float64
 }
 
 // metricsBuilder collects metrics and the counter totals they derive
@@ -76,6 +83,21 @@ type metricsBuilder struct {
 	out    Metrics
 	calcs  map[int]calc // by index into out
 	totals map[string]float64
+	hists  map[string]*histogram.Snapshot
+}
+
+// percentiles snapshots h under key and emits name-p50, -p99 and -p999,
+// scaled from nanoseconds.
+func (b *metricsBuilder) percentiles(group, name, key string, tags map[string]string, h *histogram.H, scale float64) {
+	s := new(histogram.Snapshot)
+	h.Snapshot(s)
+	b.hists[key] = s
+	for _, p := range [...]struct {
+		suffix string
+		q      float64
+	}{{"-p50", 0.5}, {"-p99", 0.99}, {"-p999", 0.999}} {
+		b.derived(group, name+p.suffix, tags, calc{num: key, hist: true, q: p.q, scale: scale})
+	}
 }
 
 func (b *metricsBuilder) value(group, name string, tags map[string]string, v float64) {
@@ -105,7 +127,7 @@ func (b *metricsBuilder) average(group, name, key string, tags map[string]string
 // few seconds; the counters behind it are kept per batch and per request,
 // not per record.
 func (p *Producer) Metrics() Metrics {
-	b := &metricsBuilder{calcs: map[int]calc{}, totals: map[string]float64{}}
+	b := &metricsBuilder{calcs: map[int]calc{}, totals: map[string]float64{}, hists: map[string]*histogram.Snapshot{}}
 	client := p.cfg.ClientID
 	st := &p.snd.Stats
 	overall := map[string]string{"client-id": client}
@@ -119,6 +141,7 @@ func (p *Producer) Metrics() Metrics {
 		tags := map[string]string{"client-id": client, "node-id": "node-" + strconv.Itoa(int(id))}
 		b.requestMetrics("producer-node-metrics", "node:"+strconv.Itoa(int(id)), g, tags)
 	}
+	p.bufferedMetrics(b, client, overall)
 	pool := p.acc.Pool()
 	b.value("producer-metrics", "buffer-total-bytes", overall, float64(pool.Total()))
 	b.value("producer-metrics", "buffer-available-bytes", overall, float64(pool.Available()))
@@ -140,6 +163,25 @@ func (p *Producer) Metrics() Metrics {
 	return b.out
 }
 
+// bufferedMetrics emits the records and bytes without an outcome yet,
+// overall and per topic.
+func (p *Producer) bufferedMetrics(b *metricsBuilder, client string, overall map[string]string) {
+	var records, bytes int64
+	for name, t := range p.acc.Topics() {
+		var tr, tb int64
+		for _, pt := range t.Partitions() {
+			r, n := pt.Buffered()
+			tr, tb = tr+r, tb+n
+		}
+		tags := map[string]string{"client-id": client, "topic": name}
+		b.value("producer-topic-metrics", "buffered-records", tags, float64(tr))
+		b.value("producer-topic-metrics", "buffered-bytes", tags, float64(tb))
+		records, bytes = records+tr, bytes+tb
+	}
+	b.value("producer-metrics", "buffered-records", overall, float64(records))
+	b.value("producer-metrics", "buffered-bytes", overall, float64(bytes))
+}
+
 // recordMetrics emits the record counts kept overall and per topic.
 func (b *metricsBuilder) recordMetrics(group, key string, g *sender.Group, tags map[string]string) {
 	b.total(group, "record-send", key+".sent", tags, float64(g.RecordsSent.Load()))
@@ -159,6 +201,7 @@ func (b *metricsBuilder) batchMetrics(key string, g *sender.Group, tags map[stri
 	b.derived(group, "records-per-request-avg", tags, calc{num: key + ".sent", den: key + ".requests", scale: 1})
 	b.average(group, "record-queue-time-avg", key+".queue", tags, &g.QueueTime, 1e-6)
 	b.value(group, "record-queue-time-max", tags, float64(g.QueueTime.Max.Load())/1e6)
+	b.percentiles(group, "record-queue-time", key+".queue", tags, g.QueueHist, 1e-6)
 	b.average(group, "produce-throttle-time-avg", key+".throttle", tags, &g.Throttle, 1)
 	b.value(group, "produce-throttle-time-max", tags, float64(g.Throttle.Max.Load()))
 }
@@ -169,6 +212,9 @@ func (b *metricsBuilder) requestMetrics(group, key string, g *sender.Group, tags
 	b.total(group, "outgoing-byte", key+".reqbytes", tags, float64(g.Requests.Sum.Load()))
 	b.average(group, "request-latency-avg", key+".latency", tags, &g.Latency, 1e-6)
 	b.value(group, "request-latency-max", tags, float64(g.Latency.Max.Load())/1e6)
+	if g.LatencyHist != nil {
+		b.percentiles(group, "request-latency", key+".latency", tags, g.LatencyHist, 1e-6)
+	}
 }
 
 // resolve computes rates and averages against the baseline, and moves the
@@ -179,12 +225,16 @@ func (p *Producer) resolve(now time.Time, b *metricsBuilder) {
 	defer ms.mu.Unlock()
 	if ms.cur == nil {
 		ms.base, ms.baseAt = map[string]float64{}, p.started
-		ms.cur, ms.curAt = b.totals, now
+		ms.cur, ms.curHists, ms.curAt = b.totals, b.hists, now
 	}
 	secs := now.Sub(ms.baseAt).Seconds()
 	for i, c := range b.calcs {
 		dn := b.totals[c.num] - ms.base[c.num]
 		v := 0.0
+		if c.hist {
+			b.out[i].Value = histogram.Quantiles(b.hists[c.num], ms.baseHists[c.num], c.q)[0] * c.scale
+			continue
+		}
 		if c.rate {
 			if secs > 0 {
 				v = dn / secs
@@ -195,7 +245,7 @@ func (p *Producer) resolve(now time.Time, b *metricsBuilder) {
 		b.out[i].Value = v
 	}
 	if now.Sub(ms.curAt) >= metricsWindow {
-		ms.base, ms.baseAt = ms.cur, ms.curAt
-		ms.cur, ms.curAt = b.totals, now
+		ms.base, ms.baseHists, ms.baseAt = ms.cur, ms.curHists, ms.curAt
+		ms.cur, ms.curHists, ms.curAt = b.totals, b.hists, now
 	}
 }

@@ -373,3 +373,15 @@ func (a *Accumulator) Undelivered() int {
 	}
 	return n
 }
+
+// Buffered sums Partition.Buffered over every partition.
+func (a *Accumulator) Buffered() (records, bytes int64) {
+	for _, t := range a.Topics() {
+		for _, p := range t.Partitions() {
+			r, b := p.Buffered()
+			records += r
+			bytes += b
+		}
+	}
+	return records, bytes
+}

@@ -44,6 +44,8 @@ func (a *Accumulator) AppendBatch(ctx context.Context, p *Partition, recs []Reco
 	}
 	p.open = b
 	p.undelivered = append(p.undelivered, b)
+	p.bufRecords += int64(len(b.entries))
+	p.bufBytes += b.bytes
 	own := p.sealOpenLocked()
 	p.mu.Unlock()
 	a.batchesCreated.Add(1)

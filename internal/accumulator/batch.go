@@ -37,6 +37,7 @@ type Batch struct {
 	entries  []Entry
 	baseTs   int64
 	maxTs    int64
+	bytes    int64 // encoded size of the records appended
 	reserved int64
 	state    uint8
 	noReuse  bool // buffers may still be referenced by a write in progress
@@ -128,6 +129,7 @@ func (b *Batch) tryAppend(r *rec) int {
 	}
 	b.buf = recordbatch.AppendRecordBody(b.buf, body, delta, n, r.key, r.value, r.headers)
 	b.maxTs = max(b.maxTs, r.ts)
+	b.bytes += int64(size)
 	ks, vs := int32(len(r.key)), int32(len(r.value))
 	if r.key == nil {
 		ks = -1

@@ -21,6 +21,8 @@ type Partition struct {
 	delivering  bool  // a goroutine is running Deliver for this partition
 	inFlight    int   // batches handed to the sender, not yet back
 	lastDrain   int64 // unix ns of the last Drain: the leader could take batches
+	// Records appended and not yet delivered, and their encoded size.
+	bufRecords, bufBytes int64
 
 	// Leader is the partition's leader broker id (-1 for none) and
 	// LeaderEpoch its epoch, as the sender last learned them.
@@ -80,7 +82,12 @@ func (p *Partition) appendOpen(r *rec) int {
 	if p.open == nil {
 		return -1
 	}
-	return p.open.tryAppend(r)
+	n := p.open.tryAppend(r)
+	if n >= 0 {
+		p.bufRecords++
+		p.bufBytes += int64(n)
+	}
+	return n
 }
 
 // appendNew reserves memory for a new batch (blocking, without p.mu, until
@@ -122,6 +129,8 @@ func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func(
 	sealed := p.sealOpenLocked()
 	b := p.newBatchLocked(buf, need)
 	n := b.tryAppend(r)
+	p.bufRecords++
+	p.bufBytes += int64(n)
 	p.open = b
 	p.undelivered = append(p.undelivered, b)
 	p.mu.Unlock()
@@ -433,6 +442,8 @@ func (p *Partition) deliverLocked() {
 		b := p.undelivered[0]
 		p.undelivered[0] = nil
 		p.undelivered = p.undelivered[1:]
+		p.bufRecords -= int64(len(b.entries))
+		p.bufBytes -= b.bytes
 		if len(p.undelivered) == 0 {
 			p.undelivered = p.undelivered[:0:0]
 		}
@@ -491,6 +502,14 @@ func (p *Partition) abort(err error, inFlight bool) {
 		b.Err = err
 	}
 	p.deliverLocked()
+}
+
+// Buffered reports the records appended to p that have no outcome yet
+// (not yet delivered), and their encoded size in bytes.
+func (p *Partition) Buffered() (records, bytes int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.bufRecords, p.bufBytes
 }
 
 // Pending reports the batches of p not yet delivered and those in flight.

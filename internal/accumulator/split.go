@@ -39,8 +39,10 @@ func (p *Partition) Split(b *Batch) (bool, error) {
 	p.inFlight--
 	b.state = stateDone
 	p.undelivered = replaceBatch(p.undelivered, b, parts)
+	p.bufBytes -= b.bytes // the parts hold the same records, encoded anew
 	for _, nb := range parts {
 		p.ready = insertBySeq(p.ready, nb)
+		p.bufBytes += nb.bytes
 	}
 	b.entries = nil // moved to the new batches
 	return true, nil

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/samsa-go/samsa/internal/accumulator"
+	"github.com/samsa-go/samsa/internal/histogram"
 )
 
 // Counter is a monotonic total with a running maximum, updated with
@@ -42,6 +43,11 @@ type Group struct {
 	Latency     Counter      // Sum/Max: request latency in nanoseconds
 	QueueTime   Counter      // Sum/Max: nanoseconds from batch creation to first send
 	Throttle    Counter      // Sum/Max: throttle time in milliseconds
+	// LatencyHist and QueueHist hold the distributions of Latency and
+	// QueueTime, for percentiles: kept overall, and LatencyHist per
+	// broker (nil elsewhere).
+	LatencyHist *histogram.H
+	QueueHist   *histogram.H
 }
 
 // Stats are the sender's counters.
@@ -55,6 +61,7 @@ type Stats struct {
 }
 
 func (st *Stats) init() {
+	st.Total.LatencyHist, st.Total.QueueHist = new(histogram.H), new(histogram.H)
 	st.topics = map[string]*Group{}
 	st.brokers = map[int32]*Group{}
 	st.topicsC.Store(&map[string]*Group{})
@@ -90,7 +97,7 @@ func (st *Stats) Broker(id int32) *Group {
 	defer st.mu.Unlock()
 	g := st.brokers[id]
 	if g == nil {
-		g = new(Group)
+		g = &Group{LatencyHist: new(histogram.H)}
 		st.brokers[id] = g
 		next := make(map[int32]*Group, len(st.brokers))
 		for k, v := range st.brokers {
@@ -114,7 +121,10 @@ func (st *Stats) requestSent(broker int32, bytes, batches int) {
 
 func (st *Stats) requestDone(broker int32, latency time.Duration) {
 	st.Total.Latency.Add(int64(latency))
-	st.Broker(broker).Latency.Add(int64(latency))
+	st.Total.LatencyHist.Record(int64(latency))
+	g := st.Broker(broker)
+	g.Latency.Add(int64(latency))
+	g.LatencyHist.Record(int64(latency))
 }
 
 func (st *Stats) throttled(broker int32, ms int32) {
@@ -136,6 +146,7 @@ func (st *Stats) batchSent(b *accumulator.Batch) {
 		b.QueueTime = time.Since(b.Created)
 		q := int64(b.QueueTime)
 		st.Total.QueueTime.Add(q)
+		st.Total.QueueHist.Record(q)
 		t.QueueTime.Add(q)
 	}
 }
