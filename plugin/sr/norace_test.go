@@ -1,0 +1,5 @@
+//go:build !race
+
+package sr_test
+
+const raceEnabled = false
