@@ -15,6 +15,7 @@ import (
 	"github.com/samsa-go/samsa/plugin/sr"
 	"github.com/samsa-go/samsa/plugin/sr/internal/testpb"
 	"github.com/samsa-go/samsa/plugin/sr/srtest"
+	"go.uber.org/goleak"
 	"google.golang.org/protobuf/proto"
 )
 
@@ -23,7 +24,19 @@ import (
 // github.com/samsa-go/samsa/plugin/sr, lies under the internal package's
 // parent, github.com/samsa-go/samsa (and go.mod's replace points at the
 // same tree). It is used by tests only, never by the plugin's own code.
-func TestMain(m *testing.M) { os.Exit(kafkatest.Run(m, kafkatest.Options{})) }
+//
+// After the tests, no goroutine of theirs may be left (goleak): clients
+// closed, registries stopped, the producer closed.
+func TestMain(m *testing.M) {
+	code := kafkatest.Run(m, kafkatest.Options{})
+	if code == 0 {
+		if err := goleak.Find(); err != nil {
+			fmt.Fprintln(os.Stderr, "goroutines left after the tests:", err)
+			code = 1
+		}
+	}
+	os.Exit(code)
+}
 
 // Typed records go through samsa's TypedProducer to real Kafka with each
 // format's serializer, are read back with franz-go and decoded, with the
