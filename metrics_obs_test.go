@@ -54,8 +54,12 @@ func TestBufferedWork(t *testing.T) {
 			t.Fatalf("record %d: %v", i, err)
 		}
 	}
-	if r, b := p.Buffered(); r != 0 || b != 0 || len(p.BufferedPartitions()) != 0 {
+	if r, b := p.Buffered(); r != 0 || b != 0 {
 		t.Fatalf("after acknowledgement: %d records, %d bytes buffered", r, b)
+	}
+	if parts := p.BufferedPartitions(); len(parts) != 2 || parts[0] != (PartitionBuffer{Topic: "held"}) ||
+		parts[1] != (PartitionBuffer{Topic: "held", Partition: 1}) {
+		t.Fatalf("after acknowledgement, per partition: %+v", parts)
 	}
 
 	// Records that fail leave the count too (INVALID_RECORD is final).

@@ -514,3 +514,7 @@ type PartitionInfo struct {
 	ISR         []int32 // in-sync replicas
 	Offline     []int32 // replicas on offline brokers
 }
+
+// ClientID returns the producer's client.id: Config.ClientID, or the one
+// NewProducer chose when it was empty.
+func (p *Producer) ClientID() string { return p.cfg.ClientID }
