@@ -314,18 +314,18 @@ func (a *Accumulator) deliver(b *Batch) {
 func (a *Accumulator) Flush(ctx context.Context) error {
 	a.flushing.Add(1)
 	defer a.flushing.Add(-1)
-	var waits []*Batch
+	var waits []chan struct{}
 	for _, t := range a.Topics() {
 		for _, p := range t.Partitions() {
-			if b := p.lastUndelivered(); b != nil {
-				waits = append(waits, b)
+			if done := p.lastUndelivered(); done != nil {
+				waits = append(waits, done)
 				a.cfg.Wake(p)
 			}
 		}
 	}
-	for _, b := range waits {
+	for _, done := range waits {
 		select {
-		case <-b.done:
+		case <-done:
 		case <-ctx.Done():
 			return ctx.Err()
 		}

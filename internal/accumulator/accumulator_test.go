@@ -647,3 +647,96 @@ func TestBatchSizeAboveBufferMemory(t *testing.T) {
 		t.Fatalf("append with batch.size above buffer.memory: %v", err)
 	}
 }
+
+// TestFlushAcrossSplit: a Flush waiting for a batch that is then split
+// (MESSAGE_TOO_LARGE) returns once the parts are delivered. It used to
+// wait forever: the split batch's done channel was never closed.
+func TestFlushAcrossSplit(t *testing.T) {
+	h := newHarness(t, 1, func(c *Config) { c.BatchSize = 16 << 10 })
+	p := h.part(0)
+	h.appendN(t, 0, "r", 50, 200)
+	b := p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer).Batch
+	b.WriteHeader()
+	flushed := make(chan error, 1)
+	go func() { flushed <- h.acc.Flush(context.Background()) }()
+	for waiting := false; !waiting; time.Sleep(time.Millisecond) { // until Flush waits for b
+		p.mu.Lock()
+		waiting = b.done != nil
+		p.mu.Unlock()
+	}
+	if ok, err := p.Split(b); err != nil || !ok {
+		t.Fatalf("Split: %v %v", ok, err)
+	}
+	var parts []*Batch
+	for nb := p.Drain(time.Now(), 0, NoProducer).Batch; nb != nil; nb = p.Drain(time.Now(), 0, NoProducer).Batch {
+		parts = append(parts, nb)
+	}
+	if len(parts) < 2 {
+		t.Fatalf("%d parts", len(parts))
+	}
+	for i, nb := range parts {
+		select {
+		case err := <-flushed:
+			t.Fatalf("Flush returned (%v) with %d of %d parts delivered", err, i, len(parts))
+		default:
+		}
+		p.Complete(nb, int64(i*100), -1, nil)
+	}
+	select {
+	case err := <-flushed:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Flush still waits after every part of the split batch was delivered")
+	}
+}
+
+// TestSplitTwiceKeepsOrder: a part split again stays ahead of the next
+// batch, which was in flight with it and came back for a retry. The
+// parts of a part used to take creation numbers of their siblings and of
+// the next batch, and records were written out of order.
+func TestSplitTwiceKeepsOrder(t *testing.T) {
+	h := newHarness(t, 1, func(c *Config) { c.BatchSize = 16 << 10 })
+	p := h.part(0)
+	h.appendN(t, 0, "a", 60, 200)
+	h.appendN(t, 0, "b", 60, 200)
+	drain := func() *Batch { return p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer).Batch }
+	var inFlight []*Batch
+	for b := drain(); b != nil; b = drain() {
+		b.WriteHeader()
+		inFlight = append(inFlight, b)
+	}
+	if len(inFlight) < 2 {
+		t.Fatalf("%d batches", len(inFlight))
+	}
+	if ok, err := p.Split(inFlight[0]); err != nil || !ok {
+		t.Fatalf("Split: %v %v", ok, err)
+	}
+	for _, b := range inFlight[1:] {
+		p.Retry(b, time.Time{}) // refused behind the first (OUT_OF_ORDER_SEQUENCE)
+	}
+	first := drain()
+	first.WriteHeader()
+	if ok, err := p.Split(first); err != nil || !ok {
+		t.Fatalf("second Split: %v %v", ok, err)
+	}
+	var got []string
+	for b := drain(); b != nil; b = drain() {
+		got = append(got, decode(t, b)...)
+	}
+	var want []string
+	for _, prefix := range []string{"a", "b"} {
+		for j := range 60 {
+			want = append(want, fmt.Sprintf("%s-%d", prefix, j))
+		}
+	}
+	if len(got) != len(want) {
+		t.Fatalf("%d records drained, want %d", len(got), len(want))
+	}
+	for i := range got {
+		if !strings.HasPrefix(got[i], want[i]+".") && got[i] != want[i] {
+			t.Fatalf("record %d is %.12q, want %q: out of order after two splits", i, got[i], want[i])
+		}
+	}
+}

@@ -32,6 +32,7 @@ type Batch struct {
 	P *Partition
 
 	seq      uint64 // creation order within the partition
+	span     uint64 // the creation numbers [seq, seq+span) are this batch's: a split shares them among its parts
 	buf      []byte // header space and uncompressed records
 	limit    int    // len(buf) may not exceed this, but for the first record
 	entries  []Entry

@@ -146,7 +146,7 @@ func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func(
 // the memory budget, next in p's creation order. p.mu is held.
 func (p *Partition) newBatchLocked(buf []byte, need int64) *Batch {
 	b := &Batch{
-		P: p, seq: p.nextSeq, buf: buf[:batchOverhead], limit: int(need), entries: getEntries(),
+		P: p, seq: p.nextSeq, span: seqStride, buf: buf[:batchOverhead], limit: int(need), entries: getEntries(),
 		reserved: need, BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1, LogAppendTime: -1, BaseOffset: -1, Broker: -1,
 		Transactional: p.acc.cfg.Transactional,
 	}
@@ -455,9 +455,9 @@ func (p *Partition) deliverLocked() {
 	p.mu.Unlock()
 }
 
-// lastUndelivered returns the newest batch not yet delivered, making its
-// done channel, or nil.
-func (p *Partition) lastUndelivered() *Batch {
+// lastUndelivered returns the done channel of the newest batch not yet
+// delivered, making it if needed, or nil when every batch was delivered.
+func (p *Partition) lastUndelivered() chan struct{} {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if len(p.undelivered) == 0 {
@@ -467,7 +467,7 @@ func (p *Partition) lastUndelivered() *Batch {
 	if b.done == nil {
 		b.done = make(chan struct{})
 	}
-	return b
+	return b.done
 }
 
 // abort fails every batch of p that is not in flight with err, and in-flight

@@ -28,8 +28,16 @@ func (p *Partition) Split(b *Batch) (bool, error) {
 	}
 	limit := max((len(b.Wire)-batchOverhead)/2+batchOverhead, 2*batchOverhead)
 	parts := p.rebuild(b, recs, limit)
-	if len(parts) < 2 {
+	if len(parts) < 2 || b.span/uint64(len(parts)) == 0 {
+		b.reserved, parts[0].reserved = parts[0].reserved, 0 // b keeps its records and memory
 		return false, nil
+	}
+	// The parts take b's place in the creation order, between b's
+	// neighbours, each with a share of b's creation numbers so that parts
+	// of parts (a part split again) stay in order too.
+	share := b.span / uint64(len(parts))
+	for i, nb := range parts {
+		nb.seq, nb.span = b.seq+uint64(i)*share, share
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -38,6 +46,10 @@ func (p *Partition) Split(b *Batch) (bool, error) {
 	}
 	p.inFlight--
 	b.state = stateDone
+	// A Flush waiting for b waits for its last part: batches are
+	// delivered in order, so that one is delivered after the others (b
+	// itself never is).
+	parts[len(parts)-1].done = b.done
 	p.undelivered = replaceBatch(p.undelivered, b, parts)
 	p.bufBytes -= b.bytes // the parts hold the same records, encoded anew
 	for _, nb := range parts {
@@ -61,7 +73,7 @@ func (p *Partition) rebuild(b *Batch, recs []recordbatch.Record, limit int) []*B
 		if cur == nil || cur.tryAppend(&in) < 0 {
 			size := max(limit, in.size()+batchOverhead)
 			cur = &Batch{
-				P: p, seq: b.seq + uint64(len(out)), buf: make([]byte, batchOverhead, size), limit: size,
+				P: p, buf: make([]byte, batchOverhead, size), limit: size,
 				entries: getEntries(), BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1,
 				BaseOffset: -1, LogAppendTime: -1, Created: b.Created, Deadline: b.Deadline,
 				Attempts: b.Attempts, Transactional: b.Transactional, Broker: b.Broker, QueueTime: b.QueueTime,
