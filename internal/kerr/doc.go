@@ -12,4 +12,8 @@
 // specially although it is not retriable here).
 //
 // The descriptions are samsa's own one-line summaries.
+//
+// This table is the one source of the codes: the public package
+// github.com/samsa-go/samsa/kerr is generated from it (go generate ./kerr,
+// by cmd/gencodes), and its Code methods look codes up here.
 package kerr
