@@ -138,7 +138,7 @@ func (p *Producer) SendBatch(ctx context.Context, b *RecordBatch, to TopicPartit
 			*r = *c
 		}
 		if len(p.hooks.ack) > 0 {
-			cbs[i] = keepForAck(rctx, r, cbs[i])
+			cbs[i] = p.withAck(rctx, r, cbs[i])
 		}
 	}
 	if err := p.sendBatch(ctx, b, topic, partition, cbs); err != nil {

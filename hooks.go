@@ -43,10 +43,21 @@ type SendHook interface {
 // Produce could not take it. It runs on the goroutine that delivers the
 // outcome, in order per partition.
 //
-// Installing an AckHook costs one allocation per record: the producer
-// keeps each record's context, key and headers until its outcome.
+// Installing an AckHook costs an allocation or three per record: the
+// producer keeps each record's context, key and headers until its
+// outcome. An AckHook that wants only some records implements AckFilter.
 type AckHook interface {
 	OnAcknowledgement(ctx context.Context, a *Ack)
+}
+
+// AckFilter is implemented by an AckHook that wants the outcome of only
+// some records (a tracer: the sampled ones). WantsAck runs in Produce
+// after the SendHooks, with the context they left; a record nobody wants
+// costs nothing until its outcome and reaches no AckHook. A record that
+// one AckHook wants, or that an AckHook without AckFilter is installed
+// for, reaches every AckHook.
+type AckFilter interface {
+	WantsAck(ctx context.Context, r *Record) bool
 }
 
 // Ack is one record's outcome, as an AckHook sees it. It is valid only
@@ -194,6 +205,8 @@ type ProducerHook interface {
 type hookSet struct {
 	send     []SendHook
 	ack      []AckHook
+	filters  []AckFilter // of AckHooks; used only when ackAll is false
+	ackAll   bool        // an AckHook without AckFilter: every record's outcome is wanted
 	batch    []BatchHook
 	request  []RequestHook
 	conn     []ConnHook
@@ -211,6 +224,11 @@ func sortHooks(hooks []Hook) (hookSet, error) {
 		}
 		if v, ok := h.(AckHook); ok {
 			s.ack, n = append(s.ack, v), n+1
+			if f, ok := h.(AckFilter); ok {
+				s.filters = append(s.filters, f)
+			} else {
+				s.ackAll = true
+			}
 		}
 		if v, ok := h.(BatchHook); ok {
 			s.batch, n = append(s.batch, v), n+1
@@ -276,6 +294,30 @@ type ackSlot struct {
 	key      []byte
 	headers  []Header
 	inline   [1]Header
+}
+
+// withAck returns cb, or an ackSlot carrying it to the AckHooks when they
+// want r's outcome.
+func (p *Producer) withAck(ctx context.Context, r *Record, cb any) any {
+	if len(p.hooks.ack) == 0 || !p.wantsAck(ctx, r) {
+		return cb
+	}
+	return keepForAck(ctx, r, cb)
+}
+
+// wantsAck reports whether an AckHook wants r's outcome.
+func (p *Producer) wantsAck(ctx context.Context, r *Record) bool {
+	if p.hooks.ackAll {
+		return true
+	}
+	for _, f := range p.hooks.filters {
+		want := false
+		safely(p.log, f, "WantsAck", func() { want = f.WantsAck(ctx, r) })
+		if want {
+			return true
+		}
+	}
+	return false
 }
 
 // keepForAck returns the ackSlot that carries cb and r's key and headers to

@@ -222,7 +222,7 @@ func (p *Producer) produce(ctx context.Context, r *Record, cb any, try bool) err
 		r, ctx = p.onSend(ctx, r)
 	}
 	if len(p.hooks.ack) > 0 {
-		cb = keepForAck(ctx, r, cb)
+		cb = p.withAck(ctx, r, cb)
 	}
 	if p.closing.Load() {
 		return p.failRecord(r, -1, cb, ErrProducerClosed)
@@ -389,7 +389,7 @@ func authFailure(err error) *KafkaError {
 // failUnsent fails a record that never reached produce (a serializer
 // failed): the AckHooks learn of it with ctx, the SendHooks never saw it.
 func (p *Producer) failUnsent(ctx context.Context, r *Record, cb any, err error) error {
-	if len(p.hooks.ack) > 0 {
+	if len(p.hooks.ack) > 0 && p.wantsAck(ctx, r) {
 		cb = &ackSlot{cb: cb, ctx: ctx, produced: time.Now().UnixNano(), key: r.Key, headers: r.Headers}
 	}
 	return p.failRecord(r, -1, cb, err)

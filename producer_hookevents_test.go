@@ -395,3 +395,38 @@ func TestHooksRefusedWhenTheyImplementNothing(t *testing.T) {
 		t.Fatalf("nil hook: got %v", err)
 	}
 }
+
+// pickyHook wants the outcome of records keyed "yes" only.
+type pickyHook struct{ recorder }
+
+func (*pickyHook) WantsAck(_ context.Context, r *Record) bool { return string(r.Key) == "yes" }
+
+// TestAckFilter: an AckHook with AckFilter gets the outcomes of the
+// records it wants only; with another AckHook that wants every record
+// installed too, every record reaches both.
+func TestAckFilter(t *testing.T) {
+	fake := fakeCluster(t, kfake.SeedTopics(1, "picky"))
+	ctx := context.Background()
+	run := func(hooks ...Hook) {
+		p := testProducer(t, fake.ListenAddrs(), func(c *Config) { c.Hooks = hooks })
+		for _, k := range []string{"yes", "no", "yes", "no"} {
+			if _, err := p.SendSync(ctx, Record{Topic: "picky", Key: []byte(k)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// An immediate failure follows the same rule.
+		p.SendSync(ctx, Record{Topic: "picky", Key: []byte("no"), Partition: PartitionOf(9)})
+		p.SendSync(ctx, Record{Topic: "picky", Key: []byte("yes"), Partition: PartitionOf(9)})
+	}
+	alone := &pickyHook{}
+	run(alone)
+	if len(alone.acks) != 3 || string(alone.acks[0].Key) != "yes" || string(alone.acks[1].Key) != "yes" ||
+		!errors.Is(alone.acks[2].Err, ErrInvalidPartition) {
+		t.Fatalf("alone, the filtered hook saw %d acks: %+v", len(alone.acks), alone.acks)
+	}
+	both, all := &pickyHook{}, &recorder{}
+	run(both, all)
+	if len(both.acks) != 6 || len(all.acks) != 6 {
+		t.Fatalf("beside a hook wanting everything: %d and %d acks, want 6 each", len(both.acks), len(all.acks))
+	}
+}
