@@ -15,15 +15,13 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/samsa-go/samsa/internal/prereq"
 )
 
 // KafkaVersion is the version of org.apache.kafka:kafka-clients tests
 // compare against.
 const KafkaVersion = "4.3.1"
-
-// RequireEnv is the environment variable that turns missing Java tools
-// from a skip into a failure.
-const RequireEnv = "SAMSA_REQUIRE_KAFKA"
 
 // Timeout bounds one mvn, javac or java run.
 var Timeout = 10 * time.Minute
@@ -31,7 +29,8 @@ var Timeout = 10 * time.Minute
 const completeMarker = "complete"
 
 // Require skips the test (or fails it when SAMSA_REQUIRE_KAFKA=1) unless
-// java, javac and mvn are on PATH.
+// java, javac and mvn are on PATH; see internal/prereq, whose Main the
+// test package's TestMain must call for the skip to be reported.
 func Require(t testing.TB) {
 	t.Helper()
 	var missing []string
@@ -43,11 +42,7 @@ func Require(t testing.TB) {
 	if len(missing) == 0 {
 		return
 	}
-	msg := fmt.Sprintf("javacheck: %s not found on PATH; install a JDK 17+ and Maven (e.g. apt-get install openjdk-17-jdk-headless maven) to compare with Kafka's Java client", strings.Join(missing, ", "))
-	if os.Getenv(RequireEnv) == "1" {
-		t.Fatalf("%s (%s=1 requires it)", msg, RequireEnv)
-	}
-	t.Skip(msg)
+	prereq.Skip(t, fmt.Sprintf("javacheck: %s not found on PATH; install a JDK 17+ and Maven (e.g. apt-get install openjdk-17-jdk-headless maven) to compare with Kafka's Java client", strings.Join(missing, ", ")))
 }
 
 // CacheDir returns the root of the cache of jars and compiled classes.

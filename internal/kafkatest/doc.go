@@ -48,7 +48,9 @@
 //	}
 //
 // Without Java or Maven the tests that need Kafka are skipped, saying what
-// to install; with SAMSA_REQUIRE_KAFKA=1 (as CI sets) they fail instead.
+// to install, and Main prints one line for the package that says how many
+// were skipped and why, visible without -v (internal/prereq); with
+// SAMSA_REQUIRE_KAFKA=1 (as CI sets) they fail instead.
 // SAMSA_KAFKA_VERSION selects another Kafka version (3.9 or newer) for a
 // whole run; DefaultVersion is the default.
 //

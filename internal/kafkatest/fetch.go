@@ -13,6 +13,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/samsa-go/samsa/internal/prereq"
 )
 
 // DefaultVersion is the Apache Kafka version that clusters run unless
@@ -31,7 +33,7 @@ const (
 	// EnvRequire, when "1", turns the skips of Shared and RequireTools
 	// into failures: set it in CI so that a missing Java or Maven cannot
 	// silently skip every integration test.
-	EnvRequire = "SAMSA_REQUIRE_KAFKA"
+	EnvRequire = prereq.EnvRequire
 )
 
 // Logging bindings added to Kafka's own dependencies so that the broker

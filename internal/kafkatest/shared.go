@@ -7,6 +7,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/samsa-go/samsa/internal/prereq"
 )
 
 // shared is the package-wide cluster behind Main and Shared.
@@ -48,6 +50,7 @@ func Run(m *testing.M, opts Options) int {
 		shared.c = nil
 	}
 	shared.mu.Unlock()
+	prereq.Announce(code)
 	return code
 }
 
@@ -68,14 +71,13 @@ func ToolsError(version string) error {
 }
 
 // RequireTools skips t, or fails it when $SAMSA_REQUIRE_KAFKA is 1,
-// unless Java and Maven (or a cached Kafka) are there.
+// unless Java and Maven (or a cached Kafka) are there. Main and Run print
+// a line per package that says how many tests were skipped (see
+// internal/prereq).
 func RequireTools(t testing.TB, version string) {
 	t.Helper()
 	if err := ToolsError(version); err != nil {
-		if os.Getenv(EnvRequire) == "1" {
-			t.Fatalf("%v (%s=1 makes this a failure)", err, EnvRequire)
-		}
-		t.Skipf("%v (skipping; set %s=1 to fail instead)", err, EnvRequire)
+		prereq.Skip(t, err.Error())
 	}
 }
 

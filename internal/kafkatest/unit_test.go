@@ -174,13 +174,4 @@ func TestToolsMissing(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "openjdk-17-jre-headless") {
 		t.Fatalf("ToolsError without java = %v", err)
 	}
-	t.Setenv(EnvRequire, "")
-	t.Run("skips", func(t *testing.T) {
-		defer func() {
-			if !t.Skipped() {
-				t.Error("RequireTools did not skip")
-			}
-		}()
-		RequireTools(t, "")
-	})
 }
