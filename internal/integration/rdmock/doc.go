@@ -1,15 +1,14 @@
 // Package rdmock tests the producer's basic produce path against
 // librdkafka's mock cluster, an independently written Kafka-protocol
-// broker, started through the brokers launcher of the test environment
-// (a separate Go module, not part of this repository; see
-// /work/shared/brokers/README.md). Records of every shape are produced,
-// their acknowledgements checked and the records read back.
+// broker. Records of every shape are produced, their acknowledgements
+// checked and the records read back.
 //
-// The launcher's directory is $SAMSA_BROKERS_DIR, else
-// /work/shared/brokers. Building it needs cgo and a C compiler. When the
-// launcher or its prerequisites are missing the test is skipped, saying
-// what is missing: the launcher is not in this repository, so
-// SAMSA_REQUIRE_KAFKA=1 cannot make it available. When the launcher is
-// there but does not build or start under SAMSA_REQUIRE_KAFKA=1, the test
-// fails.
+// The cluster runs in ./mockcluster, a small launcher that is a Go module
+// of its own (it needs confluent-kafka-go, which links librdkafka with
+// cgo; samsa's go.mod stays free of it). The test builds it with go
+// build, which needs cgo and a C compiler (apt-get install gcc
+// libc6-dev) and, the first time, the Go module proxy. Without a C
+// compiler, or when the build fails, the test is skipped and
+// internal/prereq reports it; with SAMSA_REQUIRE_KAFKA=1, as CI sets, it
+// fails instead.
 package rdmock

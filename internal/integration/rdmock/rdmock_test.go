@@ -2,6 +2,7 @@ package rdmock
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -16,48 +17,30 @@ import (
 
 	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/internal/itest"
+	"github.com/samsa-go/samsa/internal/prereq"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kversion"
 )
 
-// EnvBrokersDir names the brokers launcher's directory.
-const EnvBrokersDir = "SAMSA_BROKERS_DIR"
-
-const defaultBrokersDir = "/work/shared/brokers"
-
-// skipOrFail skips the test with why, or fails it when
-// SAMSA_REQUIRE_KAFKA=1 and the problem is not a missing prerequisite.
-func skipOrFail(t *testing.T, prerequisite bool, why string) {
-	t.Helper()
-	if !prerequisite && os.Getenv("SAMSA_REQUIRE_KAFKA") == "1" {
-		t.Fatal(why)
-	}
-	t.Skip(why)
-}
-
-// launcher builds the brokers launcher and returns its binary's path.
+// launcher builds the mock cluster launcher of ./mockcluster (a module
+// of its own, with confluent-kafka-go and librdkafka) and returns its
+// binary's path. Without a C compiler the test is skipped, or fails
+// under SAMSA_REQUIRE_KAFKA=1; so does a failed build.
 func launcher(t *testing.T) string {
 	t.Helper()
-	dir := os.Getenv(EnvBrokersDir)
-	if dir == "" {
-		dir = defaultBrokersDir
-	}
-	if _, err := os.Stat(filepath.Join(dir, "rdmock.go")); err != nil {
-		skipOrFail(t, true, fmt.Sprintf("librdkafka mock cluster launcher not found in %s (set %s to its directory): %v", dir, EnvBrokersDir, err))
-	}
 	for _, tool := range []string{"go", "gcc"} {
 		if _, err := exec.LookPath(tool); err != nil {
-			skipOrFail(t, true, fmt.Sprintf("building the librdkafka mock cluster launcher needs %s (cgo): %v", tool, err))
+			prereq.Skip(t, fmt.Sprintf("rdmock: building librdkafka's mock cluster needs %s and cgo (apt-get install gcc libc6-dev): %v", tool, err))
 		}
 	}
-	bin := filepath.Join(t.TempDir(), "brokers")
+	bin := filepath.Join(t.TempDir(), "mockcluster")
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "go", "build", "-o", bin, ".")
-	cmd.Dir = dir
+	cmd.Dir = "mockcluster"
 	cmd.Env = append(os.Environ(), "CGO_ENABLED=1")
 	if out, err := cmd.CombinedOutput(); err != nil {
-		skipOrFail(t, false, fmt.Sprintf("building the librdkafka mock cluster launcher in %s: %v\n%s", dir, err, out))
+		prereq.Skip(t, fmt.Sprintf("rdmock: building librdkafka's mock cluster (%s): %v: %s", cmd.Dir, err, bytes.TrimSpace(out)))
 	}
 	return bin
 }
@@ -66,8 +49,7 @@ func launcher(t *testing.T) string {
 // at the end of the test; it returns the bootstrap servers.
 func startMock(t *testing.T, bin string, n, partitions int, topic string) []string {
 	t.Helper()
-	cmd := exec.Command(bin, "-impl", "rdmock", "-brokers", fmt.Sprint(n),
-		"-seed-topic", fmt.Sprintf("%s:%d", topic, partitions), "-max-seconds", "900")
+	cmd := exec.Command(bin, "-brokers", fmt.Sprint(n), "-topic", fmt.Sprintf("%s:%d", topic, partitions), "-max-seconds", "900")
 	stdin, err := cmd.StdinPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -79,7 +61,7 @@ func startMock(t *testing.T, bin string, n, partitions int, topic string) []stri
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	if err := cmd.Start(); err != nil {
-		skipOrFail(t, false, fmt.Sprintf("starting the librdkafka mock cluster: %v", err))
+		t.Fatalf("starting the librdkafka mock cluster: %v", err)
 	}
 	t.Cleanup(func() {
 		stdin.Close() // the launcher exits when its stdin closes
@@ -101,7 +83,7 @@ func startMock(t *testing.T, bin string, n, partitions int, topic string) []stri
 	select {
 	case l := <-line:
 		if l == "" {
-			skipOrFail(t, false, "the librdkafka mock cluster printed no bootstrap servers: "+stderr.String())
+			t.Fatalf("the librdkafka mock cluster printed no bootstrap servers: %s", stderr.String())
 		}
 		return strings.Split(l, ",")
 	case <-time.After(60 * time.Second):
