@@ -1,6 +1,7 @@
-// Command contestant runs the shared benchmark's produce workload
-// (../shared/bench, "Adding a contestant") through samsa's public API:
-// knob flags (or BENCH_* variables) in, one JSON result line out.
+// Command contestant runs the multi-client benchmark harness's produce
+// workload (peers/bench, "Adding a contestant"; the harness is not part of
+// this repository, see README.md) through samsa's public API: knob flags
+// (or BENCH_* variables) in, one JSON result line out.
 //
 //	go build -o /tmp/samsa-contestant ./bench/contestant
 //	go run ./cmd/compare -extra 'samsa=exec /tmp/samsa-contestant {flags}'
