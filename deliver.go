@@ -10,6 +10,7 @@ import (
 	"github.com/samsa-go/samsa/internal/recordbatch"
 	"github.com/samsa-go/samsa/internal/sender"
 	"github.com/samsa-go/samsa/internal/txn"
+	"github.com/samsa-go/samsa/kerr"
 )
 
 // deliver runs the outcome of every record of a batch, in offset order.
@@ -96,8 +97,12 @@ func (p *Producer) publicError(b *accumulator.Batch) error {
 			Attempts: te.Attempts, Last: p.mapCause(te.Last),
 		}
 	case errors.As(err, &tl):
-		return &RecordTooLargeError{Topic: b.P.Topic.Name, Size: tl.Size, Max: int64(p.cfg.MaxRequestSize),
-			Setting: "the broker's message.max.bytes (" + tl.Err.Error() + ")"}
+		setting := "max.message.bytes"
+		if kerr.Code(tl.Err.Code) == kerr.RecordListTooLarge {
+			setting = "segment.bytes"
+		}
+		return &RecordTooLargeError{Topic: b.P.Topic.Name, Size: tl.Size, Setting: setting,
+			Broker: kafkaError(tl.Err.Code, tl.Err.Msg)}
 	case errors.As(err, &be):
 		return kafkaError(be.Code, be.Msg)
 	}

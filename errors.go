@@ -20,7 +20,9 @@ var (
 	// delivery.timeout.ms; see DeliveryTimeoutError.
 	ErrDeliveryTimeout = errors.New("samsa: delivery timeout")
 	// ErrRecordTooLarge: the record is larger than max.request.size or
-	// buffer.memory; see RecordTooLargeError.
+	// buffer.memory, or the broker refused it as larger than the topic
+	// allows (then the error also matches kerr.MessageTooLarge); see
+	// RecordTooLargeError.
 	ErrRecordTooLarge = errors.New("samsa: record too large")
 	// ErrInvalidTopic: the topic name is empty, too long, or has characters
 	// Kafka does not allow.
@@ -94,20 +96,61 @@ func (e *DeliveryTimeoutError) Is(target error) bool { return target == ErrDeliv
 // Unwrap returns the last attempt's error.
 func (e *DeliveryTimeoutError) Unwrap() error { return e.Last }
 
-// RecordTooLargeError reports a record larger than a limit.
+// RecordTooLargeError reports a record larger than a limit: one the
+// producer checks before sending (max.request.size, buffer.memory), or one
+// the broker enforced by refusing the record's batch, in which case Broker
+// holds its answer (MESSAGE_TOO_LARGE: the topic's max.message.bytes, or
+// the broker's message.max.bytes; RECORD_LIST_TOO_LARGE: the topic's
+// segment.bytes) and the error also matches that code, such as
+// kerr.MessageTooLarge.
 type RecordTooLargeError struct {
-	Topic   string
-	Size    int    // the record's encoded size in a batch, in bytes
-	Max     int64  // the limit
-	Setting string // the setting that sets the limit, such as "max.request.size"
+	Topic string
+	// Size is the record's size in bytes: for the producer's check, the
+	// most a batch holding only this record can take (as the Java client
+	// computes it); for the broker's refusal, the size of the batch the
+	// broker refused, which held this record alone unless it could not be
+	// split (compressed, when compression is on).
+	Size int
+	// Max is the limit, when known: the broker does not say its own.
+	Max int64
+	// Setting names the setting that sets the limit, such as
+	// "max.request.size", or for a broker refusal "max.message.bytes"
+	// (or "segment.bytes").
+	Setting string
+	// Broker is the broker's refusal; nil when the producer refused the
+	// record before sending it.
+	Broker *KafkaError
 }
 
 func (e *RecordTooLargeError) Error() string {
+	if e.Broker != nil {
+		return fmt.Sprintf("samsa: the broker refused a record for topic %q as too large: its batch is %d bytes, above the topic's %s%s: %v",
+			e.Topic, e.Size, e.Setting, brokerSettingNote(e.Setting), e.Broker)
+	}
 	return fmt.Sprintf("samsa: record for topic %q is %d bytes, above %s=%d", e.Topic, e.Size, e.Setting, e.Max)
+}
+
+// brokerSettingNote names the broker-wide default behind a topic setting.
+func brokerSettingNote(setting string) string {
+	switch setting {
+	case "max.message.bytes":
+		return " (or the broker's message.max.bytes when the topic does not set it)"
+	case "segment.bytes":
+		return " (or the broker's log.segment.bytes)"
+	}
+	return ""
 }
 
 // Is matches ErrRecordTooLarge.
 func (e *RecordTooLargeError) Is(target error) bool { return target == ErrRecordTooLarge }
+
+// Unwrap returns the broker's refusal, or nil.
+func (e *RecordTooLargeError) Unwrap() error {
+	if e.Broker == nil {
+		return nil
+	}
+	return e.Broker
+}
 
 // SerializationError reports a key or value serializer failure.
 type SerializationError struct {

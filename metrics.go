@@ -204,6 +204,7 @@ func (b *metricsBuilder) batchMetrics(key string, g *sender.Group, tags map[stri
 	b.percentiles(group, "record-queue-time", key+".queue", tags, g.QueueHist, 1e-6)
 	b.average(group, "produce-throttle-time-avg", key+".throttle", tags, &g.Throttle, 1)
 	b.value(group, "produce-throttle-time-max", tags, float64(g.Throttle.Max.Load()))
+	b.total(group, "batch-split", key+".splits", tags, float64(g.Splits.Load()))
 }
 
 // requestMetrics emits request metrics, overall or for one broker.

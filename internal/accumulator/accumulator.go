@@ -198,8 +198,10 @@ type Record struct {
 	CB        any
 }
 
-// MaxRecordSize is the largest encoded size a record may have for the
-// given key, value and headers, deltas counted at their widest.
+// MaxRecordSize is the most bytes a batch holding only this record can
+// take: the batch header and the record's upper bound
+// (recordbatch.RecordSizeUpperBound). It equals the size the Java producer
+// checks against max.request.size and buffer.memory, to the byte.
 func MaxRecordSize(key, value []byte, headers []recordbatch.Header) int {
 	r := rec{key: key, value: value, headers: headers}
 	return r.size() + batchOverhead

@@ -381,7 +381,7 @@ func TestSplit(t *testing.T) {
 	b := p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer).Batch
 	b.WriteHeader()
 	size := len(b.Wire)
-	ok, err := p.Split(b)
+	ok, err := p.Split(b, len(b.Wire))
 	if err != nil || !ok {
 		t.Fatalf("Split: %v %v", ok, err)
 	}
@@ -423,7 +423,7 @@ func TestSplit(t *testing.T) {
 	h.appendN(t, 0, "single", 1, 10)
 	one := p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer).Batch
 	one.WriteHeader()
-	if ok, err := p.Split(one); ok || err != nil {
+	if ok, err := p.Split(one, len(one.Wire)); ok || err != nil {
 		t.Fatalf("split a one-record batch: %v %v", ok, err)
 	}
 }
@@ -664,7 +664,7 @@ func TestFlushAcrossSplit(t *testing.T) {
 		waiting = b.done != nil
 		p.mu.Unlock()
 	}
-	if ok, err := p.Split(b); err != nil || !ok {
+	if ok, err := p.Split(b, len(b.Wire)); err != nil || !ok {
 		t.Fatalf("Split: %v %v", ok, err)
 	}
 	var parts []*Batch
@@ -710,7 +710,7 @@ func TestSplitTwiceKeepsOrder(t *testing.T) {
 	if len(inFlight) < 2 {
 		t.Fatalf("%d batches", len(inFlight))
 	}
-	if ok, err := p.Split(inFlight[0]); err != nil || !ok {
+	if ok, err := p.Split(inFlight[0], len(inFlight[0].Wire)); err != nil || !ok {
 		t.Fatalf("Split: %v %v", ok, err)
 	}
 	for _, b := range inFlight[1:] {
@@ -718,7 +718,7 @@ func TestSplitTwiceKeepsOrder(t *testing.T) {
 	}
 	first := drain()
 	first.WriteHeader()
-	if ok, err := p.Split(first); err != nil || !ok {
+	if ok, err := p.Split(first, len(first.Wire)); err != nil || !ok {
 		t.Fatalf("second Split: %v %v", ok, err)
 	}
 	var got []string

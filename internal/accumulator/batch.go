@@ -110,9 +110,10 @@ type rec struct {
 }
 
 // size returns an upper bound of the record's encoded size in any batch:
-// its deltas are counted at their widest.
+// its length prefix and deltas are counted at their widest, as the Java
+// client counts them.
 func (r *rec) size() int {
-	return recordbatch.RecordSize(0, 0, r.key, r.value, r.headers) + 4 + 9
+	return recordbatch.RecordSizeUpperBound(r.key, r.value, r.headers)
 }
 
 // tryAppend encodes r into b if it fits and returns the bytes added, or -1.

@@ -1,6 +1,9 @@
 package accumulator
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // Idempotent producer sequence bookkeeping (KIP-98, KIP-360). Sequence
 // numbers count records per partition under one producer id and epoch;
@@ -36,6 +39,21 @@ func (p *Partition) NextExpected(b *Batch) bool {
 		return b.BaseSeq == 0
 	}
 	return b.BaseSeq == seqAdd(p.lastAcked, 1)
+}
+
+// RetryBehind is Retry for a batch the broker refused only because an
+// earlier batch of p is not written yet (OUT_OF_ORDER_SEQUENCE_NUMBER for a
+// batch that is not the next expected one). When an earlier batch waits in
+// p's queue (the parts of a batch just split, say), b goes as soon as its
+// turn comes, without a backoff: Drain takes batches in order, so it cannot
+// overtake them. Otherwise it waits until retryAt, as Retry.
+func (p *Partition) RetryBehind(b *Batch, retryAt time.Time) {
+	p.mu.Lock()
+	if len(p.ready) > 0 && p.ready[0].seq < b.seq {
+		retryAt = time.Time{}
+	}
+	p.mu.Unlock()
+	p.Retry(b, retryAt)
 }
 
 // ErrOutcomeUnknown is the outcome of a batch that an earlier attempt may

@@ -11,13 +11,24 @@ import (
 // batches a split makes to sit between their neighbours.
 const seqStride = 1 << 20
 
-// Split replaces b, an in-flight batch a broker refused as too large, with
-// batches of about half its size that hold the same records, callbacks and
-// order, ready to be sent at once. It reports false, changing nothing,
-// when b holds a single record or has been split too often.
-func (p *Partition) Split(b *Batch) (bool, error) {
+// Split replaces b, an in-flight batch, with batches that hold the same
+// records, callbacks and order, ready to be sent at once, as batches never
+// tried: of about half of refused bytes each, where refused is the size of
+// a batch of p's topic the broker refused as too large (b's own, or a
+// smaller one's, when b is split before it is sent; see NoteRefused). It
+// reports false, changing nothing, when b holds a single record or has
+// been split too often.
+//
+// An idempotent batch's parts keep its producer id and epoch and share out
+// its sequence numbers in order, as the Java client does: the broker
+// refused b without writing it, so it still expects b's base sequence, and
+// the batches after b keep theirs.
+func (p *Partition) Split(b *Batch, refused int) (bool, error) {
 	if len(b.entries) < 2 {
 		return false, nil
+	}
+	if !b.HeaderWritten { // a queued batch never sent: Decode needs its header
+		b.WriteHeader()
 	}
 	_, recs, err := recordbatch.Decode(b.Wire, 1<<31-1)
 	if err != nil {
@@ -26,8 +37,7 @@ func (p *Partition) Split(b *Batch) (bool, error) {
 	if len(recs) != len(b.entries) {
 		return false, fmt.Errorf("splitting batch of %s: %d records decoded, %d expected", p, len(recs), len(b.entries))
 	}
-	limit := max((len(b.Wire)-batchOverhead)/2+batchOverhead, 2*batchOverhead)
-	parts := p.rebuild(b, recs, limit)
+	parts := p.rebuild(b, recs, splitLimit(refused))
 	if len(parts) < 2 || b.span/uint64(len(parts)) == 0 {
 		b.reserved, parts[0].reserved = parts[0].reserved, 0 // b keeps its records and memory
 		return false, nil
@@ -60,6 +70,12 @@ func (p *Partition) Split(b *Batch) (bool, error) {
 	return true, nil
 }
 
+// splitLimit is the size of the parts of a batch split after the broker
+// refused one of refused bytes.
+func splitLimit(refused int) int {
+	return max((refused-batchOverhead)/2+batchOverhead, 2*batchOverhead)
+}
+
 // rebuild re-encodes the records of b into batches of at most limit bytes.
 func (p *Partition) rebuild(b *Batch, recs []recordbatch.Record, limit int) []*Batch {
 	a := p.acc
@@ -74,9 +90,12 @@ func (p *Partition) rebuild(b *Batch, recs []recordbatch.Record, limit int) []*B
 			size := max(limit, in.size()+batchOverhead)
 			cur = &Batch{
 				P: p, buf: make([]byte, batchOverhead, size), limit: size,
-				entries: getEntries(), BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1,
+				entries: getEntries(), BaseSeq: -1, ProducerID: b.ProducerID, ProducerEpoch: b.ProducerEpoch,
 				BaseOffset: -1, LogAppendTime: -1, Created: b.Created, Deadline: b.Deadline,
-				Attempts: b.Attempts, Transactional: b.Transactional, Broker: b.Broker, QueueTime: b.QueueTime,
+				Transactional: b.Transactional, MaybeWritten: b.MaybeWritten, Broker: b.Broker, QueueTime: b.QueueTime,
+			}
+			if b.BaseSeq >= 0 {
+				cur.BaseSeq = seqAdd(b.BaseSeq, int32(i))
 			}
 			out = append(out, cur)
 			cur.tryAppend(&in)

@@ -15,6 +15,43 @@ type Topic struct {
 	available atomic.Pointer[[]int32]      // partitions whose leader can take writes
 	all       atomic.Pointer[[]int32]      // 0..n-1
 	sticky    atomic.Pointer[stickyState]
+
+	refused   atomic.Int64 // the smallest batch size the broker refused as too large
+	refusedAt atomic.Int64 // unix nanos of that refusal
+}
+
+// refusalMemory is how long a refusal as too large counts: the topic's
+// max.message.bytes may be raised, and a batch at least as large as the
+// one refused is tried again after this long.
+const refusalMemory = 5 * time.Minute
+
+// NoteRefused records that the broker refused a batch of size bytes of
+// the topic as too large (its max.message.bytes, or the broker's
+// message.max.bytes, is smaller).
+func (t *Topic) NoteRefused(size int, now time.Time) {
+	for {
+		cur := t.refused.Load()
+		if cur > 0 && cur <= int64(size) && now.UnixNano()-t.refusedAt.Load() < int64(refusalMemory) {
+			t.refusedAt.Store(now.UnixNano())
+			return
+		}
+		if t.refused.CompareAndSwap(cur, int64(size)) {
+			t.refusedAt.Store(now.UnixNano())
+			return
+		}
+	}
+}
+
+// Refused returns the smallest batch size of the topic the broker refused
+// as too large within refusalMemory, or 0: batches of that size or more
+// are split before they are sent, sparing a request the broker would
+// refuse.
+func (t *Topic) Refused(now time.Time) int {
+	r := t.refused.Load()
+	if r == 0 || now.UnixNano()-t.refusedAt.Load() >= int64(refusalMemory) {
+		return 0
+	}
+	return int(r)
 }
 
 // stickyState is the uniform sticky partitioner's current choice for

@@ -66,6 +66,14 @@ func (w *wbuf) bytes(v []byte) {
 	w.b = append(w.b, v...)
 }
 
+func (w *wbuf) headers(hs []Header) {
+	w.i32(int32(len(hs)))
+	for _, h := range hs {
+		w.bytes([]byte(h.Key))
+		w.bytes(h.Value)
+	}
+}
+
 // rbuf reads Java's big-endian responses; a short read panics, failing
 // the test with a stack.
 type rbuf struct{ b []byte }
@@ -120,11 +128,7 @@ func (b *javaBatch) buildRequest() javaRequest {
 		w.i64(r.timestamp)
 		w.bytes(r.key)
 		w.bytes(r.value)
-		w.i32(int32(len(r.headers)))
-		for _, h := range r.headers {
-			w.bytes([]byte(h.Key))
-			w.bytes(h.Value)
-		}
+		w.headers(r.headers)
 	}
 	return javaRequest{'B', w.b}
 }
@@ -380,6 +384,61 @@ func TestDecodeJavaBatches(t *testing.T) {
 		}
 		if want := spec.encode(t); spec.codec == compress.None && !bytes.Equal(want, resps[i].body) {
 			t.Errorf("uncompressed Java batch differs from ours")
+		}
+	}
+}
+
+// TestJavaRecordSizeUpperBound compares HeaderSize+RecordSizeUpperBound
+// with the bound the Java producer checks against max.request.size and
+// buffer.memory (AbstractRecords.estimateSizeInBytesUpperBound), for
+// keys, values and headers on both sides of every varint width change.
+func TestJavaRecordSizeUpperBound(t *testing.T) {
+	lens := []int{-1, 0, 1, 63, 64, 65, 8191, 8192, 8193, 1<<20 - 100, 1 << 20}
+	blob := func(n int) []byte {
+		if n < 0 {
+			return nil
+		}
+		return bytes.Repeat([]byte{'x'}, n)
+	}
+	type sample struct {
+		key, value []byte
+		headers    []Header
+	}
+	var samples []sample
+	for _, k := range lens {
+		for _, v := range lens {
+			if k > 8193 && v > 8193 {
+				continue // enough of the large ones
+			}
+			samples = append(samples, sample{key: blob(k), value: blob(v)})
+		}
+	}
+	many := make([]Header, 64) // a header count whose varint takes two bytes
+	for i := range many {
+		many[i] = Header{Key: fmt.Sprint("h", i), Value: blob(i - 1)}
+	}
+	samples = append(samples,
+		sample{value: blob(10), headers: []Header{{Key: "", Value: nil}, {Key: "k", Value: []byte{}}}},
+		sample{key: blob(3), value: blob(100), headers: []Header{{Key: "schlüssel-ключ-鍵", Value: blob(64)}}},
+		sample{value: blob(1000), headers: many},
+	)
+	var reqs []javaRequest
+	for _, s := range samples {
+		var w wbuf
+		w.bytes(s.key)
+		w.bytes(s.value)
+		w.headers(s.headers)
+		reqs = append(reqs, javaRequest{'S', w.b})
+	}
+	for i, r := range callJava(t, reqs) {
+		s := samples[i]
+		if !r.ok {
+			t.Fatalf("sample %d: Java: %s", i, r.body)
+		}
+		want := int(int32(binary.BigEndian.Uint32(r.body)))
+		if got := HeaderSize + RecordSizeUpperBound(s.key, s.value, s.headers); got != want {
+			t.Errorf("key %d bytes, value %d bytes, %d headers: bound %d, Java %d",
+				len(s.key), len(s.value), len(s.headers), got, want)
 		}
 	}
 }

@@ -47,6 +47,20 @@ func headersSize(headers []Header) int {
 	return n
 }
 
+// maxRecordOverhead is the most bytes a record takes besides its key,
+// value and headers: the length prefix (5), attributes (1), timestamp
+// delta (10) and offset delta (5), each varint at its widest.
+const maxRecordOverhead = 5 + 1 + 10 + 5
+
+// RecordSizeUpperBound is the most bytes a record with this key, value and
+// headers can take in any batch, whatever its timestamp and offset deltas.
+// It is the Java client's DefaultRecord.recordSizeUpperBound, which the
+// producer checks against max.request.size and buffer.memory (through
+// AbstractRecords.estimateSizeInBytesUpperBound, which adds HeaderSize).
+func RecordSizeUpperBound(key, value []byte, headers []Header) int {
+	return maxRecordOverhead + bytesSize(key) + bytesSize(value) + headersSize(headers)
+}
+
 // RecordSize is the encoded size of one record including its varint
 // length prefix: the number of bytes AppendRecord appends.
 func RecordSize(tsDelta int64, offsetDelta int32, key, value []byte, headers []Header) int {

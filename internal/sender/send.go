@@ -188,16 +188,21 @@ func (s *Sender) handlePartition(b *accumulator.Batch, rp *respPartition) {
 		b.P.Acked(b)
 		b.P.Complete(b, rp.baseOffset, rp.logAppendTime, nil)
 	case codeMessageTooLarge, codeRecordListTooLarge:
+		b.P.Topic.NoteRefused(len(b.Wire), time.Now())
 		if b.Records() > 1 && s.split(b) {
 			return
 		}
 		s.fail(b, &TooLargeError{Size: len(b.Wire), Err: &BrokerError{Code: code, Msg: rp.errMsg}})
 	case codeOutOfOrderSequence, codeUnknownProducerID, codeInvalidProducerEpoch:
-		if s.cfg.Producer != nil && s.cfg.Producer.HandleError(b, code) == VerdictRetry {
-			s.retryOrFail(b, &BrokerError{Code: code, Msg: rp.errMsg}, code)
+		verdict := VerdictFail
+		if s.cfg.Producer != nil {
+			verdict = s.cfg.Producer.HandleError(b, code)
+		}
+		if verdict == VerdictFail {
+			s.fail(b, &BrokerError{Code: code, Msg: rp.errMsg})
 			return
 		}
-		s.fail(b, &BrokerError{Code: code, Msg: rp.errMsg})
+		s.requeue(b, &BrokerError{Code: code, Msg: rp.errMsg}, code, verdict == VerdictWaitTurn)
 	default:
 		s.retryOrFail(b, &BrokerError{Code: code, Msg: rp.errMsg}, code)
 	}
@@ -207,6 +212,13 @@ func (s *Sender) handlePartition(b *accumulator.Batch, rp *respPartition) {
 // count and the delivery timeout, and fails it otherwise. code is the
 // Kafka error code, or -1 for connection-level errors (always retriable).
 func (s *Sender) retryOrFail(b *accumulator.Batch, err error, code int16) {
+	s.requeue(b, err, code, false)
+}
+
+// requeue is retryOrFail; with behind, the batch failed only because
+// earlier batches of its partition are not written yet, and it goes again
+// right behind them (accumulator.Partition.RetryBehind).
+func (s *Sender) requeue(b *accumulator.Batch, err error, code int16, behind bool) {
 	b.LastErr = err
 	if s.log.Enabled(s.ctx, slog.LevelDebug) {
 		s.log.Debug("produce attempt failed", "partition", b.P.String(), "base_sequence", b.BaseSeq,
@@ -227,6 +239,9 @@ func (s *Sender) retryOrFail(b *accumulator.Batch, err error, code int16) {
 		s.fail(b, err)
 	case !time.Now().Before(b.Deadline):
 		s.fail(b, &TimeoutError{Timeout: s.cfg.DeliveryTimeout, Attempts: b.Attempts, Last: err})
+	case behind:
+		s.Stats.retried(b)
+		b.P.RetryBehind(b, s.retryAt(b.Attempts))
 	default:
 		s.Stats.retried(b)
 		b.P.Retry(b, s.retryAt(b.Attempts))
@@ -236,17 +251,32 @@ func (s *Sender) retryOrFail(b *accumulator.Batch, err error, code int16) {
 // split re-queues a batch the broker found too large as smaller batches,
 // as the Java client does; it reports false when the batch cannot be split.
 func (s *Sender) split(b *accumulator.Batch) bool {
-	ok, err := b.P.Split(b)
+	size, records := len(b.Wire), b.Records()
+	ok, err := b.P.Split(b, size)
 	if err != nil {
 		s.log.Warn("cannot split an oversized batch", "partition", b.P.String(), "err", err)
 		return false
 	}
 	if ok {
-		s.log.Info("split an oversized batch", "partition", b.P.String())
-		if b.BaseSeq >= 0 && s.cfg.Producer != nil {
-			s.cfg.Producer.RequestBump("a sequenced batch was split")
-		}
+		s.log.Info("split a batch the broker found too large", "partition", b.P.String(), "bytes", size, "records", records)
+		s.Stats.split(b)
 		s.Wake(b.P)
+	}
+	return ok
+}
+
+// splitEarly splits a drained batch at least as large as one of its
+// topic's the broker refused as too large, instead of sending it: the
+// broker would refuse it too. It reports whether it did; the parts wait in
+// the partition's queue.
+func (s *Sender) splitEarly(b *accumulator.Batch, now time.Time) bool {
+	refused := b.P.Topic.Refused(now)
+	if refused == 0 || len(b.Wire) < refused || b.Records() < 2 || b.MaybeWritten {
+		return false
+	}
+	ok, err := b.P.Split(b, refused)
+	if err != nil {
+		s.log.Warn("cannot split a batch as large as one the broker refused", "partition", b.P.String(), "err", err)
 	}
 	return ok
 }

@@ -64,6 +64,10 @@ const (
 	// VerdictRetry retries the batch (its producer state may have been
 	// reset).
 	VerdictRetry
+	// VerdictWaitTurn retries the batch once the earlier batches of its
+	// partition, which the broker has not written yet, are: it failed only
+	// because it came before them.
+	VerdictWaitTurn
 )
 
 // Sender runs the sinks.

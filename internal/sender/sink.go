@@ -210,7 +210,10 @@ func (k *sink) collect(now time.Time, ps accumulator.ProducerState) ([]*accumula
 		for _, b := range res.Ambiguous {
 			k.s.FailUnknownOutcome(b)
 		}
-		if b := res.Batch; b != nil {
+		if b := res.Batch; b != nil && k.s.splitEarly(b, now) {
+			// Its parts are queued; this partition is drained again at once.
+			wakeAt = now
+		} else if b != nil {
 			batches = append(batches, b)
 			room -= len(b.Wire) + partitionOverhead
 		} else if !res.WakeAt.IsZero() {

@@ -48,6 +48,7 @@ type Group struct {
 	// broker (nil elsewhere).
 	LatencyHist *histogram.H
 	QueueHist   *histogram.H
+	Splits      atomic.Int64 // batches split after the broker found them too large
 }
 
 // Stats are the sender's counters.
@@ -171,3 +172,5 @@ func (st *Stats) retried(b *accumulator.Batch) {
 	st.Total.Retries.Add(n)
 	st.Topic(b.P.Topic.Name).Retries.Add(n)
 }
+
+func (st *Stats) split(*accumulator.Batch) { st.Total.Splits.Add(1) }

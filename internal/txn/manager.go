@@ -208,9 +208,9 @@ func (m *Manager) Err() error {
 func (m *Manager) HandleError(b *accumulator.Batch, code int16) sender.Verdict {
 	if code == 45 && !b.P.NextExpected(b) {
 		// An earlier batch (retried, say after CONCURRENT_TRANSACTIONS
-		// while the previous transaction's markers were written) is not
-		// in yet: this one waits its turn.
-		return sender.VerdictRetry
+		// while the previous transaction's markers were written, or split
+		// after MESSAGE_TOO_LARGE) is not in yet: this one waits its turn.
+		return sender.VerdictWaitTurn
 	}
 	if m.txn != nil {
 		// Inside a transaction the epoch cannot move: the transaction

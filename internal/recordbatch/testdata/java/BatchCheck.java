@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import org.apache.kafka.common.compress.Compression;
 import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
+import org.apache.kafka.common.record.internal.AbstractRecords;
 import org.apache.kafka.common.record.TimestampType;
 import org.apache.kafka.common.record.internal.CompressionType;
 import org.apache.kafka.common.record.internal.MemoryRecords;
@@ -25,7 +26,9 @@ import org.apache.kafka.common.utils.ByteBufferOutputStream;
  *   'B' build a batch with MemoryRecordsBuilder,
  *   'R' read batches with MemoryRecords.readableRecords and ensureValid,
  *   'C' compress bytes with Compression.wrapForOutput,
- *   'D' decompress bytes with Compression.wrapForInput.
+ *   'D' decompress bytes with Compression.wrapForInput,
+ *   'S' the size bound KafkaProducer checks a record against
+ *       (AbstractRecords.estimateSizeInBytesUpperBound), as an int.
  * Each response is a status byte (0 ok, 1 error), an int length and the
  * payload (the error message for errors). All integers are big-endian.
  */
@@ -49,6 +52,7 @@ public class BatchCheck {
                     case 'R': resp = read(r); break;
                     case 'C': resp = compress(r); break;
                     case 'D': resp = decompress(r); break;
+                    case 'S': resp = sizeBound(r); break;
                     default: throw new IllegalArgumentException("unknown op " + op);
                 }
             } catch (Exception e) {
@@ -114,14 +118,27 @@ public class BatchCheck {
             long ts = r.readLong();
             byte[] key = readBytes(r);
             byte[] value = readBytes(r);
-            Header[] headers = new Header[r.readInt()];
-            for (int j = 0; j < headers.length; j++) {
-                String hk = new String(readBytes(r), StandardCharsets.UTF_8);
-                headers[j] = new RecordHeader(hk, readBytes(r));
-            }
+            Header[] headers = readHeaders(r);
             b.appendWithOffset(offset, ts, key, value, headers);
         }
         return bytesOf(b.build().buffer());
+    }
+
+    static Header[] readHeaders(DataInputStream r) throws Exception {
+        Header[] headers = new Header[r.readInt()];
+        for (int j = 0; j < headers.length; j++) {
+            String hk = new String(readBytes(r), StandardCharsets.UTF_8);
+            headers[j] = new RecordHeader(hk, readBytes(r));
+        }
+        return headers;
+    }
+
+    static byte[] sizeBound(DataInputStream r) throws Exception {
+        byte[] key = readBytes(r);
+        byte[] value = readBytes(r);
+        Header[] headers = readHeaders(r);
+        int n = AbstractRecords.estimateSizeInBytesUpperBound(RecordBatch.MAGIC_VALUE_V2, CompressionType.NONE, key, value, headers);
+        return ByteBuffer.allocate(4).putInt(n).array();
     }
 
     static byte[] read(DataInputStream r) throws Exception {
