@@ -44,8 +44,14 @@ func goBlocks(md string) []goBlock {
 // importing them, by name.
 var snippetImports = map[string]string{
 	"samsa": "github.com/samsa-go/samsa", "kerr": "github.com/samsa-go/samsa/kerr",
-	"sr":      "github.com/samsa-go/samsa/plugin/sr",
-	"context": "context", "errors": "errors", "fmt": "fmt", "log": "log", "os": "os", "time": "time",
+	"sr":         "github.com/samsa-go/samsa/plugin/sr",
+	"samsaprom":  "github.com/samsa-go/samsa/plugin/samsaprom",
+	"samsaotel":  "github.com/samsa-go/samsa/plugin/samsaotel",
+	"prometheus": "github.com/prometheus/client_golang/prometheus",
+	"promhttp":   "github.com/prometheus/client_golang/prometheus/promhttp",
+	"otel":       "go.opentelemetry.io/otel",
+	"http":       "net/http",
+	"context":    "context", "errors": "errors", "fmt": "fmt", "log": "log", "os": "os", "time": "time",
 }
 
 // snippetProgram makes a block a program: a block that starts with
