@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/aes"
-	"crypto/cipher"
 	"crypto/ecdsa"
 	"crypto/elliptic"
-	"crypto/pbkdf2"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -33,6 +30,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samsa-go/samsa/internal/itest/pkcs8"
 	"github.com/samsa-go/samsa/internal/sasl"
 )
 
@@ -476,34 +474,7 @@ func TestTLSBuildClientCertificate(t *testing.T) {
 // openssl pkcs8 -topk8 -v2 does.
 func encryptPKCS8(t *testing.T, der []byte, pass string, prf func() hash.Hash, prfOID asn1.ObjectIdentifier, keyLen int, aesOID asn1.ObjectIdentifier) []byte {
 	t.Helper()
-	salt, iv := make([]byte, 16), make([]byte, aes.BlockSize)
-	_, _ = rand.Read(salt)
-	_, _ = rand.Read(iv)
-	key, err := pbkdf2.Key(prf, pass, salt, 2048, keyLen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pad := aes.BlockSize - len(der)%aes.BlockSize
-	plain := append(append([]byte(nil), der...), bytes.Repeat([]byte{byte(pad)}, pad)...)
-	block, _ := aes.NewCipher(key)
-	out := make([]byte, len(plain))
-	cipher.NewCBCEncrypter(block, iv).CryptBlocks(out, plain)
-	null := asn1.RawValue{Tag: asn1.TagNull}
-	nullDER, _ := asn1.Marshal(null)
-	kdfParams, _ := asn1.Marshal(struct {
-		Salt  []byte
-		Iters int
-		PRF   pkix.AlgorithmIdentifier
-	}{salt, 2048, pkix.AlgorithmIdentifier{Algorithm: prfOID, Parameters: asn1.RawValue{FullBytes: nullDER}}})
-	ivDER, _ := asn1.Marshal(iv)
-	pbes2, _ := asn1.Marshal(pbes2Params{
-		KDF:    pkix.AlgorithmIdentifier{Algorithm: oidPBKDF2, Parameters: asn1.RawValue{FullBytes: kdfParams}},
-		Scheme: pkix.AlgorithmIdentifier{Algorithm: aesOID, Parameters: asn1.RawValue{FullBytes: ivDER}},
-	})
-	info, err := asn1.Marshal(encryptedPrivateKeyInfo{
-		Algo: pkix.AlgorithmIdentifier{Algorithm: oidPBES2, Parameters: asn1.RawValue{FullBytes: pbes2}},
-		Data: out,
-	})
+	info, err := pkcs8.Encrypt(der, pass, pkcs8.Params{PRF: prf, PRFOID: prfOID, KeyLen: keyLen, CipherOID: aesOID})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -219,7 +219,7 @@ func (p *Partition) sealInBackground(b *Batch) {
 func (p *Partition) finishSeal(b *Batch) {
 	a := p.acc
 	if err := b.encode(a.cfg.Compressor, a.cfg.Codec, &a.bufs); err != nil {
-		a.log.Warn("compression failed; sending the batch uncompressed", "partition", p.String(), "err", err)
+		a.log.Warn("compression failed; sending the batch uncompressed", "topic", p.Topic.Name, "partition", p.ID, "err", err)
 	}
 	p.mu.Lock()
 	if b.abortedSealing {
@@ -326,7 +326,7 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState) DrainRe
 	if b.state == stateSealing {
 		p.mu.Unlock()
 		if err := b.encode(a.cfg.Compressor, a.cfg.Codec, &a.bufs); err != nil {
-			a.log.Warn("compression failed; sending the batch uncompressed", "partition", p.String(), "err", err)
+			a.log.Warn("compression failed; sending the batch uncompressed", "topic", p.Topic.Name, "partition", p.ID, "err", err)
 		}
 		p.mu.Lock()
 		if b.abortedSealing {

@@ -107,7 +107,7 @@ func (p *Partition) rebuild(b *Batch, recs []recordbatch.Record, limit int) []*B
 	b.reserved = 0
 	for _, nb := range out {
 		if err := nb.encode(a.cfg.Compressor, a.cfg.Codec, &a.bufs); err != nil {
-			a.log.Warn("compression failed; sending the batch uncompressed", "partition", p.String(), "err", err)
+			a.log.Warn("compression failed; sending the batch uncompressed", "topic", p.Topic.Name, "partition", p.ID, "err", err)
 		}
 		nb.state = stateReady
 		nb.RetryAt = time.Time{}

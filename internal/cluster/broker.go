@@ -137,9 +137,20 @@ func (b *Broker) Conn(ctx context.Context, kind ConnKind) (*wire.Conn, error) {
 // setup timeout (wire.Options.DialTimeout) bounds it.
 func (b *Broker) dial(kind ConnKind, addr string, done chan struct{}) {
 	c, err := wire.DialNode(b.ctx, b.ID, addr, b.opts)
+	failures, delay := b.dialed(kind, addr, c, err)
+	close(done)
+	if failures > 0 && b.opts.Logger != nil {
+		b.opts.Logger.Debug("reconnect backoff", "broker", b.ID, "addr", addr, "failures", failures,
+			"backoff", delay.Round(time.Millisecond), "err", err)
+	}
+}
+
+// dialed records a dial's outcome in its slot and returns the slot's
+// consecutive failures and the backoff before the next dial (0 after a
+// success).
+func (b *Broker) dialed(kind ConnKind, addr string, c *wire.Conn, err error) (int, time.Duration) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	defer close(done)
 	s := &b.slots[kind]
 	s.dialing = nil
 	if err == nil && (b.gone || b.addr != addr) {
@@ -149,11 +160,13 @@ func (b *Broker) dial(kind ConnKind, addr string, done chan struct{}) {
 	if err != nil {
 		s.failures++
 		s.lastErr = err
-		s.retryAt = time.Now().Add(b.backoff.Delay(s.failures))
-		return
+		delay := b.backoff.Delay(s.failures)
+		s.retryAt = time.Now().Add(delay)
+		return s.failures, delay
 	}
 	s.failures, s.lastErr, s.retryAt = 0, nil, time.Time{}
 	s.conn = c
+	return 0, 0
 }
 
 // Connected reports whether any connection to the broker is open.

@@ -352,7 +352,8 @@ func (c *Cluster) run() {
 				return
 			}
 			failures++
-			c.log.Warn("metadata refresh failed", "err", err, "failures", failures)
+			c.log.Warn("metadata refresh failed", "err", err, "failures", failures,
+				"backoff", backoff.Delay(failures).Round(time.Millisecond))
 			c.fail(err)
 			c.RequestRefresh() // retried after the backoff above
 		} else {
@@ -492,6 +493,9 @@ func (c *Cluster) apply(resp *kmsg.MetadataResponse) {
 			next.Topics[t.Name] = t
 		}
 	}
+	if c.log.Enabled(c.ctx, slog.LevelDebug) {
+		logChanges(c.log, old, next)
+	}
 	c.syncBrokers(next.Brokers)
 	c.snap.Store(next)
 	c.connected.Store(true)
@@ -567,6 +571,42 @@ func (c *Cluster) syncBrokers(infos map[int32]BrokerInfo) {
 		if _, ok := infos[id]; !ok {
 			b.close()
 			delete(c.brokers, id)
+		}
+	}
+}
+
+// logChanges logs, at debug level, what a metadata response changed:
+// brokers that joined, moved or left, topics whose partition count or
+// error changed, and partitions whose leader or leader epoch changed.
+func logChanges(log *slog.Logger, old, next *Snapshot) {
+	for id, b := range next.Brokers {
+		if ob, ok := old.Brokers[id]; !ok {
+			log.Debug("metadata: broker joined", "broker", id, "addr", b.Addr, "rack", b.Rack)
+		} else if ob.Addr != b.Addr {
+			log.Debug("metadata: broker moved", "broker", id, "addr", b.Addr, "old_addr", ob.Addr)
+		}
+	}
+	for id, b := range old.Brokers {
+		if _, ok := next.Brokers[id]; !ok {
+			log.Debug("metadata: broker left", "broker", id, "addr", b.Addr)
+		}
+	}
+	for name, t := range next.Topics {
+		ot := old.Topics[name]
+		if ot == nil || ot.ErrCode != t.ErrCode || len(ot.Partitions) != len(t.Partitions) {
+			log.Debug("metadata: topic", "topic", name, "partitions", len(t.Partitions), "error_code", t.ErrCode)
+		}
+		for i := range t.Partitions {
+			p := &t.Partitions[i]
+			if ot != nil && i < len(ot.Partitions) && ot.Partitions[i].Leader == p.Leader && ot.Partitions[i].LeaderEpoch == p.LeaderEpoch {
+				continue
+			}
+			oldLeader := int32(-1)
+			if ot != nil && i < len(ot.Partitions) {
+				oldLeader = ot.Partitions[i].Leader
+			}
+			log.Debug("metadata: partition leader", "topic", name, "partition", p.ID, "broker", p.Leader,
+				"leader_epoch", p.LeaderEpoch, "old_leader", oldLeader, "error_code", p.ErrCode)
 		}
 	}
 }

@@ -155,7 +155,7 @@ func (r *request) handle(resp *produceResponse) {
 			continue
 		}
 		if rp.leaderID >= 0 && s.setLeader(b.P, rp.leaderID, rp.leaderEpoch) {
-			s.log.Debug("leader hint", "partition", b.P.String(), "leader", rp.leaderID, "epoch", rp.leaderEpoch)
+			s.log.Debug("leader hint", "topic", b.P.Topic.Name, "partition", b.P.ID, "broker", rp.leaderID, "leader_epoch", rp.leaderEpoch)
 		}
 		s.handlePartition(b, rp)
 	}
@@ -220,9 +220,11 @@ func (s *Sender) retryOrFail(b *accumulator.Batch, err error, code int16) {
 // right behind them (accumulator.Partition.RetryBehind).
 func (s *Sender) requeue(b *accumulator.Batch, err error, code int16, behind bool) {
 	b.LastErr = err
-	if s.log.Enabled(s.ctx, slog.LevelDebug) {
-		s.log.Debug("produce attempt failed", "partition", b.P.String(), "base_sequence", b.BaseSeq,
-			"producer_id", b.ProducerID, "epoch", b.ProducerEpoch, "records", b.Records(), "attempt", b.Attempts, "err", err)
+	debug := s.log.Enabled(s.ctx, slog.LevelDebug)
+	if debug {
+		s.log.Debug("produce attempt failed", "topic", b.P.Topic.Name, "partition", b.P.ID, "broker", b.Broker,
+			"base_sequence", b.BaseSeq, "producer_id", b.ProducerID, "epoch", b.ProducerEpoch, "records", b.Records(),
+			"attempt", b.Attempts, "err", err)
 	}
 	var be *BrokerError
 	retriable := code < 0 || (errors.As(err, &be) && be.Retriable()) || code == codeOutOfOrderSequence ||
@@ -239,12 +241,18 @@ func (s *Sender) requeue(b *accumulator.Batch, err error, code int16, behind boo
 		s.fail(b, err)
 	case !time.Now().Before(b.Deadline):
 		s.fail(b, &TimeoutError{Timeout: s.cfg.DeliveryTimeout, Attempts: b.Attempts, Last: err})
-	case behind:
-		s.Stats.retried(b)
-		b.P.RetryBehind(b, s.retryAt(b.Attempts))
 	default:
 		s.Stats.retried(b)
-		b.P.Retry(b, s.retryAt(b.Attempts))
+		at := s.retryAt(b.Attempts)
+		if debug {
+			s.log.Debug("produce retry backoff", "topic", b.P.Topic.Name, "partition", b.P.ID, "broker", b.Broker,
+				"attempt", b.Attempts, "backoff", time.Until(at).Round(time.Millisecond))
+		}
+		if behind {
+			b.P.RetryBehind(b, at)
+		} else {
+			b.P.Retry(b, at)
+		}
 	}
 }
 
@@ -254,11 +262,12 @@ func (s *Sender) split(b *accumulator.Batch) bool {
 	size, records := len(b.Wire), b.Records()
 	ok, err := b.P.Split(b, size)
 	if err != nil {
-		s.log.Warn("cannot split an oversized batch", "partition", b.P.String(), "err", err)
+		s.log.Warn("cannot split an oversized batch", "topic", b.P.Topic.Name, "partition", b.P.ID, "err", err)
 		return false
 	}
 	if ok {
-		s.log.Info("split a batch the broker found too large", "partition", b.P.String(), "bytes", size, "records", records)
+		s.log.Info("split a batch the broker found too large", "topic", b.P.Topic.Name, "partition", b.P.ID, "broker", b.Broker,
+			"bytes", size, "records", records)
 		s.Stats.split(b)
 		s.Wake(b.P)
 	}
@@ -276,7 +285,7 @@ func (s *Sender) splitEarly(b *accumulator.Batch, now time.Time) bool {
 	}
 	ok, err := b.P.Split(b, refused)
 	if err != nil {
-		s.log.Warn("cannot split a batch as large as one the broker refused", "partition", b.P.String(), "err", err)
+		s.log.Warn("cannot split a batch as large as one the broker refused", "topic", b.P.Topic.Name, "partition", b.P.ID, "err", err)
 	}
 	return ok
 }

@@ -253,8 +253,9 @@ func (m *Manager) RequestBump(reason string) {
 	m.bumping, m.have = true, false
 	m.ready = make(chan struct{})
 	m.wg.Add(1)
+	cur := m.state
 	m.mu.Unlock()
-	m.log.Info("bumping the producer epoch", "reason", reason)
+	m.log.Info("bumping the producer epoch", "producer_id", cur.ID, "epoch", cur.Epoch, "reason", reason)
 	go m.bump()
 }
 
@@ -279,7 +280,7 @@ func (m *Manager) bump() {
 			m.bumps++
 			close(m.ready)
 			m.mu.Unlock()
-			m.log.Info("producer epoch bumped", "id", next.ID, "epoch", next.Epoch)
+			m.log.Info("producer epoch bumped", "producer_id", next.ID, "epoch", next.Epoch, "old_producer_id", cur.ID, "old_epoch", cur.Epoch)
 			if m.cfg.Wake != nil {
 				m.cfg.Wake()
 			}

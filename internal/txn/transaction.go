@@ -111,7 +111,12 @@ const (
 
 func (m *Manager) txnState() State { return State(m.txn.state.Load()) }
 
-func (m *Manager) setState(s State) { m.txn.state.Store(int32(s)) }
+func (m *Manager) setState(s State) {
+	old := State(m.txn.state.Swap(int32(s)))
+	if old != s {
+		m.log.Debug("transaction state", "from", old.String(), "to", s.String())
+	}
+}
 
 // stateErr builds the error for op in the current state, preferring the
 // fatal or abortable cause when there is one.
@@ -252,6 +257,7 @@ func (m *Manager) abortable(err error, bump bool) {
 			return
 		}
 		if m.txn.state.CompareAndSwap(int32(st), int32(StateAbortable)) {
+			m.log.Debug("transaction state", "from", st.String(), "to", StateAbortable.String())
 			m.log.Warn("transaction must be aborted", "err", err)
 			// As the Java client does: records not sent yet fail now
 			// (the transaction cannot commit them), so that a commit's

@@ -535,9 +535,6 @@ func (c *Conn) closeWith(err error) {
 		c.pendMu.Unlock()
 		close(c.closed)
 		c.nc.Close()
-		if !errors.Is(err, ErrClosed) {
-			c.log.Debug("connection closed", "broker", c.node, "addr", c.addr, "err", err)
-		}
 		for _, p := range failed {
 			if p.done != nil {
 				p.done(nil, err)
@@ -545,7 +542,13 @@ func (c *Conn) closeWith(err error) {
 			c.release(p)
 		}
 	})
-	if !first || c.obs == nil {
+	if !first {
+		return
+	}
+	if !errors.Is(err, ErrClosed) {
+		c.log.Debug("connection closed", "broker", c.node, "addr", c.addr, "err", err, "requests_failed", len(failed))
+	}
+	if c.obs == nil {
 		return
 	}
 	// Outside the Once: the Observer may take its time.

@@ -238,7 +238,7 @@ func (c *Conn) scheduleReauth(lifetimeMs int64) {
 	life := time.Duration(lifetimeMs) * time.Millisecond
 	frac := 0.85 + 0.10*rand.Float64()
 	c.reauthAt.Store(time.Now().Add(time.Duration(float64(life) * frac)).UnixNano())
-	c.log.Debug("SASL session", "broker", c.addr, "lifetime", life)
+	c.log.Debug("SASL session", "broker", c.node, "addr", c.addr, "lifetime", life)
 }
 
 // reauthenticate runs a new SASL exchange on this connection, with every
@@ -265,6 +265,6 @@ func (c *Conn) reauthenticate(ctx context.Context) error {
 		c.closeWith(err)
 		return err
 	}
-	c.log.Debug("re-authenticated", "broker", c.addr)
+	c.log.Debug("re-authenticated", "broker", c.node, "addr", c.addr)
 	return nil
 }

@@ -1,7 +1,6 @@
 package wire
 
 import (
-	"strings"
 	"testing"
 
 	"github.com/samsa-go/samsa/internal/kafkatest"
@@ -20,23 +19,6 @@ func TestMain(m *testing.M) {
 	kafkatest.Main(m, kafkatest.Options{
 		Security:    true,
 		ReauthMs:    reauthMs,
-		ServerProps: oauthBearerProps(),
+		ServerProps: kafkatest.OAuthBearerProps(),
 	})
-}
-
-// oauthBearerProps enables OAUTHBEARER on both SASL listeners next to the
-// mechanisms kafkatest enables, with Kafka's default server-side token
-// validator, which accepts unsecured (alg "none") JWTs: enough to test
-// the SASL exchange, token refresh on re-authentication, and the server's
-// error response to a bad token.
-func oauthBearerProps() map[string]string {
-	const mechs = "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512,OAUTHBEARER"
-	p := map[string]string{"sasl.enabled.mechanisms": mechs}
-	for _, l := range []kafkatest.Listener{kafkatest.SASLPlaintext, kafkatest.SASLSSL} {
-		pre := "listener.name." + strings.ToLower(string(l)) + "."
-		p[pre+"sasl.enabled.mechanisms"] = mechs
-		p[pre+"oauthbearer.sasl.jaas.config"] = "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required " +
-			`unsecuredLoginStringClaim_sub="broker";`
-	}
-	return p
 }

@@ -11,7 +11,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"encoding/pem"
 	"errors"
 	"fmt"
@@ -516,18 +515,6 @@ func (m namedMech) Start(context.Context, string) (sasl.Session, []byte, error) 
 	return nil, nil, errors.New("namedMech never starts")
 }
 
-// unsecuredJWT returns an unsigned (alg "none") JWT for sub that expires
-// at exp, which Kafka's default OAUTHBEARER validator accepts.
-func unsecuredJWT(sub string, exp time.Time) string {
-	enc := func(v any) string {
-		b, _ := json.Marshal(v)
-		return base64.RawURLEncoding.EncodeToString(b)
-	}
-	now := time.Now()
-	return enc(map[string]any{"alg": "none"}) + "." +
-		enc(map[string]any{"sub": sub, "iat": now.Add(-time.Minute).Unix(), "exp": exp.Unix(), "scope": "kafka"}) + "."
-}
-
 func testOAuthBearer(t *testing.T, env *secEnv) {
 	c := env.c
 	for _, l := range []kafkatest.Listener{kafkatest.SASLPlaintext, kafkatest.SASLSSL} {
@@ -540,7 +527,7 @@ func testOAuthBearer(t *testing.T, env *secEnv) {
 			var calls atomic.Int32
 			src := func(ctx context.Context) (sasl.Token, error) {
 				calls.Add(1)
-				tok := unsecuredJWT(oauthTokenSubject, time.Now().Add(time.Hour))
+				tok := kafkatest.UnsecuredJWT(oauthTokenSubject, time.Now().Add(time.Hour))
 				env.addSecret(tok)
 				return sasl.Token{Value: tok, Extensions: map[string]string{"traceId": "samsa-test"}}, nil
 			}
@@ -553,7 +540,7 @@ func testOAuthBearer(t *testing.T, env *secEnv) {
 		})
 		t.Run(string(l)+"/expired token", func(t *testing.T) {
 			src := func(ctx context.Context) (sasl.Token, error) {
-				tok := unsecuredJWT(oauthTokenSubject, time.Now().Add(-time.Hour))
+				tok := kafkatest.UnsecuredJWT(oauthTokenSubject, time.Now().Add(-time.Hour))
 				env.addSecret(tok)
 				return sasl.Token{Value: tok}, nil
 			}
@@ -599,7 +586,7 @@ func testReauth(t *testing.T, env *secEnv) {
 		{"SASL_SSL/OAUTHBEARER", kafkatest.SASLSSL, func(calls *atomic.Int32) sasl.Mechanism {
 			return sasl.OAuthBearer(func(ctx context.Context) (sasl.Token, error) {
 				calls.Add(1)
-				tok := unsecuredJWT(oauthTokenSubject, time.Now().Add(time.Hour))
+				tok := kafkatest.UnsecuredJWT(oauthTokenSubject, time.Now().Add(time.Hour))
 				env.addSecret(tok)
 				return sasl.Token{Value: tok}, nil
 			})

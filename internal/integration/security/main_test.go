@@ -7,5 +7,5 @@ import (
 )
 
 func TestMain(m *testing.M) {
-	kafkatest.Main(m, kafkatest.Options{Security: true})
+	kafkatest.Main(m, kafkatest.Options{Security: true, ServerProps: kafkatest.OAuthBearerProps()})
 }
