@@ -129,8 +129,15 @@ type TLSConfig struct {
 	// host name (ssl.endpoint.identification.algorithm="").
 	SkipHostnameVerification bool
 	// MinVersion is the lowest TLS version accepted (tls.VersionTLS12 by
-	// default).
-	MinVersion uint16
+	// default) and MaxVersion the highest (0: TLS 1.3); ssl.enabled.protocols
+	// and ssl.protocol set them.
+	MinVersion, MaxVersion uint16
+	// CipherSuites, when set, are the only TLS 1.0-1.2 cipher suites offered
+	// (ssl.cipher.suites); nil offers crypto/tls's defaults. crypto/tls
+	// offers all of TLS 1.3's suites and cannot restrict them, so listing
+	// one is an error; ConfigFromProperties turns TLS 1.3 on or off to
+	// match ssl.cipher.suites instead (see there).
+	CipherSuites []uint16
 	// Config, when set, is used as it is and the fields above are ignored.
 	Config *tls.Config
 }
@@ -243,6 +250,11 @@ type Config struct {
 	// ConnectTimeout bounds establishing a connection, TLS and SASL
 	// included (socket.connection.setup.timeout.ms). Default 10s.
 	ConnectTimeout time.Duration
+	// ConnectionsMaxIdle closes a broker connection once no request has
+	// been in flight on it for this long; the next request opens a new
+	// one (connections.max.idle.ms). Default 9 minutes, as Java; 0 or
+	// negative never closes an idle connection.
+	ConnectionsMaxIdle time.Duration
 	// SendBufferBytes and ReceiveBufferBytes size the socket buffers
 	// (send.buffer.bytes, receive.buffer.bytes); -1 uses the OS default.
 	// Defaults 131072 and 32768.
@@ -298,6 +310,7 @@ func DefaultConfig() Config {
 		ReconnectBackoff:    50 * time.Millisecond,
 		ReconnectBackoffMax: time.Second,
 		ConnectTimeout:      10 * time.Second,
+		ConnectionsMaxIdle:  9 * time.Minute,
 		SendBufferBytes:     131072,
 		ReceiveBufferBytes:  32768,
 		TransactionTimeout:  60 * time.Second,

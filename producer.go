@@ -162,7 +162,8 @@ func (c *Config) wireOptions() (*wire.Options, error) {
 		DialTimeout: c.ConnectTimeout, RequestTimeout: c.RequestTimeout,
 		MaxInFlight: c.MaxInFlight + 1, // one spare for the SASL re-authentication exchange
 		SendBuffer:  c.SendBufferBytes, ReceiveBuffer: c.ReceiveBufferBytes,
-		Logger: c.Logger, Dial: c.Dial,
+		MaxIdle: max(c.ConnectionsMaxIdle, 0),
+		Logger:  c.Logger, Dial: c.Dial,
 	}
 	if cfgUsesTLS(c.SecurityProtocol) {
 		t, err := c.TLS.build()

@@ -37,7 +37,10 @@ import (
 // producer does not know is an error that suggests the nearest valid key
 // when there is a likely typo. Keys that only make sense to another
 // client (key.serializer, interceptor.classes, metric.reporters, ...;
-// see IgnoredProperties) are accepted and ignored.
+// see IgnoredProperties) are accepted and ignored; docs/properties.md
+// gives the reason for each. A key that would change security (such as
+// ssl.provider or ssl.engine.factory.class) is never ignored: a value
+// samsa cannot honour is a ConfigError.
 //
 // Where Java adjusts settings that were not given explicitly,
 // ConfigFromProperties does the same: reconnect.backoff.max.ms follows
@@ -58,8 +61,16 @@ import (
 //     name are read then). Inline private keys must not be encrypted.
 //   - ssl.endpoint.identification.algorithm="" verifies broker
 //     certificates but not their host names.
-//   - ssl.protocol and ssl.enabled.protocols set TLS.MinVersion to the
-//     lowest version they allow.
+//   - ssl.enabled.protocols sets TLS.MinVersion and TLS.MaxVersion to the
+//     lowest and highest version it lists (crypto/tls offers a range, so a
+//     list with a gap is an error); ssl.protocol=TLSv1.2 keeps TLS 1.3 off,
+//     as in Java, and TLSv1.3 or TLS leave the versions alone.
+//   - ssl.cipher.suites takes Java's (IANA) names, and OpenSSL's as
+//     librdkafka does, separated by commas or colons; its TLS 1.0-1.2
+//     suites become TLS.CipherSuites. crypto/tls cannot restrict TLS 1.3's
+//     suites, so the list must name all three of them or none: none keeps
+//     TLS 1.3 off (Java cannot negotiate TLS 1.3 without one), and a list
+//     of TLS 1.3 suites only keeps TLS 1.2 and below off.
 //   - sasl.jaas.config takes Kafka's PlainLoginModule, ScramLoginModule
 //     and OAuthBearerLoginModule lines. When sasl.mechanism is not given,
 //     PlainLoginModule implies PLAIN and OAuthBearerLoginModule
@@ -136,96 +147,6 @@ func ConfigFromFile(path string) (Config, error) {
 	return cfg, nil
 }
 
-// IgnoredProperties returns the keys ConfigFromProperties accepts and
-// ignores because they configure something the Go producer does
-// differently or not at all (serializer and interceptor classes, metrics
-// reporters, JVM security providers, Kerberos and OAuth login callbacks,
-// and options of kafka-python and librdkafka with no counterpart). Keys
-// starting with one of IgnoredPropertyPrefixes are ignored too.
-func IgnoredProperties() []string {
-	out := make([]string, 0, len(ignoredProps))
-	for k := range ignoredProps {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
-
-// IgnoredPropertyPrefixes returns the key prefixes ConfigFromProperties
-// ignores: Java's SASL login, Kerberos and OAUTHBEARER token retrieval
-// options, which configure JVM callbacks (set Config.SASL.TokenSource
-// instead).
-func IgnoredPropertyPrefixes() []string {
-	return append([]string(nil), ignoredPrefixes...)
-}
-
-// ignoredProps are accepted and ignored; see IgnoredProperties.
-var ignoredProps = map[string]bool{
-	// Java.
-	"key.serializer":                           true,
-	"value.serializer":                         true,
-	"interceptor.classes":                      true,
-	"metric.reporters":                         true,
-	"metrics.num.samples":                      true,
-	"metrics.recording.level":                  true,
-	"metrics.sample.window.ms":                 true,
-	"auto.include.jmx.reporter":                true,
-	"enable.metrics.push":                      true,
-	"client.dns.lookup":                        true,
-	"security.providers":                       true,
-	"connections.max.idle.ms":                  true,
-	"metadata.recovery.strategy":               true,
-	"metadata.recovery.rebootstrap.trigger.ms": true,
-	"sasl.client.callback.handler.class":       true,
-	"ssl.keymanager.algorithm":                 true,
-	"ssl.trustmanager.algorithm":               true,
-	"ssl.secure.random.implementation":         true,
-	"ssl.engine.factory.class":                 true,
-	"ssl.cipher.suites":                        true,
-	"ssl.provider":                             true,
-	"ssl.keystore.password":                    true,
-	"ssl.truststore.password":                  true,
-	// kafka-python.
-	"key_serializer":              true,
-	"value_serializer":            true,
-	"api_version":                 true,
-	"api_version_auto_timeout_ms": true,
-	"metric_reporters":            true,
-	"metrics_num_samples":         true,
-	"metrics_sample_window_ms":    true,
-	"selector":                    true,
-	"socket_options":              true,
-	"connections_max_idle_ms":     true,
-	"sasl_kerberos_service_name":  true,
-	"sasl_kerberos_domain_name":   true,
-	"sasl_oauth_token_provider":   true,
-	// librdkafka.
-	"debug":                        true,
-	"statistics.interval.ms":       true,
-	"api.version.request":          true,
-	"socket.keepalive.enable":      true,
-	"socket.nagle.disable":         true,
-	"log.connection.close":         true,
-	"queue.buffering.max.messages": true,
-	"batch.num.messages":           true,
-}
-
-// ignoredPrefixes are key prefixes accepted and ignored.
-var ignoredPrefixes = []string{"sasl.login.", "sasl.kerberos.", "sasl.oauthbearer."}
-
-// propIgnored reports whether key is accepted and ignored.
-func propIgnored(key string) bool {
-	if ignoredProps[key] {
-		return true
-	}
-	for _, p := range ignoredPrefixes {
-		if strings.HasPrefix(key, p) && len(key) > len(p) {
-			return true
-		}
-	}
-	return false
-}
-
 // propParser parses a trimmed value. It returns a normalised form of the
 // value (to compare two keys that set the same thing), the function that
 // applies it, or a reason the value is invalid.
@@ -273,6 +194,8 @@ type propState struct {
 	saslUser, saslPass string
 	saslUserSet        bool
 	saslPassSet        bool
+
+	tlsp tlsProtocolProps // ssl.protocol, ssl.enabled.protocols, ssl.cipher.suites
 
 	inlineCA, inlineCert, inlineKey string
 	keystoreFile                    string
@@ -436,13 +359,6 @@ func parseTLSVersion(raw string) (uint16, bool) {
 	return 0, false
 }
 
-// lowerTLSMin lowers (or sets) TLS.MinVersion to v.
-func lowerTLSMin(c *Config, v uint16) {
-	if c.TLS.MinVersion == 0 || v < c.TLS.MinVersion {
-		c.TLS.MinVersion = v
-	}
-}
-
 func init() {
 	// Connection and identity.
 	defineProp("BootstrapServers", false, func(raw string) (string, func(*propState), string) {
@@ -563,6 +479,16 @@ func init() {
 		"reconnect.backoff.max.ms", "reconnect_backoff_max_ms")
 	defineProp("ConnectTimeout", false, propMillis(0, false, func(c *Config, d time.Duration) { c.ConnectTimeout = d }),
 		"socket.connection.setup.timeout.ms")
+	defineProp("ConnectionsMaxIdle", false, func(raw string) (string, func(*propState), string) {
+		if raw == "-1" {
+			return "-1", func(st *propState) { st.cfg.ConnectionsMaxIdle = 0 }, ""
+		}
+		norm, apply, _ := propMillis(1, false, func(c *Config, d time.Duration) { c.ConnectionsMaxIdle = d })(raw)
+		if apply == nil {
+			return "", nil, "must be a whole number of milliseconds, at least 1, or -1 to keep idle connections open"
+		}
+		return norm, apply, ""
+	}, "connections.max.idle.ms", "connections_max_idle_ms")
 	defineProp("ConnectTimeout", false, propMillis(0, false, func(*Config, time.Duration) {}),
 		"socket.connection.setup.timeout.max.ms")
 	defineProp("SendBufferBytes", false, propInt("a size in bytes, or -1 for the OS default", -1, math.MaxInt32, func(c *Config, n int64) { c.SendBufferBytes = int(n) }),
@@ -595,6 +521,7 @@ func init() {
 	}
 
 	definePropSecurity()
+	definePropChecked()
 
 	// Idempotence and transactions.
 	defineProp("Idempotence", false, propBool(func(st *propState, b bool) {
@@ -711,41 +638,8 @@ func definePropSecurity() {
 		}, key)
 	}
 
-	// TLS versions.
-	defineProp("TLS.MinVersion", false, func(raw string) (string, func(*propState), string) {
-		if strings.EqualFold(raw, "TLS") {
-			return "TLS", func(*propState) {}, ""
-		}
-		v, ok := parseTLSVersion(raw)
-		if !ok {
-			return "", nil, "must be TLSv1.2 or TLSv1.3 (or TLSv1.1, TLSv1, TLS)"
-		}
-		return raw, func(st *propState) {
-			if v < tls.VersionTLS12 {
-				lowerTLSMin(st.cfg, v)
-			}
-		}, ""
-	}, "ssl.protocol")
-	defineProp("TLS.MinVersion", false, func(raw string) (string, func(*propState), string) {
-		var min uint16
-		for _, s := range strings.Split(raw, ",") {
-			s = strings.TrimSpace(s)
-			if s == "" {
-				continue
-			}
-			v, ok := parseTLSVersion(s)
-			if !ok {
-				return "", nil, fmt.Sprintf("%q is not a TLS version: list TLSv1.2, TLSv1.3 (or TLSv1.1, TLSv1), separated by commas", s)
-			}
-			if min == 0 || v < min {
-				min = v
-			}
-		}
-		if min == 0 {
-			return "", nil, "must list at least one TLS version, such as TLSv1.2,TLSv1.3"
-		}
-		return strconv.Itoa(int(min)), func(st *propState) { st.cfg.TLS.MinVersion = min }, ""
-	}, "ssl.enabled.protocols")
+	// TLS versions and cipher suites.
+	definePropTLSProtocols()
 
 	// SASL.
 	defineProp("SASL.Mechanism", false, func(raw string) (string, func(*propState), string) {
@@ -847,6 +741,9 @@ func (st *propState) finishSASL() error {
 // tls.Config for inline PEM.
 func (st *propState) finishTLS() error {
 	c := st.cfg
+	if err := st.resolveTLSProtocols(); err != nil {
+		return err
+	}
 	if st.keystoreFile != "" {
 		for _, canon := range []string{"ssl.certificate.location", "ssl.key.location"} {
 			if st.has(canon) {
@@ -887,10 +784,8 @@ func (st *propState) buildInlineTLS() error {
 	if err := t.cfgValidate(); err != nil {
 		return err
 	}
-	cfg := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify}
-	if t.MinVersion != 0 {
-		cfg.MinVersion = t.MinVersion
-	}
+	cfg := &tls.Config{ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify}
+	t.applyProtocols(cfg)
 
 	caPEM, caKey := []byte(st.inlineCA), st.keyOf("ssl.truststore.certificates")
 	if t.CAFile != "" {

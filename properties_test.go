@@ -196,6 +196,23 @@ func propCases(t *testing.T) map[string]propCase {
 		"ssl_crlfile":                           {good: "", check: pcUnchanged, bad: "/etc/crl.pem"},
 		"ssl.protocol":                          {good: "TLSv1.1", extra: ssl, check: propWant(pcMinTLS, uint16(tls.VersionTLS11)), bad: "SSLv3"},
 		"ssl.enabled.protocols":                 {good: "TLSv1.3", extra: ssl, check: propWant(pcMinTLS, uint16(tls.VersionTLS13)), bad: "TLSv1.2,SSLv3"},
+		"ssl.cipher.suites":                     {good: "TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256", extra: ssl, check: propWant(func(c Config) []uint16 { return c.TLS.CipherSuites }, []uint16{tls.TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256}), bad: "TLS_NULL"},
+		"ssl_ciphers":                           {good: "ECDHE-RSA-AES128-GCM-SHA256", extra: ssl, check: propWant(func(c Config) uint16 { return c.TLS.MaxVersion }, uint16(tls.VersionTLS12)), bad: "HIGH"},
+		"ssl.provider":                          {good: "", check: pcUnchanged, bad: "SunJSSE"},
+		"security.providers":                    {good: "", check: pcUnchanged, bad: "com.example.Provider"},
+		"ssl.engine.factory.class":              {good: "", check: pcUnchanged, bad: "com.example.Factory"},
+		"sasl.client.callback.handler.class":    {good: "", check: pcUnchanged, bad: "com.example.Handler"},
+		"ssl.keymanager.algorithm":              {good: "SunX509", check: pcUnchanged, bad: "Custom"},
+		"ssl.trustmanager.algorithm":            {good: "PKIX", check: pcUnchanged, bad: "TrustAll"},
+		"ssl.secure.random.implementation":      {good: "SHA1PRNG", check: pcUnchanged, bad: "Custom"},
+		"ssl.keystore.password":                 {good: "", check: pcUnchanged, bad: "changeit"},
+		"ssl.truststore.password":               {good: "", check: pcUnchanged, bad: "changeit"},
+		"client.dns.lookup":                     {good: "use_all_dns_ips", check: pcUnchanged, bad: "resolve_canonical_bootstrap_servers_only"},
+		"api.version.request":                   {good: "true", check: pcUnchanged, bad: "false"},
+		"socket.keepalive.enable":               {good: "true", check: pcUnchanged, bad: "false"},
+		"socket.nagle.disable":                  {good: "true", check: pcUnchanged, bad: "false"},
+		"connections.max.idle.ms":               {good: "60000", check: propWant(func(c Config) time.Duration { return c.ConnectionsMaxIdle }, time.Minute), bad: "0"},
+		"connections_max_idle_ms":               {good: "-1", check: propWant(func(c Config) time.Duration { return c.ConnectionsMaxIdle }, time.Duration(0)), bad: "x"},
 
 		"sasl.mechanism":      {good: "scram-sha-256", extra: map[string]string{"security.protocol": "SASL_SSL"}, check: propWant(pcMechanism, "SCRAM-SHA-256"), bad: "GSSAPI"},
 		"sasl_mechanism":      {good: "PLAIN", check: propWant(pcMechanism, "PLAIN"), bad: "NTLM"},
@@ -379,7 +396,7 @@ func TestPropertiesIgnored(t *testing.T) {
 	if !reflect.DeepEqual(c, DefaultConfig()) {
 		t.Errorf("ignored keys changed the configuration")
 	}
-	for _, k := range []string{"key.serializer", "value.serializer", "interceptor.classes", "metric.reporters", "auto.include.jmx.reporter", "client.dns.lookup", "security.providers"} {
+	for _, k := range []string{"key.serializer", "value.serializer", "interceptor.classes", "metric.reporters", "auto.include.jmx.reporter"} {
 		if !propIgnored(k) {
 			t.Errorf("%s is not ignored", k)
 		}

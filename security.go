@@ -40,26 +40,18 @@ const redactedText = sasl.Redacted
 // build returns the crypto/tls configuration for t: the trusted roots
 // (the system's, or CAFile's), the client certificate for mutual TLS,
 // host name verification (on unless SkipHostnameVerification or
-// InsecureSkipVerify), and TLS 1.2 or newer unless MinVersion says
-// otherwise. Errors name the setting, the file and the problem, never key
+// InsecureSkipVerify), TLS 1.2 or newer unless MinVersion says otherwise,
+// up to MaxVersion, and CipherSuites. Errors name the setting, the file and the problem, never key
 // material.
 func (t *TLSConfig) build() (*tls.Config, error) {
 	if t.Config != nil {
 		return t.Config.Clone(), nil
 	}
-	cfg := &tls.Config{
-		MinVersion:         tls.VersionTLS12,
-		ServerName:         t.ServerName,
-		InsecureSkipVerify: t.InsecureSkipVerify,
+	if err := t.protocolError(); err != nil {
+		return nil, err
 	}
-	switch t.MinVersion {
-	case 0:
-	case tls.VersionTLS10, tls.VersionTLS11, tls.VersionTLS12, tls.VersionTLS13:
-		cfg.MinVersion = t.MinVersion
-	default:
-		return nil, &ConfigError{Key: "ssl.enabled.protocols", Field: "TLS.MinVersion", Value: fmt.Sprintf("0x%04x", t.MinVersion),
-			Reason: "not a TLS version: use tls.VersionTLS12 or tls.VersionTLS13"}
-	}
+	cfg := &tls.Config{ServerName: t.ServerName, InsecureSkipVerify: t.InsecureSkipVerify}
+	t.applyProtocols(cfg)
 	if t.CAFile != "" {
 		pool, err := loadCAFile(t.CAFile)
 		if err != nil {
@@ -522,15 +514,15 @@ func setText(set bool) string {
 func (t TLSConfig) Format(f fmt.State, verb rune) {
 	if verb == 'v' && f.Flag('#') {
 		fmt.Fprintf(f, "samsa.TLSConfig{CAFile:%q, CertFile:%q, KeyFile:%q, KeyPassword:%q, ServerName:%q, "+
-			"InsecureSkipVerify:%t, SkipHostnameVerification:%t, MinVersion:0x%x, Config:%s}",
+			"InsecureSkipVerify:%t, SkipHostnameVerification:%t, MinVersion:0x%x, MaxVersion:0x%x, CipherSuites:%#v, Config:%s}",
 			t.CAFile, t.CertFile, t.KeyFile, secretText(t.KeyPassword), t.ServerName,
-			t.InsecureSkipVerify, t.SkipHostnameVerification, t.MinVersion, setText(t.Config != nil))
+			t.InsecureSkipVerify, t.SkipHostnameVerification, t.MinVersion, t.MaxVersion, t.CipherSuites, setText(t.Config != nil))
 		return
 	}
 	fmt.Fprintf(f, "{CAFile:%s CertFile:%s KeyFile:%s KeyPassword:%s ServerName:%s "+
-		"InsecureSkipVerify:%t SkipHostnameVerification:%t MinVersion:0x%x Config:%s}",
+		"InsecureSkipVerify:%t SkipHostnameVerification:%t MinVersion:0x%x MaxVersion:0x%x CipherSuites:%v Config:%s}",
 		t.CAFile, t.CertFile, t.KeyFile, secretText(t.KeyPassword), t.ServerName,
-		t.InsecureSkipVerify, t.SkipHostnameVerification, t.MinVersion, setText(t.Config != nil))
+		t.InsecureSkipVerify, t.SkipHostnameVerification, t.MinVersion, t.MaxVersion, t.CipherSuites, setText(t.Config != nil))
 }
 
 // LogValue logs the configuration with KeyPassword redacted.

@@ -1,7 +1,6 @@
 package samsa
 
 import (
-	"crypto/tls"
 	"fmt"
 	"math"
 	"net"
@@ -395,11 +394,8 @@ func (t *TLSConfig) cfgValidate() error {
 	if t.Config != nil {
 		return nil
 	}
-	switch t.MinVersion {
-	case 0, tls.VersionTLS10, tls.VersionTLS11, tls.VersionTLS12, tls.VersionTLS13:
-	default:
-		return cfgInvalid("ssl.enabled.protocols", "TLS.MinVersion", fmt.Sprintf("0x%04x", t.MinVersion),
-			"not a TLS version: use tls.VersionTLS12 or tls.VersionTLS13")
+	if err := t.protocolError(); err != nil {
+		return err
 	}
 	if t.CertFile != "" && t.KeyFile == "" {
 		return cfgInvalid("ssl.key.location", "TLS.KeyFile", "",

@@ -51,6 +51,10 @@ type Options struct {
 	// Observer, when set, is told of connections and requests. Nil costs
 	// nothing.
 	Observer Observer
+	// MaxIdle closes the connection once no request has been in flight
+	// for this long (connections.max.idle.ms); 0 never does. The
+	// connection's Err is then ErrIdle.
+	MaxIdle time.Duration
 }
 
 func (o *Options) requestTimeout() time.Duration {
@@ -129,6 +133,7 @@ type Conn struct {
 	errOnce sync.Once
 	err     error
 	upAt    time.Time // when the handshake completed; zero before
+	idleAt  time.Time // when an idle connection is closed (pendMu); zero: not armed
 }
 
 // Dial connects to the broker at addr: TCP (and TLS), ApiVersions, then
@@ -171,6 +176,9 @@ func dial(ctx context.Context, node int32, addr string, opts *Options) (*Conn, e
 	}
 	c.pendMu.Lock()
 	c.upAt = time.Now()
+	if c.pendOff == len(c.pend) {
+		c.armIdleLocked(c.upAt)
+	}
 	c.pendMu.Unlock()
 	c.log.Debug("connected", "broker", node, "addr", addr, "tls", opts.TLS != nil, "sasl", saslName(opts.SASL))
 	return c, nil
@@ -350,6 +358,8 @@ func (c *Conn) writeLocked(r *Request, slot bool) (int, error) {
 		if r.NoResponse {
 			return 0, err
 		}
+	} else if r.NoResponse {
+		c.touchIdle()
 	}
 	return size + 4, nil
 }
@@ -413,10 +423,56 @@ func (c *Conn) pop() (pending, bool) {
 	if c.pendOff < len(c.pend) {
 		_ = c.nc.SetReadDeadline(c.pend[c.pendOff].deadline)
 	} else {
-		_ = c.nc.SetReadDeadline(time.Time{})
+		c.armIdleLocked(time.Now())
 		c.pend, c.pendOff = c.pend[:0], 0
 	}
 	return p, true
+}
+
+// ErrIdle is the Err of a connection closed because no request was in
+// flight for Options.MaxIdle. It matches ErrClosed.
+var ErrIdle = fmt.Errorf("%w: idle for longer than connections.max.idle.ms", ErrClosed)
+
+// armIdleLocked sets the read deadline of a connection with no request
+// awaiting a response: MaxIdle from now, or none. c.pendMu is held.
+func (c *Conn) armIdleLocked(now time.Time) {
+	if c.opts.MaxIdle <= 0 || c.upAt.IsZero() {
+		c.idleAt = time.Time{}
+		_ = c.nc.SetReadDeadline(time.Time{})
+		return
+	}
+	c.idleAt = now.Add(c.opts.MaxIdle)
+	_ = c.nc.SetReadDeadline(c.idleAt)
+}
+
+// touchIdle restarts the idle time after a request that gets no response
+// (acks=0) was written.
+func (c *Conn) touchIdle() {
+	if c.opts.MaxIdle <= 0 {
+		return
+	}
+	c.pendMu.Lock()
+	if c.pendOff == len(c.pend) && !c.dead {
+		c.armIdleLocked(time.Now())
+	}
+	c.pendMu.Unlock()
+}
+
+// idleRead tells the reader what a read that hit its deadline means
+// when MaxIdle is set: the connection has been idle for MaxIdle (close
+// it), or the deadline was the idle one and a request (or a write of one
+// with no response) moved it since (read on), or a request timed out.
+func (c *Conn) idleRead() (idle, again bool) {
+	c.pendMu.Lock()
+	defer c.pendMu.Unlock()
+	now := time.Now()
+	if c.pendOff < len(c.pend) {
+		return false, c.pend[c.pendOff].deadline.After(now)
+	}
+	if c.idleAt.IsZero() {
+		return false, false
+	}
+	return !now.Before(c.idleAt), now.Before(c.idleAt)
 }
 
 func (c *Conn) readLoop() {
@@ -426,6 +482,16 @@ func (c *Conn) readLoop() {
 	}
 	for {
 		frame, err := fr.next()
+		if err != nil && c.opts.MaxIdle > 0 && !fr.midFrame && errors.Is(err, os.ErrDeadlineExceeded) {
+			switch idle, again := c.idleRead(); {
+			case idle:
+				c.log.Debug("closing idle connection", "broker", c.node, "addr", c.addr, "idle", c.opts.MaxIdle)
+				c.closeWith(ErrIdle)
+				return
+			case again:
+				continue
+			}
+		}
 		if err != nil {
 			c.closeWith(c.readError(err))
 			return

@@ -31,13 +31,18 @@ type frameReader struct {
 	max int32
 	buf []byte
 	hdr [4]byte
+	// midFrame says the last error of next came after part of a frame
+	// was read: the stream cannot be read on.
+	midFrame bool
 }
 
 // next reads one frame and returns its payload (without the length prefix).
 // The slice is valid until the next call. A payload is read in chunks, so
 // memory grows with the bytes received, never with the claimed length.
 func (f *frameReader) next() ([]byte, error) {
-	if _, err := io.ReadFull(f.r, f.hdr[:]); err != nil {
+	f.midFrame = true
+	if n, err := io.ReadFull(f.r, f.hdr[:]); err != nil {
+		f.midFrame = n > 0
 		if errors.Is(err, io.ErrUnexpectedEOF) {
 			err = fmt.Errorf("%w: connection ended inside a length prefix", ErrMalformedFrame)
 		}
