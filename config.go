@@ -226,7 +226,7 @@ type Config struct {
 	Partitioner Partitioner
 	// PartitionerIgnoreKeys makes the built-in partitioner ignore keys and
 	// place every record by uniform sticky partitioning
-	// (partitioner.ignore.keys).
+	// (partitioner.ignore.keys). An error with a custom Partitioner.
 	PartitionerIgnoreKeys bool
 	// PartitionerAdaptive lets the built-in partitioner send fewer records
 	// to partitions on slow brokers (partitioner.adaptive.partitioning.enable).
@@ -234,7 +234,9 @@ type Config struct {
 	PartitionerAdaptive bool
 	// PartitionerAvailabilityTimeout: when a partition's broker has accepted
 	// nothing for this long, the built-in partitioner skips it
-	// (partitioner.availability.timeout.ms). 0, the default, disables it.
+	// (partitioner.availability.timeout.ms). 0, the default, disables it;
+	// it is an error with a custom Partitioner or without
+	// PartitionerAdaptive.
 	PartitionerAvailabilityTimeout time.Duration
 
 	// MetadataMaxAge forces a metadata refresh this often

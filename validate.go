@@ -38,6 +38,10 @@ const maxInt32Millis = time.Duration(math.MaxInt32) * time.Millisecond
 //
 //   - bootstrap.servers must list at least one valid host[:port];
 //   - delivery.timeout.ms must be at least linger.ms + request.timeout.ms;
+//   - partitioner.ignore.keys and partitioner.availability.timeout.ms
+//     configure the built-in partitioner, so they are an error with a
+//     custom Partitioner, and the availability timeout is one without
+//     adaptive partitioning (the Java client ignores them there);
 //   - a compression level must lie in its codec's range (gzip 1..9 or -1,
 //     lz4 1..17, zstd -131072..22; 0 always means the codec's default),
 //     and none and snappy take no level;
@@ -127,7 +131,32 @@ func (c Config) validateProducing() error {
 	if c.MaxInFlight < 1 || c.MaxInFlight > math.MaxInt32 {
 		return cfgInvalid("max.in.flight.requests.per.connection", "MaxInFlight", strconv.Itoa(c.MaxInFlight), "must be at least 1")
 	}
-	return cfgCheckDuration("partitioner.availability.timeout.ms", "PartitionerAvailabilityTimeout", c.PartitionerAvailabilityTimeout, false)
+	if err := cfgCheckDuration("partitioner.availability.timeout.ms", "PartitionerAvailabilityTimeout", c.PartitionerAvailabilityTimeout, false); err != nil {
+		return err
+	}
+	return c.validateBuiltinPartitioner()
+}
+
+// validateBuiltinPartitioner refuses settings of the built-in partitioner
+// that would have no effect: with a custom Partitioner, or (for the
+// availability timeout) without adaptive partitioning. The Java client
+// ignores them there; samsa refuses a setting it would ignore.
+func (c Config) validateBuiltinPartitioner() error {
+	if c.Partitioner != nil {
+		if c.PartitionerIgnoreKeys {
+			return cfgInvalid("partitioner.ignore.keys", "PartitionerIgnoreKeys", "true",
+				"configures only the built-in partitioner, and Config.Partitioner (partitioner.class) replaces it")
+		}
+		if c.PartitionerAvailabilityTimeout > 0 {
+			return cfgInvalid("partitioner.availability.timeout.ms", "PartitionerAvailabilityTimeout", cfgDurationText(c.PartitionerAvailabilityTimeout),
+				"configures only the built-in partitioner, and Config.Partitioner (partitioner.class) replaces it")
+		}
+	}
+	if c.PartitionerAvailabilityTimeout > 0 && !c.PartitionerAdaptive {
+		return cfgInvalid("partitioner.availability.timeout.ms", "PartitionerAvailabilityTimeout", cfgDurationText(c.PartitionerAvailabilityTimeout),
+			"takes effect only with adaptive partitioning (partitioner.adaptive.partitioning.enable=true)")
+	}
+	return nil
 }
 
 func (c Config) validateTimeouts() error {

@@ -75,6 +75,16 @@ func TestValidateRules(t *testing.T) {
 			"request.timeout.ms", "RequestTimeout", "32-bit"},
 		{"delivery.timeout.ms int32", func(c *Config) { c.DeliveryTimeout = maxInt32Millis + time.Millisecond }, "delivery.timeout.ms", "DeliveryTimeout", "32-bit"},
 		{"availability timeout", func(c *Config) { c.PartitionerAvailabilityTimeout = -1 }, "partitioner.availability.timeout.ms", "PartitionerAvailabilityTimeout", "negative"},
+		// Built-in partitioner settings that would have no effect.
+		{"ignore keys with a custom partitioner", func(c *Config) { c.Partitioner, c.PartitionerIgnoreKeys = RoundRobinPartitioner(), true },
+			"partitioner.ignore.keys", "PartitionerIgnoreKeys", "only the built-in partitioner"},
+		{"availability timeout with a custom partitioner", func(c *Config) {
+			c.Partitioner, c.PartitionerAvailabilityTimeout = RandomPartitioner(), time.Second
+		}, "partitioner.availability.timeout.ms", "PartitionerAvailabilityTimeout", "only the built-in partitioner"},
+		{"availability timeout without adaptive", func(c *Config) { c.PartitionerAdaptive, c.PartitionerAvailabilityTimeout = false, time.Second },
+			"partitioner.availability.timeout.ms", "PartitionerAvailabilityTimeout", "adaptive partitioning"},
+		{"custom partitioner with the adaptive default ok", func(c *Config) { c.Partitioner = RandomPartitioner() }, "", "", ""},
+		{"built-in partitioner settings ok", func(c *Config) { c.PartitionerIgnoreKeys, c.PartitionerAvailabilityTimeout = true, time.Second }, "", "", ""},
 		{"metadata.max.age.ms", func(c *Config) { c.MetadataMaxAge = -1 }, "metadata.max.age.ms", "MetadataMaxAge", "negative"},
 		{"metadata.max.idle.ms", func(c *Config) { c.MetadataMaxIdle = 4999 * time.Millisecond }, "metadata.max.idle.ms", "MetadataMaxIdle", "5000"},
 		{"reconnect.backoff.ms", func(c *Config) { c.ReconnectBackoff = -1 }, "reconnect.backoff.ms", "ReconnectBackoff", "negative"},
