@@ -138,7 +138,8 @@ type TLSConfig struct {
 	// one is an error; ConfigFromProperties turns TLS 1.3 on or off to
 	// match ssl.cipher.suites instead (see there).
 	CipherSuites []uint16
-	// Config, when set, is used as it is and the fields above are ignored.
+	// Config, when set, is used as it is; setting any field above with it
+	// is an error (the field would be ignored), so set those in Config.
 	Config *tls.Config
 }
 

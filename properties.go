@@ -843,7 +843,9 @@ func (st *propState) buildInlineTLS() error {
 		cfg.InsecureSkipVerify = true
 		cfg.VerifyConnection = propVerifyChain(cfg.RootCAs)
 	}
-	t.Config = cfg
+	// The tls.Config holds every TLS setting now; the fields it was built
+	// from are cleared, since Validate refuses fields beside TLS.Config.
+	*t = TLSConfig{Config: cfg}
 	return nil
 }
 

@@ -582,6 +582,12 @@ func TestPropertiesInlineTLSWithFilesAndHostnames(t *testing.T) {
 	if tc == nil || len(tc.Certificates) != 1 || tc.RootCAs == nil || tc.MinVersion != tls.VersionTLS13 {
 		t.Fatalf("TLS.Config = %+v", tc)
 	}
+	// Every setting went into the tls.Config, so no field is left beside it
+	// for Validate to refuse.
+	c.BootstrapServers = []string{"k:9093"}
+	if err := c.Validate(); err != nil || c.TLS.CertFile != "" || c.TLS.SkipHostnameVerification {
+		t.Fatalf("Validate of a configuration with inline PEM: %v; TLS fields left: %+v", err, c.TLS)
+	}
 	if !tc.InsecureSkipVerify || tc.VerifyConnection == nil {
 		t.Fatal("host name verification off should verify the chain only")
 	}

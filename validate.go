@@ -421,7 +421,7 @@ func (s *SASLConfig) cfgValidate(proto string) error {
 // cfgValidate checks TLS settings that can be checked without reading files.
 func (t *TLSConfig) cfgValidate() error {
 	if t.Config != nil {
-		return nil
+		return t.besideConfig()
 	}
 	if err := t.protocolError(); err != nil {
 		return err
@@ -537,4 +537,31 @@ func cfgStripZone(host string) string {
 		return host[:i]
 	}
 	return host
+}
+
+// besideConfig refuses a TLS field set together with TLS.Config, which is
+// used as it is: the field would be ignored.
+func (t *TLSConfig) besideConfig() error {
+	fields := []struct {
+		set        bool
+		key, field string
+	}{
+		{t.CAFile != "", "ssl.truststore.location", "CAFile"},
+		{t.CertFile != "", "ssl.keystore.location", "CertFile"},
+		{t.KeyFile != "", "ssl.key.location", "KeyFile"},
+		{t.KeyPassword != "", "ssl.key.password", "KeyPassword"},
+		{t.ServerName != "", "", "ServerName"},
+		{t.InsecureSkipVerify, "", "InsecureSkipVerify"},
+		{t.SkipHostnameVerification, "ssl.endpoint.identification.algorithm", "SkipHostnameVerification"},
+		{t.MinVersion != 0, "ssl.enabled.protocols", "MinVersion"},
+		{t.MaxVersion != 0, "ssl.enabled.protocols", "MaxVersion"},
+		{len(t.CipherSuites) > 0, "ssl.cipher.suites", "CipherSuites"},
+	}
+	for _, f := range fields {
+		if f.set {
+			return cfgInvalid(f.key, "TLS."+f.field, "",
+				"TLS.Config is used as it is, so TLS."+f.field+" would be ignored: set it in the tls.Config instead")
+		}
+	}
+	return nil
 }

@@ -170,7 +170,15 @@ func TestValidateRules(t *testing.T) {
 		{"tls boilerplate on plaintext ok", func(c *Config) {
 			c.TLS.SkipHostnameVerification, c.TLS.MinVersion, c.TLS.InsecureSkipVerify = true, tls.VersionTLS13, true
 		}, "", "", ""},
-		{"tls.Config wins", func(c *Config) { c.SecurityProtocol, c.TLS = SSL, TLSConfig{Config: &tls.Config{}, CertFile: "/c.pem"} }, "", "", ""},
+		{"tls.Config alone", func(c *Config) { c.SecurityProtocol, c.TLS = SSL, TLSConfig{Config: &tls.Config{}} }, "", "", ""},
+		// A field beside TLS.Config would be ignored: refused.
+		{"tls.Config and a file", func(c *Config) { c.SecurityProtocol, c.TLS = SSL, TLSConfig{Config: &tls.Config{}, CertFile: "/c.pem"} },
+			"ssl.keystore.location", "TLS.CertFile", "would be ignored"},
+		{"tls.Config and a key password", func(c *Config) { c.SecurityProtocol, c.TLS = SSL, TLSConfig{Config: &tls.Config{}, KeyPassword: "pw"} },
+			"ssl.key.password", "TLS.KeyPassword", "set it in the tls.Config"},
+		{"tls.Config and cipher suites", func(c *Config) {
+			c.SecurityProtocol, c.TLS = SSL, TLSConfig{Config: &tls.Config{}, CipherSuites: []uint16{tls.TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256}}
+		}, "ssl.cipher.suites", "TLS.CipherSuites", "would be ignored"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
