@@ -2,6 +2,7 @@ package cluster
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -37,6 +38,10 @@ type Broker struct {
 	addr  string
 	slots [numConnKinds]connSlot
 	gone  bool // removed from the cluster, or the cluster closed
+	// silentSince is when a request to the broker went unanswered past
+	// its timeout (on any connection, or while dialing) with no answer
+	// since; zero while it answers.
+	silentSince time.Time
 }
 
 type connSlot struct {
@@ -49,7 +54,37 @@ type connSlot struct {
 
 func newBroker(id int32, addr, rack string, opts *wire.Options, backoff Backoff) *Broker {
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Broker{ID: id, Rack: rack, addr: addr, opts: opts, backoff: backoff, ctx: ctx, cancel: cancel}
+	b := &Broker{ID: id, Rack: rack, addr: addr, backoff: backoff, ctx: ctx, cancel: cancel}
+	o := *opts
+	o.OnTimeout = b.timedOut
+	b.opts = &o
+	return b
+}
+
+// timedOut is told that a request on one of the broker's connections got
+// no answer within the request timeout. As the Java client disconnects a
+// node whose request timed out, every connection to the broker is closed,
+// so that requests waiting on the others (a metadata request, say) fail
+// now rather than each after its own timeout, and the broker counts as
+// silent until it answers again (it is then the last one asked for
+// metadata).
+func (b *Broker) timedOut(te *wire.TimeoutError) {
+	b.mu.Lock()
+	if b.silentSince.IsZero() {
+		b.silentSince = time.Now()
+	}
+	var open []*wire.Conn
+	for i := range b.slots {
+		if c := b.slots[i].conn; c != nil {
+			open = append(open, c)
+			b.slots[i].conn = nil
+		}
+	}
+	b.mu.Unlock()
+	err := fmt.Errorf("broker %s stopped answering: %w", b, te)
+	for _, c := range open {
+		c.Fail(err)
+	}
 }
 
 // Addr returns the broker's current host:port.
@@ -162,11 +197,23 @@ func (b *Broker) dialed(kind ConnKind, addr string, c *wire.Conn, err error) (in
 		s.lastErr = err
 		delay := b.backoff.Delay(s.failures)
 		s.retryAt = time.Now().Add(delay)
+		if silentDial(err) && b.silentSince.IsZero() {
+			b.silentSince = time.Now()
+		}
 		return s.failures, delay
 	}
 	s.failures, s.lastErr, s.retryAt = 0, nil, time.Time{}
 	s.conn = c
+	b.silentSince = time.Time{} // it answered ApiVersions
 	return 0, 0
+}
+
+// silentDial reports whether a dial failed because the broker did not
+// answer in time (a stopped process still completes TCP handshakes), as
+// opposed to refusing or failing fast.
+func silentDial(err error) bool {
+	var te *wire.TimeoutError
+	return errors.Is(err, context.DeadlineExceeded) || errors.As(err, &te)
 }
 
 // Connected reports whether any connection to the broker is open.

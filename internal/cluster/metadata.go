@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math/rand/v2"
 	"net"
 	"slices"
 	"strconv"
@@ -440,26 +439,16 @@ func (c *Cluster) metadataRequest() *kmsg.MetadataRequest {
 	return req
 }
 
-// refreshOrder lists brokers to ask: connected ones first, in random
-// order, then the rest, then the bootstrap addresses.
+// refreshOrder lists the brokers to ask for metadata: those metadata
+// lists, least loaded first (LeastLoaded: a broker that stopped answering
+// comes last), then the bootstrap addresses.
 func (c *Cluster) refreshOrder() []*Broker {
 	c.mu.Lock()
 	known := slices.Collect(mapValues(c.brokers))
 	boot := slices.Clone(c.boot)
 	c.mu.Unlock()
-	rand.Shuffle(len(known), func(i, j int) { known[i], known[j] = known[j], known[i] })
-	slices.SortStableFunc(known, func(a, b *Broker) int {
-		ac, bc := a.Connected(), b.Connected()
-		switch {
-		case ac && !bc:
-			return -1
-		case bc && !ac:
-			return 1
-		}
-		return 0
-	})
-	rand.Shuffle(len(boot), func(i, j int) { boot[i], boot[j] = boot[j], boot[i] })
-	return append(known, boot...)
+	now := time.Now()
+	return append(byLoad(known, now), byLoad(boot, now)...)
 }
 
 // apply merges a metadata response into a new snapshot.

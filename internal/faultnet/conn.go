@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -13,7 +14,10 @@ type Conn struct {
 	net.Conn
 	d    *Dialer
 	f    Faults
+	addr string // the address dialed, for Dialer.Pause
 	seed int64
+
+	sawPause atomic.Bool // a write was swallowed or a read withheld by a Pause
 
 	rngMu sync.Mutex
 	rng   *rand.Rand
@@ -43,6 +47,11 @@ func (c *Conn) Write(b []byte) (int, error) {
 	defer c.wmu.Unlock()
 	if err := c.pause(); err != nil {
 		return 0, err
+	}
+	if c.d.isPaused(c.addr) {
+		c.sawPause.Store(true)
+		c.d.swallow.Add(1)
+		return len(b), nil
 	}
 	limit := int64(-1)
 	if c.f.ResetAfterWrite > 0 {
@@ -85,9 +94,8 @@ func (c *Conn) Read(b []byte) (int, error) {
 	if err := c.pause(); err != nil {
 		return 0, err
 	}
-	if c.f.StallAfterRead > 0 && c.read >= c.f.StallAfterRead {
-		c.d.stalls.Add(1)
-		return 0, c.stall()
+	if c.d.isPaused(c.addr) || c.f.StallAfterRead > 0 && c.read >= c.f.StallAfterRead {
+		return 0, c.stallNow()
 	}
 	if c.f.StallAfterRead > 0 {
 		b = b[:min(int64(len(b)), c.f.StallAfterRead-c.read)]
@@ -102,6 +110,9 @@ func (c *Conn) Read(b []byte) (int, error) {
 		b = b[:min(int64(len(b)), limit)]
 	}
 	n, err := c.Conn.Read(b)
+	if n > 0 && c.d.isPaused(c.addr) { // paused while the read waited: withhold what came
+		return 0, c.stallNow()
+	}
 	if n > 0 && c.takeDrop() {
 		c.d.dropped.Add(1)
 		c.reset()
@@ -126,6 +137,15 @@ func (c *Conn) takeDrop() bool {
 			return true
 		}
 	}
+}
+
+// stallNow counts a stall (a Pause or StallAfterRead) and blocks as stall.
+func (c *Conn) stallNow() error {
+	if c.d.isPaused(c.addr) {
+		c.sawPause.Store(true)
+	}
+	c.d.stalls.Add(1)
+	return c.stall()
 }
 
 // stall blocks until the connection dies or its read deadline passes.

@@ -6,7 +6,10 @@
 // was dialed: fixed or jittered delays on reads and writes, writes split
 // into small chunks, a reset after a number of bytes written or read (a
 // request or response cut in the middle), or a stall after a number of
-// bytes read (a broker that stops answering without closing). The Dialer
+// bytes read (a broker that stops answering without closing). Pause makes
+// one address behave like a broker process that was stopped (SIGSTOP): its
+// connections, existing and new, swallow every request and answer nothing.
+// The Dialer
 // can also refuse every connection for a while (SetDown, a cluster that is
 // down), cut every live connection at once (CutAll), and lose the next
 // response that arrives (DropNextRead, an answer that never reaches the

@@ -46,6 +46,7 @@ type Stats struct {
 	Dials, Refused, Resets int64
 	Stalls                 int64 // reads that hit StallAfterRead
 	Dropped                int64 // reads lost to DropNextRead
+	Swallowed              int64 // writes to a paused address, never delivered
 }
 
 // Dialer opens connections with injected faults. It is safe for concurrent
@@ -57,6 +58,7 @@ type Dialer struct {
 	rng    *rand.Rand
 	faults Faults
 	conns  map[*Conn]struct{}
+	paused map[string]bool // addresses whose peer accepts bytes and answers nothing
 
 	down     atomic.Bool
 	dropNext atomic.Int32
@@ -65,6 +67,7 @@ type Dialer struct {
 	resets   atomic.Int64
 	stalls   atomic.Int64
 	dropped  atomic.Int64
+	swallow  atomic.Int64
 }
 
 // New returns a Dialer that dials TCP with a net.Dialer and draws its
@@ -76,7 +79,7 @@ func New(seed int64) *Dialer {
 
 // NewWith returns a Dialer that opens its transports with next.
 func NewWith(seed int64, next func(ctx context.Context, network, addr string) (net.Conn, error)) *Dialer {
-	return &Dialer{next: next, rng: rand.New(rand.NewSource(seed)), conns: make(map[*Conn]struct{})}
+	return &Dialer{next: next, rng: rand.New(rand.NewSource(seed)), conns: make(map[*Conn]struct{}), paused: make(map[string]bool)}
 }
 
 // SetFaults sets the faults of connections dialed from now on.
@@ -108,6 +111,42 @@ func (d *Dialer) CutAll() {
 	}
 }
 
+// Pause makes the peer at addr behave like a process that was stopped
+// (SIGSTOP) with its socket still open: connections to it, live ones and
+// new ones alike, accept every write and deliver nothing (the bytes are
+// swallowed), and reads get nothing, not even what the peer sent before,
+// until the connection is closed or its read deadline passes. New
+// connections still connect, as the kernel completes a handshake for a
+// stopped process.
+func (d *Dialer) Pause(addr string) {
+	d.mu.Lock()
+	d.paused[addr] = true
+	d.mu.Unlock()
+}
+
+// Resume ends a Pause of addr. The connections that lived through the
+// pause are reset: the requests they swallowed left them unusable.
+func (d *Dialer) Resume(addr string) {
+	d.mu.Lock()
+	delete(d.paused, addr)
+	var cut []*Conn
+	for c := range d.conns {
+		if c.addr == addr && c.sawPause.Load() {
+			cut = append(cut, c)
+		}
+	}
+	d.mu.Unlock()
+	for _, c := range cut {
+		c.reset()
+	}
+}
+
+func (d *Dialer) isPaused(addr string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.paused[addr]
+}
+
 // DropNextRead arms the Dialer so that the next read returning data, on
 // any of its connections, resets that connection and discards the data:
 // a response the broker sent never reaches the client.
@@ -123,7 +162,7 @@ func (d *Dialer) Live() int {
 // Stats returns the counts so far.
 func (d *Dialer) Stats() Stats {
 	return Stats{Dials: d.dials.Load(), Refused: d.refused.Load(), Resets: d.resets.Load(),
-		Stalls: d.stalls.Load(), Dropped: d.dropped.Load()}
+		Stalls: d.stalls.Load(), Dropped: d.dropped.Load(), Swallowed: d.swallow.Load()}
 }
 
 // Dial opens a connection to addr with the current faults, or fails with
@@ -138,7 +177,7 @@ func (d *Dialer) Dial(ctx context.Context, network, addr string) (net.Conn, erro
 	if err != nil {
 		return nil, err
 	}
-	c := d.wrap(nc)
+	c := d.wrap(nc, addr)
 	if d.down.Load() { // went down while we dialed
 		c.reset()
 		d.refused.Add(1)
@@ -148,11 +187,11 @@ func (d *Dialer) Dial(ctx context.Context, network, addr string) (net.Conn, erro
 }
 
 // wrap registers a new connection with the faults in force now.
-func (d *Dialer) wrap(nc net.Conn) *Conn {
+func (d *Dialer) wrap(nc net.Conn, addr string) *Conn {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	f := d.faults
-	c := &Conn{Conn: nc, d: d, f: f, seed: d.rng.Int63(), dead: make(chan struct{})}
+	c := &Conn{Conn: nc, d: d, f: f, addr: addr, seed: d.rng.Int63(), dead: make(chan struct{})}
 	c.rng = rand.New(rand.NewSource(c.seed))
 	if f.ResetChance > 0 && f.ResetWithin > 0 && d.rng.Float64() < f.ResetChance {
 		at := 1 + d.rng.Int63n(f.ResetWithin)

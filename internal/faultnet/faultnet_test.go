@@ -279,3 +279,59 @@ func TestRandomResetsAreSeeded(t *testing.T) {
 		t.Fatalf("%d of %d connections got a random reset with chance 0.5", resets, len(a))
 	}
 }
+
+// TestPauseSwallowsAndWithholds: a paused address takes writes without
+// delivering them and delivers nothing, on live connections and on new
+// ones (which still connect), until the read deadline; other addresses
+// are untouched; Resume resets the connections that saw the pause and new
+// ones work again.
+func TestPauseSwallowsAndWithholds(t *testing.T) {
+	p, other := listen(t), listen(t)
+	d := New(1)
+	live, far := dial(t, d, p)
+	o, oFar := dial(t, d, other)
+	d.Pause(p.addr)
+	fresh, freshFar := dial(t, d, p)
+	for _, c := range []net.Conn{live, fresh} {
+		if n, err := c.Write([]byte("request")); n != 7 || err != nil {
+			t.Fatalf("write to a paused peer = %d, %v; want it taken", n, err)
+		}
+	}
+	for _, f := range []net.Conn{far, freshFar} {
+		_ = f.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		if n, _ := f.Read(make([]byte, 16)); n != 0 {
+			t.Fatalf("the paused peer received %d bytes", n)
+		}
+		if _, err := f.Write([]byte("answer")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, c := range []net.Conn{live, fresh} {
+		_ = c.SetReadDeadline(time.Now().Add(200 * time.Millisecond))
+		if n, err := c.Read(make([]byte, 16)); n != 0 || !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("read from a paused peer = %d, %v; want nothing until the deadline", n, err)
+		}
+	}
+	if _, err := o.Write([]byte("ok")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 2)
+	if _, err := io.ReadFull(oFar, buf); err != nil || string(buf) != "ok" {
+		t.Fatalf("another address was disturbed: %q, %v", buf, err)
+	}
+	d.Resume(p.addr)
+	if _, err := live.Write([]byte("x")); err == nil {
+		t.Fatal("a connection that lived through the pause still works after Resume")
+	}
+	c, cFar := dial(t, d, p)
+	if _, err := c.Write([]byte("back")); err != nil {
+		t.Fatal(err)
+	}
+	buf = make([]byte, 4)
+	if _, err := io.ReadFull(cFar, buf); err != nil || string(buf) != "back" {
+		t.Fatalf("after Resume the peer read %q, %v", buf, err)
+	}
+	if s := d.Stats(); s.Swallowed != 2 || s.Stalls < 2 {
+		t.Fatalf("stats %+v, want 2 swallowed writes and 2 stalls or more", s)
+	}
+}

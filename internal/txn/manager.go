@@ -130,7 +130,7 @@ func (m *Manager) acquire() {
 // epoch (KIP-360, InitProducerId v3+), or for a new id from brokers too
 // old for that.
 func (m *Manager) initProducerID(ctx context.Context, cur accumulator.ProducerState) (accumulator.ProducerState, error) {
-	brokers := m.cfg.Cluster.Brokers()
+	brokers := m.cfg.Cluster.LeastLoaded()
 	if len(brokers) == 0 {
 		return accumulator.NoProducer, errors.New("no brokers known")
 	}

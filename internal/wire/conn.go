@@ -55,6 +55,11 @@ type Options struct {
 	// for this long (connections.max.idle.ms); 0 never does. The
 	// connection's Err is then ErrIdle.
 	MaxIdle time.Duration
+	// OnTimeout, when set, is called once when a connection closes because
+	// a request got no response within RequestTimeout, after the requests
+	// it had in flight have failed: the broker may have stopped answering
+	// altogether, on its other connections too.
+	OnTimeout func(*TimeoutError)
 }
 
 func (o *Options) requestTimeout() time.Duration {
@@ -262,6 +267,13 @@ func (c *Conn) Addr() string { return c.addr }
 
 // Versions returns the API versions the broker supports.
 func (c *Conn) Versions() *Versions { return c.versions }
+
+// InFlight returns the number of requests awaiting a response.
+func (c *Conn) InFlight() int {
+	c.pendMu.Lock()
+	defer c.pendMu.Unlock()
+	return len(c.pend) - c.pendOff
+}
 
 // Done is closed when the connection has failed or been closed.
 func (c *Conn) Done() <-chan struct{} { return c.closed }
@@ -494,6 +506,9 @@ func (c *Conn) readLoop() {
 		}
 		if err != nil {
 			c.closeWith(c.readError(err))
+			if te, ok := c.Err().(*TimeoutError); ok && c.opts.OnTimeout != nil {
+				c.opts.OnTimeout(te)
+			}
 			return
 		}
 		p, ok := c.pop()
