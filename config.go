@@ -283,6 +283,12 @@ type Config struct {
 	// open before aborting it (transaction.timeout.ms). Default 60s.
 	TransactionTimeout time.Duration
 
+	// EnableMetricsPush lets the producer push its metrics to the cluster
+	// when a broker's client metrics subscription asks for them (KIP-714,
+	// Kafka 3.7+; enable.metrics.push). Brokers without the feature are
+	// left alone. Default true, as in the Java client.
+	EnableMetricsPush bool
+
 	// Hooks observe the producer: records as they are produced and
 	// acknowledged (interceptor.classes), batches, requests, connections.
 	// See Hook.
@@ -317,5 +323,6 @@ func DefaultConfig() Config {
 		SendBufferBytes:     131072,
 		ReceiveBufferBytes:  32768,
 		TransactionTimeout:  60 * time.Second,
+		EnableMetricsPush:   true,
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/samsa-go/samsa/internal/compress"
 	"github.com/samsa-go/samsa/internal/hashing"
 	"github.com/samsa-go/samsa/internal/sender"
+	"github.com/samsa-go/samsa/internal/telemetry"
 	"github.com/samsa-go/samsa/internal/txn"
 	"github.com/samsa-go/samsa/internal/wire"
 	"github.com/samsa-go/samsa/kerr"
@@ -41,6 +42,7 @@ type Producer struct {
 	part Partitioner  // nil: the built-in partitioner
 
 	hooks     hookSet
+	tel       *telemetry.Client // nil unless enable.metrics.push
 	maxRecord int
 	started   time.Time
 	clock     recordClock // default record timestamps
@@ -136,6 +138,7 @@ func NewProducer(cfg Config) (*Producer, error) {
 	if p.ids != nil {
 		p.ids.Start()
 	}
+	p.startTelemetry()
 	p.runProducerHooks(false)
 	return p, nil
 }
@@ -470,6 +473,9 @@ func (p *Producer) shutdown(ctx context.Context) error {
 	}
 	if err != nil {
 		p.acc.Abort(sender.ErrClosed, true)
+	}
+	if p.tel != nil {
+		p.tel.Close(ctx) // the last, terminating push, with every outcome counted
 	}
 	p.snd.Close()
 	if p.ids != nil {

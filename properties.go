@@ -530,6 +530,8 @@ func init() {
 			st.cfg.Idempotence = IdempotenceOn
 		}
 	}), "enable.idempotence", "enable_idempotence")
+	defineProp("EnableMetricsPush", false, propBool(func(st *propState, b bool) { st.cfg.EnableMetricsPush = b }),
+		"enable.metrics.push")
 	defineProp("TransactionalID", false, propString(true, func(st *propState, v string) { st.cfg.TransactionalID = v }),
 		"transactional.id", "transactional_id")
 	defineProp("TransactionTimeout", false, propMillis(1, true, func(c *Config, d time.Duration) { c.TransactionTimeout = d }),

@@ -41,7 +41,6 @@ var ignoredProps = map[string]string{
 	"metrics.sample.window.ms":                 "samsa's rates and averages always use Java's default window (2 samples of 30 s)",
 	"metrics.recording.level":                  "samsa records all of its metrics at every level",
 	"auto.include.jmx.reporter":                "JMX is a JVM facility; read Producer.Metrics",
-	"enable.metrics.push":                      "client telemetry pushed to the broker (KIP-714) is not implemented: the broker gets no client metrics",
 	"metadata.recovery.strategy":               "samsa does not rebootstrap: it keeps retrying the brokers it knows and the bootstrap servers",
 	"metadata.recovery.rebootstrap.trigger.ms": "samsa does not rebootstrap: it keeps retrying the brokers it knows and the bootstrap servers",
 	// kafka-python.

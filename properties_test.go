@@ -225,6 +225,7 @@ func propCases(t *testing.T) map[string]propCase {
 
 		"enable.idempotence":                  {good: "false", check: propWant(pcIdempotence, IdempotenceOff), bad: "maybe"},
 		"enable_idempotence":                  {good: "true", check: propWant(pcIdempotence, IdempotenceOn), bad: "1"},
+		"enable.metrics.push":                 {good: "false", check: propWant(func(c Config) bool { return c.EnableMetricsPush }, false), bad: "sometimes"},
 		"transactional.id":                    {good: "txn-1", check: propWant(pcTxnID, "txn-1"), bad: ""},
 		"transactional_id":                    {good: "txn-2", check: propWant(pcTxnID, "txn-2"), bad: ""},
 		"transaction.timeout.ms":              {good: "900000", check: propWant(pcTxnTimeout, 15*time.Minute), bad: "0"},

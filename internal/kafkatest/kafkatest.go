@@ -119,6 +119,9 @@ type Options struct {
 	// ServerProps adds or overrides server.properties entries on every
 	// node. They are applied last.
 	ServerProps map[string]string
+	// Classpath entries are appended to the brokers' class path: test-only
+	// broker plugins (see CompileJava), configured through ServerProps.
+	Classpath []string
 	// JVMFlags are extra JVM flags placed after the package's defaults
 	// (see DefaultJVMFlags), so they can override them.
 	JVMFlags []string
@@ -203,15 +206,20 @@ func (o Options) normalize() (Options, error) {
 
 // findJava returns $JAVA_HOME/bin/java if it exists, else java on PATH.
 func findJava() (string, error) {
+	return findJDKTool("java", "a Java 17+ runtime, e.g. apt-get install openjdk-17-jre-headless")
+}
+
+// findJDKTool finds a JDK command: in $JAVA_HOME/bin, else on the PATH.
+func findJDKTool(name, install string) (string, error) {
 	if home := os.Getenv("JAVA_HOME"); home != "" {
-		p := filepath.Join(home, "bin", "java")
+		p := filepath.Join(home, "bin", name)
 		if _, err := os.Stat(p); err == nil {
 			return p, nil
 		}
 	}
-	p, err := exec.LookPath("java")
+	p, err := exec.LookPath(name)
 	if err != nil {
-		return "", fmt.Errorf("kafkatest: java not found (install a Java 17+ runtime, e.g. apt-get install openjdk-17-jre-headless): %w", err)
+		return "", fmt.Errorf("kafkatest: %s not found (install %s): %w", name, install, err)
 	}
 	return p, nil
 }
@@ -670,8 +678,9 @@ func (c *Cluster) format(ctx context.Context) error {
 
 // startNode starts n's JVM. c.mu must be held.
 func (c *Cluster) startNode(n *node) error {
+	cp := strings.Join(append([]string{c.classpath}, c.opts.Classpath...), string(os.PathListSeparator))
 	args := slices.Concat([]string{c.java}, DefaultJVMFlags, c.cdsFlag(c.cds.broker), c.opts.JVMFlags,
-		[]string{c.logFlag(), "-cp", c.classpath, "kafka.Kafka", n.config})
+		[]string{c.logFlag(), "-cp", cp, "kafka.Kafka", n.config})
 	p, err := startProc(args, n.dir, n.logFile, filepath.Join(n.dir, "jvm.pid"), os.Environ())
 	if err != nil {
 		return err

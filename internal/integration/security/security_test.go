@@ -1,7 +1,6 @@
 package security
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -20,29 +19,11 @@ import (
 	"github.com/samsa-go/samsa/kerr"
 )
 
-// syncBuffer is a bytes.Buffer safe for the producer's goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 // setup is a producer configuration with a debug log captured in a
 // buffer and a Dial that counts connection attempts.
 type setup struct {
 	cfg     samsa.Config
-	log     *syncBuffer
+	log     *itest.SyncBuffer
 	dials   atomic.Int64
 	start   time.Time
 	dialsMu sync.Mutex
@@ -50,7 +31,7 @@ type setup struct {
 }
 
 func newSetup(c *kafkatest.Cluster, l kafkatest.Listener, proto samsa.SecurityProtocol) *setup {
-	s := &setup{log: &syncBuffer{}, start: time.Now()}
+	s := &setup{log: &itest.SyncBuffer{}, start: time.Now()}
 	s.cfg = samsa.DefaultConfig()
 	s.cfg.BootstrapServers = c.Bootstrap(l)
 	s.cfg.SecurityProtocol = proto
