@@ -130,7 +130,7 @@ func (p *Producer) SendOffsetsToTransaction(ctx context.Context, offsets map[Top
 		return err
 	}
 	if group.GroupID == "" {
-		return fmt.Errorf("%w: SendOffsetsToTransaction needs a group id", ErrTransactionState)
+		return errors.New("samsa: SendOffsetsToTransaction needs GroupMetadata.GroupID, the consumer group whose offsets it commits")
 	}
 	list, err := txnOffsets(offsets)
 	if err != nil {

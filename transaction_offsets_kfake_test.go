@@ -2,6 +2,7 @@ package samsa
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -165,6 +166,14 @@ func TestSendOffsetsSetFieldsOnTheWire(t *testing.T) {
 	}
 	if rec.count() != n {
 		t.Errorf("a TxnOffsetCommit was sent for a negative offset")
+	}
+	// So is a group without an id: bad input, not a transaction state.
+	err = p.SendOffsetsToTransaction(ctx, offsets, GroupMetadata{MemberID: "member-1"})
+	if err == nil || errors.Is(err, ErrTransactionState) || !strings.Contains(err.Error(), "GroupMetadata.GroupID") {
+		t.Errorf("SendOffsetsToTransaction without a group id: %v, want an error naming GroupMetadata.GroupID", err)
+	}
+	if rec.count() != n {
+		t.Errorf("a TxnOffsetCommit was sent without a group id")
 	}
 	if err := p.AbortTransaction(ctx); err != nil {
 		t.Fatal(err)
