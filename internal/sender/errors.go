@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/samsa-go/samsa/internal/kerr"
+	"github.com/samsa-go/samsa/kerr"
 )
 
 // BrokerError is a produce error code a broker returned for a batch.
@@ -15,9 +15,9 @@ type BrokerError struct {
 }
 
 func (e *BrokerError) Error() string {
-	name := fmt.Sprintf("error code %d", e.Code)
-	if info, ok := kerr.Lookup(e.Code); ok {
-		name = info.Name
+	name := kerr.Code(e.Code).Name()
+	if name == "" {
+		name = fmt.Sprintf("error code %d", e.Code)
 	}
 	if e.Msg != "" {
 		return name + ": " + e.Msg
@@ -27,8 +27,7 @@ func (e *BrokerError) Error() string {
 
 // Retriable reports whether Kafka classes the code as retriable.
 func (e *BrokerError) Retriable() bool {
-	info, ok := kerr.Lookup(e.Code)
-	return ok && info.Retriable
+	return kerr.Code(e.Code).Retriable()
 }
 
 // TimeoutError is the outcome of a batch whose delivery timeout passed.
@@ -62,40 +61,13 @@ func (e *TooLargeError) Unwrap() error { return e.Err }
 // ErrClosed is the outcome of batches cut off by Close.
 var ErrClosed = errors.New("producer closed")
 
-// Kafka error codes the sender handles specially.
-const (
-	codeNone                     int16 = 0
-	codeUnknownTopicOrPartition  int16 = 3
-	codeLeaderNotAvailable       int16 = 5
-	codeNotLeaderOrFollower      int16 = 6
-	codeRequestTimedOut          int16 = 7
-	codeMessageTooLarge          int16 = 10
-	codeNetworkException         int16 = 13
-	codeNotEnoughReplicas        int16 = 19
-	codeNotEnoughReplicasAfter   int16 = 20
-	codeOutOfOrderSequence       int16 = 45
-	codeDuplicateSequence        int16 = 46
-	codeInvalidProducerEpoch     int16 = 47
-	codeKafkaStorageError        int16 = 56
-	codeUnknownProducerID        int16 = 59
-	codeFencedLeaderEpoch        int16 = 74
-	codeUnknownLeaderEpoch       int16 = 75
-	codeProducerFenced           int16 = 90
-	codeTransactionAbortable     int16 = 120
-	codeRecordListTooLarge       int16 = 18
-	codeInvalidRecord            int16 = 87
-	codeInvalidTimestamp         int16 = 32
-	codeCorruptMessage           int16 = 2
-	codeTopicAuthorizationFailed int16 = 29
-)
-
 // refreshesMetadata reports codes after which the partition's leader is in
 // doubt: the Java client's InvalidMetadataException family, plus storage
 // errors that usually precede a leader change.
 func refreshesMetadata(code int16) bool {
-	switch code {
-	case codeUnknownTopicOrPartition, codeLeaderNotAvailable, codeNotLeaderOrFollower,
-		codeKafkaStorageError, codeFencedLeaderEpoch, codeUnknownLeaderEpoch, codeNetworkException:
+	switch kerr.Code(code) {
+	case kerr.UnknownTopicOrPartition, kerr.LeaderNotAvailable, kerr.NotLeaderOrFollower,
+		kerr.KafkaStorageError, kerr.FencedLeaderEpoch, kerr.UnknownLeaderEpoch, kerr.NetworkException:
 		return true
 	}
 	return false

@@ -11,6 +11,11 @@ import (
 // the version transactions v2 (KIP-890) require; v13 names topics by id.
 const MaxProduceVersion = 12
 
+// MaxProduceVersionTxnV1 is the newest Produce version for transactions v1:
+// v12 adds partitions to the transaction implicitly (KIP-890), which v1's
+// AddPartitionsToTxn does itself.
+const MaxProduceVersionTxnV1 = 11
+
 // produceVersionFlexible is the first flexible (KIP-482) Produce version.
 const produceVersionFlexible = 9
 

@@ -6,6 +6,7 @@ import (
 	"runtime"
 	"testing"
 
+	"github.com/samsa-go/samsa/internal/wire"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -28,7 +29,7 @@ func TestProduceRequestMatchesKmsg(t *testing.T) {
 		{name: "t", parts: []reqPartition{{index: 2, batch: batchC}}},
 	}
 	for _, txn := range []*string{nil, kmsg.StringPtr("txn-1")} {
-		for ver := int16(3); ver <= MaxProduceVersion; ver++ {
+		for ver := wire.MinVersions[kmsg.Produce.Int16()]; ver <= MaxProduceVersion; ver++ {
 			var enc produceEncoder
 			got := flatten(enc.encode(ver, txn, -1, 30000, topics))
 			req := kmsg.NewPtrProduceRequest()
@@ -67,7 +68,7 @@ func sampleResponse(ver int16) *kmsg.ProduceResponse {
 }
 
 func TestProduceResponseDecodesKmsgEncoding(t *testing.T) {
-	for ver := int16(3); ver <= MaxProduceVersion; ver++ {
+	for ver := wire.MinVersions[kmsg.Produce.Int16()]; ver <= MaxProduceVersion; ver++ {
 		body := sampleResponse(ver).AppendTo(nil)
 		got, err := decodeProduceResponse(body, ver)
 		if err != nil {
@@ -100,7 +101,7 @@ func TestProduceResponseDecodesKmsgEncoding(t *testing.T) {
 }
 
 func TestProduceResponseRejectsHostileInput(t *testing.T) {
-	for ver := int16(3); ver <= MaxProduceVersion; ver++ {
+	for ver := wire.MinVersions[kmsg.Produce.Int16()]; ver <= MaxProduceVersion; ver++ {
 		body := sampleResponse(ver).AppendTo(nil)
 		for cut := 0; cut < len(body); cut++ {
 			if _, err := decodeProduceResponse(body[:cut], ver); !errors.Is(err, errBadResponse) {
@@ -126,7 +127,7 @@ func TestProduceResponseRejectsHostileInput(t *testing.T) {
 }
 
 func FuzzDecodeProduceResponse(f *testing.F) {
-	for ver := int16(3); ver <= MaxProduceVersion; ver++ {
+	for ver := wire.MinVersions[kmsg.Produce.Int16()]; ver <= MaxProduceVersion; ver++ {
 		f.Add(sampleResponse(ver).AppendTo(nil), ver)
 	}
 	f.Fuzz(func(t *testing.T, body []byte, ver int16) {

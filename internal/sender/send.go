@@ -9,6 +9,7 @@ import (
 
 	"github.com/samsa-go/samsa/internal/accumulator"
 	"github.com/samsa-go/samsa/internal/wire"
+	"github.com/samsa-go/samsa/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -180,20 +181,20 @@ func findPartition(resp *produceResponse, topic string, id int32) *respPartition
 
 // handlePartition turns one partition's response into the batch's outcome.
 func (s *Sender) handlePartition(b *accumulator.Batch, rp *respPartition) {
-	switch code := rp.errCode; code {
-	case codeNone, codeDuplicateSequence:
+	switch code := rp.errCode; kerr.Code(code) {
+	case 0, kerr.DuplicateSequenceNumber:
 		// DUPLICATE_SEQUENCE_NUMBER: an earlier attempt, whose response
 		// was lost, wrote the batch.
 		s.Stats.batchDone(b, time.Since(b.Created))
 		b.P.Acked(b)
 		b.P.Complete(b, rp.baseOffset, rp.logAppendTime, nil)
-	case codeMessageTooLarge, codeRecordListTooLarge:
+	case kerr.MessageTooLarge, kerr.RecordListTooLarge:
 		b.P.Topic.NoteRefused(len(b.Wire), time.Now())
 		if b.Records() > 1 && s.split(b) {
 			return
 		}
 		s.fail(b, &TooLargeError{Size: len(b.Wire), Err: &BrokerError{Code: code, Msg: rp.errMsg}})
-	case codeOutOfOrderSequence, codeUnknownProducerID, codeInvalidProducerEpoch:
+	case kerr.OutOfOrderSequenceNumber, kerr.UnknownProducerID, kerr.InvalidProducerEpoch:
 		verdict := VerdictFail
 		if s.cfg.Producer != nil {
 			verdict = s.cfg.Producer.HandleError(b, code)
@@ -227,8 +228,8 @@ func (s *Sender) requeue(b *accumulator.Batch, err error, code int16, behind boo
 			"attempt", b.Attempts, "err", err)
 	}
 	var be *BrokerError
-	retriable := code < 0 || (errors.As(err, &be) && be.Retriable()) || code == codeOutOfOrderSequence ||
-		code == codeUnknownProducerID || code == codeInvalidProducerEpoch
+	retriable := code < 0 || (errors.As(err, &be) && be.Retriable()) || kerr.Code(code) == kerr.OutOfOrderSequenceNumber ||
+		kerr.Code(code) == kerr.UnknownProducerID || kerr.Code(code) == kerr.InvalidProducerEpoch
 	if code < 0 || refreshesMetadata(code) {
 		s.cl.RequestRefresh()
 	}

@@ -9,33 +9,8 @@ import (
 
 	"github.com/samsa-go/samsa/internal/cluster"
 	"github.com/samsa-go/samsa/internal/wire"
+	"github.com/samsa-go/samsa/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
-)
-
-// Kafka error codes the transaction manager acts on.
-const (
-	codeCoordinatorLoadInProgress int16 = 14
-	codeCoordinatorNotAvailable   int16 = 15
-	codeNotCoordinator            int16 = 16
-	codeUnknownTopicOrPartition   int16 = 3
-	codeRequestTimedOut           int16 = 7
-	codeNetworkException          int16 = 13
-	codeGroupAuthorization        int16 = 30
-	codeClusterAuthorization      int16 = 31
-	codeInvalidProducerEpoch      int16 = 47
-	codeInvalidTxnState           int16 = 48
-	codeConcurrentTransactions    int16 = 51
-	codeTxnIDAuthorization        int16 = 53
-	codeOperationNotAttempted     int16 = 55
-	codeUnknownProducerID         int16 = 59
-	codeProducerFenced            int16 = 90
-	codeUnknownMemberID           int16 = 25
-	codeIllegalGeneration         int16 = 22
-	codeRebalanceInProgress       int16 = 27
-	codeFencedInstanceID          int16 = 82
-	codeTopicAuthorization        int16 = 29
-	codeTransactionAbortable      int16 = 120
-	codeUnsupportedForMessage     int16 = 43
 )
 
 // CodeError is an error code a coordinator returned.
@@ -56,14 +31,14 @@ func (e *CodeError) Error() string {
 // coordinatorRetriable reports codes after which the coordinator request
 // is retried, finding the coordinator again for the first three.
 func coordinatorMoved(code int16) bool {
-	return code == codeNotCoordinator || code == codeCoordinatorNotAvailable
+	return kerr.Code(code) == kerr.NotCoordinator || kerr.Code(code) == kerr.CoordinatorNotAvailable
 }
 
 func coordinatorRetriable(code int16) bool {
-	switch code {
-	case codeNotCoordinator, codeCoordinatorNotAvailable, codeCoordinatorLoadInProgress,
-		codeConcurrentTransactions, codeRequestTimedOut, codeNetworkException, codeUnknownTopicOrPartition,
-		codeOperationNotAttempted, codeRebalanceInProgress:
+	switch kerr.Code(code) {
+	case kerr.NotCoordinator, kerr.CoordinatorNotAvailable, kerr.CoordinatorLoadInProgress,
+		kerr.ConcurrentTransactions, kerr.RequestTimedOut, kerr.NetworkException, kerr.UnknownTopicOrPartition,
+		kerr.OperationNotAttempted, kerr.RebalanceInProgress:
 		return true
 	}
 	return false
@@ -99,7 +74,7 @@ func findCoordinator(ctx context.Context, cl *cluster.Cluster, key string, keyTy
 				m = *msg
 			}
 			errs = append(errs, &CodeError{API: "FindCoordinator", Code: code, Msg: m})
-			if code == codeTxnIDAuthorization || code == codeGroupAuthorization {
+			if kerr.Code(code) == kerr.TransactionalIDAuthorizationFailed || kerr.Code(code) == kerr.GroupAuthorizationFailed {
 				return nil, errs[len(errs)-1]
 			}
 			continue

@@ -11,6 +11,7 @@ import (
 	"github.com/samsa-go/samsa/internal/accumulator"
 	"github.com/samsa-go/samsa/internal/cluster"
 	"github.com/samsa-go/samsa/internal/sender"
+	"github.com/samsa-go/samsa/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -153,12 +154,12 @@ func (m *Manager) initProducerID(ctx context.Context, cur accumulator.ProducerSt
 			continue
 		}
 		resp := r.(*kmsg.InitProducerIDResponse)
-		switch resp.ErrorCode {
+		switch kerr.Code(resp.ErrorCode) {
 		case 0:
 			return accumulator.ProducerState{ID: resp.ProducerID, Epoch: resp.ProducerEpoch}, nil
-		case 31: // CLUSTER_AUTHORIZATION_FAILED
+		case kerr.ClusterAuthorizationFailed:
 			return accumulator.NoProducer, &ProducerFatalError{Err: &CodeError{API: "InitProducerId", Code: resp.ErrorCode}}
-		case 47, 59: // INVALID_PRODUCER_EPOCH, UNKNOWN_PRODUCER_ID: start over with a new id
+		case kerr.InvalidProducerEpoch, kerr.UnknownProducerID: // start over with a new id
 			return m.initProducerID(ctx, accumulator.NoProducer)
 		default:
 			errs = append(errs, fmt.Errorf("InitProducerId from broker %s: error code %d", b, resp.ErrorCode))
@@ -206,7 +207,7 @@ func (m *Manager) Err() error {
 // sequence, and the batch is resent under it (it was certainly not
 // written: the broker refused it).
 func (m *Manager) HandleError(b *accumulator.Batch, code int16) sender.Verdict {
-	if code == 45 && !b.P.NextExpected(b) {
+	if kerr.Code(code) == kerr.OutOfOrderSequenceNumber && !b.P.NextExpected(b) {
 		// An earlier batch (retried, say after CONCURRENT_TRANSACTIONS
 		// while the previous transaction's markers were written, or split
 		// after MESSAGE_TOO_LARGE) is not in yet: this one waits its turn.
@@ -215,18 +216,18 @@ func (m *Manager) HandleError(b *accumulator.Batch, code int16) sender.Verdict {
 	if m.txn != nil {
 		// Inside a transaction the epoch cannot move: the transaction
 		// must be aborted, and the abort moves to a new epoch.
-		if code == codeProducerFenced {
+		if kerr.Code(code) == kerr.ProducerFenced {
 			m.fatal(&CodeError{API: "Produce", Code: code})
 		} else {
 			m.abortable(&CodeError{API: "Produce", Code: code}, true)
 		}
 		return sender.VerdictFail
 	}
-	switch code {
-	case 45: // OUT_OF_ORDER_SEQUENCE_NUMBER for the next expected batch
+	switch kerr.Code(code) {
+	case kerr.OutOfOrderSequenceNumber: // for the next expected batch
 		m.RequestBump("the broker refused the next expected sequence of " + b.P.String())
 		return sender.VerdictRetry
-	case 59, 47: // UNKNOWN_PRODUCER_ID, INVALID_PRODUCER_EPOCH
+	case kerr.UnknownProducerID, kerr.InvalidProducerEpoch:
 		if cur, ok := m.Current(); !ok || (b.ProducerID == cur.ID && b.ProducerEpoch == cur.Epoch) {
 			m.RequestBump(fmt.Sprintf("error code %d for %s", code, b.P.String()))
 		}

@@ -10,6 +10,7 @@ import (
 	"github.com/samsa-go/samsa/internal/accumulator"
 	"github.com/samsa-go/samsa/internal/sender"
 	"github.com/samsa-go/samsa/internal/wire"
+	"github.com/samsa-go/samsa/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -185,14 +186,18 @@ func (m *Manager) initTransactional(ctx context.Context, cur accumulator.Produce
 	}
 	if code != 0 {
 		cerr := &CodeError{API: "InitProducerId", Code: code, Msg: msg}
-		switch code {
-		case codeTxnIDAuthorization, codeClusterAuthorization, codeProducerFenced, codeInvalidProducerEpoch, codeInvalidTxnState:
+		switch kerr.Code(code) {
+		case kerr.TransactionalIDAuthorizationFailed, kerr.ClusterAuthorizationFailed, kerr.ProducerFenced, kerr.InvalidProducerEpoch, kerr.InvalidTxnState:
 			return ps, &ProducerFatalError{Err: cerr}
 		}
 		return ps, cerr
 	}
 	return ps, nil
 }
+
+// endTxnVersionV2 is the first EndTxn version of transactions v2
+// (KIP-890): its response carries the producer's next epoch.
+const endTxnVersionV2 = 5
 
 // detectV2 decides whether the cluster runs transactions v2 (KIP-890):
 // the transaction.version feature finalized at 2 or more, and EndTxn v5
@@ -208,7 +213,7 @@ func (m *Manager) detectV2() {
 	}
 	v := conn.Versions()
 	endMax, _ := v.Max(kmsg.EndTxn.Int16())
-	m.txn.v2 = v.Feature("transaction.version") >= 2 && endMax >= 5
+	m.txn.v2 = v.Feature("transaction.version") >= 2 && endMax >= endTxnVersionV2
 	m.log.Debug("transactions", "v2", m.txn.v2, "transaction.version", v.Feature("transaction.version"))
 }
 
@@ -356,8 +361,8 @@ func (m *Manager) BatchFailed(b *accumulator.Batch, err error) {
 	}
 	var be *sender.BrokerError
 	if errors.As(err, &be) {
-		switch be.Code {
-		case codeProducerFenced, codeTxnIDAuthorization, codeClusterAuthorization:
+		switch kerr.Code(be.Code) {
+		case kerr.ProducerFenced, kerr.TransactionalIDAuthorizationFailed, kerr.ClusterAuthorizationFailed:
 			m.fatal(&CodeError{API: "Produce", Code: be.Code, Msg: be.Msg})
 			return
 		}
@@ -396,7 +401,7 @@ func (m *Manager) addLoop() {
 // partitions are added with AddPartitionsToTxn; v12 otherwise.
 func (m *Manager) MaxProduceVersion() int16 {
 	if m.txn != nil && !m.txn.v2 {
-		return 11
+		return sender.MaxProduceVersionTxnV1
 	}
-	return 12
+	return sender.MaxProduceVersion
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/samsa-go/samsa/internal/accumulator"
 	"github.com/samsa-go/samsa/internal/wire"
+	"github.com/samsa-go/samsa/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -53,7 +54,7 @@ func (m *Manager) addPartitions(parts []*accumulator.Partition, gen uint64) {
 		if m.cfg.Wake != nil {
 			m.cfg.Wake()
 		}
-	case code == codeProducerFenced || code == codeInvalidProducerEpoch || code == codeTxnIDAuthorization || code == codeInvalidTxnState:
+	case kerr.Code(code) == kerr.ProducerFenced || kerr.Code(code) == kerr.InvalidProducerEpoch || kerr.Code(code) == kerr.TransactionalIDAuthorizationFailed || kerr.Code(code) == kerr.InvalidTxnState:
 		m.fatal(&CodeError{API: "AddPartitionsToTxn", Code: code, Msg: msg})
 	default:
 		m.abortable(&CodeError{API: "AddPartitionsToTxn", Code: code, Msg: msg}, false)
@@ -66,7 +67,7 @@ func worstAddCode(resp *kmsg.AddPartitionsToTxnResponse) int16 {
 	worst := int16(0)
 	for _, t := range resp.Topics {
 		for _, p := range t.Partitions {
-			if p.ErrorCode != 0 && (worst == 0 || worst == codeOperationNotAttempted) {
+			if p.ErrorCode != 0 && (worst == 0 || kerr.Code(worst) == kerr.OperationNotAttempted) {
 				worst = p.ErrorCode
 			}
 		}
@@ -149,7 +150,7 @@ func (m *Manager) endTxn(ctx context.Context, commit bool) error {
 				return 0, "", err
 			}
 			resp := r.(*kmsg.EndTxnResponse)
-			if resp.ErrorCode == 0 && resp.GetVersion() >= 5 && resp.ProducerID >= 0 {
+			if resp.ErrorCode == 0 && resp.GetVersion() >= endTxnVersionV2 && resp.ProducerID >= 0 {
 				next = accumulator.ProducerState{ID: resp.ProducerID, Epoch: resp.ProducerEpoch}
 			}
 			return resp.ErrorCode, "", nil
@@ -188,10 +189,10 @@ func (m *Manager) endTxnError(ctx context.Context, commit bool, code int16, msg 
 	}
 	cerr := &CodeError{API: "EndTxn", Code: code, Msg: msg}
 	switch {
-	case code == codeProducerFenced || code == codeTxnIDAuthorization:
+	case kerr.Code(code) == kerr.ProducerFenced || kerr.Code(code) == kerr.TransactionalIDAuthorizationFailed:
 		m.fatal(cerr)
 		return &ProducerFatalError{Err: cerr}
-	case !commit && (code == codeInvalidProducerEpoch || code == codeInvalidTxnState):
+	case !commit && (kerr.Code(code) == kerr.InvalidProducerEpoch || kerr.Code(code) == kerr.InvalidTxnState):
 		ns, err := m.initTransactional(ctx, ps)
 		if err != nil {
 			m.fatal(err)
@@ -199,7 +200,7 @@ func (m *Manager) endTxnError(ctx context.Context, commit bool, code int16, msg 
 		}
 		*next = ns
 		return nil
-	case code == codeInvalidProducerEpoch || code == codeInvalidTxnState:
+	case kerr.Code(code) == kerr.InvalidProducerEpoch || kerr.Code(code) == kerr.InvalidTxnState:
 		m.abortable(cerr, true)
 		return &AbortableError{Err: cerr}
 	default:
@@ -318,8 +319,8 @@ func (m *Manager) offsetsError(api string, code int16, msg string, err error) er
 		return nil
 	}
 	cerr := &CodeError{API: api, Code: code, Msg: msg}
-	switch code {
-	case codeProducerFenced, codeInvalidProducerEpoch, codeTxnIDAuthorization, codeInvalidTxnState, codeUnsupportedForMessage:
+	switch kerr.Code(code) {
+	case kerr.ProducerFenced, kerr.InvalidProducerEpoch, kerr.TransactionalIDAuthorizationFailed, kerr.InvalidTxnState, kerr.UnsupportedForMessageFormat:
 		m.fatal(cerr)
 		return &ProducerFatalError{Err: cerr}
 	}

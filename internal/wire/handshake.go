@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"time"
 
+	"github.com/samsa-go/samsa/kerr"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -16,7 +17,9 @@ import (
 // Kafka since 2.4; older brokers answer UNSUPPORTED_VERSION and their range.
 const apiVersionsTry = 3
 
-const errUnsupportedVersion = 35
+// errUnsupportedVersion is UNSUPPORTED_VERSION, as the int16 a response
+// carries.
+const errUnsupportedVersion = int16(kerr.UnsupportedVersion)
 
 // handshake negotiates versions and authenticates a new connection.
 func (c *Conn) handshake(ctx context.Context) error {
