@@ -4,10 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
-	"unsafe"
 
 	"github.com/samsa-go/samsa/internal/accumulator"
-	"github.com/samsa-go/samsa/internal/recordbatch"
 	"github.com/samsa-go/samsa/internal/sender"
 	"github.com/samsa-go/samsa/internal/txn"
 	"github.com/samsa-go/samsa/kerr"
@@ -120,15 +118,3 @@ func (p *Producer) mapCause(err error) error {
 	}
 	return err
 }
-
-// wireHeaders views headers as the encoder's header type, without copying:
-// the two types have the same fields, which the conversion below proves at
-// compile time.
-func wireHeaders(h []Header) []recordbatch.Header {
-	if len(h) == 0 {
-		return nil
-	}
-	return unsafe.Slice((*recordbatch.Header)(unsafe.Pointer(unsafe.SliceData(h))), len(h))
-}
-
-var _ = recordbatch.Header(Header{}) // same field names and types, so same layout

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+	"unsafe"
+
+	"github.com/samsa-go/samsa/internal/recordbatch"
 )
 
 // Header is one record header. A record's headers are ordered and may
@@ -108,3 +111,15 @@ type RecordMetadata struct {
 func (m RecordMetadata) String() string {
 	return fmt.Sprintf("%s[%d]@%d", m.Topic, m.Partition, m.Offset)
 }
+
+// wireHeaders views headers as the encoder's header type, without copying:
+// the two types have the same fields, which the conversion below proves at
+// compile time.
+func wireHeaders(h []Header) []recordbatch.Header {
+	if len(h) == 0 {
+		return nil
+	}
+	return unsafe.Slice((*recordbatch.Header)(unsafe.Pointer(unsafe.SliceData(h))), len(h))
+}
+
+var _ = recordbatch.Header(Header{}) // same field names and types, so same layout
