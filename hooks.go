@@ -56,8 +56,11 @@ type AckHook interface {
 // costs nothing until its outcome and reaches no AckHook. A record that
 // one AckHook wants, or that an AckHook without AckFilter is installed
 // for, reaches every AckHook.
+//
+// The record is passed by value: a filter reads it, and a pointer would
+// make every produced record escape to the heap.
 type AckFilter interface {
-	WantsAck(ctx context.Context, r *Record) bool
+	WantsAck(ctx context.Context, r Record) bool
 }
 
 // Ack is one record's outcome, as an AckHook sees it. It is valid only
@@ -312,7 +315,7 @@ func (p *Producer) wantsAck(ctx context.Context, r *Record) bool {
 	}
 	for _, f := range p.hooks.filters {
 		want := false
-		safely(p.log, f, "WantsAck", func() { want = f.WantsAck(ctx, r) })
+		safely(p.log, f, "WantsAck", func() { want = f.WantsAck(ctx, *r) })
 		if want {
 			return true
 		}

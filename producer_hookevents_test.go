@@ -399,7 +399,7 @@ func TestHooksRefusedWhenTheyImplementNothing(t *testing.T) {
 // pickyHook wants the outcome of records keyed "yes" only.
 type pickyHook struct{ recorder }
 
-func (*pickyHook) WantsAck(_ context.Context, r *Record) bool { return string(r.Key) == "yes" }
+func (*pickyHook) WantsAck(_ context.Context, r Record) bool { return string(r.Key) == "yes" }
 
 // TestAckFilter: an AckHook with AckFilter gets the outcomes of the
 // records it wants only; with another AckHook that wants every record
@@ -428,5 +428,48 @@ func TestAckFilter(t *testing.T) {
 	run(both, all)
 	if len(both.acks) != 6 || len(all.acks) != 6 {
 		t.Fatalf("beside a hook wanting everything: %d and %d acks, want 6 each", len(both.acks), len(all.acks))
+	}
+}
+
+// nobodyWants is an AckHook with an AckFilter that wants no record: a
+// tracer whose sampler drops every span.
+type nobodyWants struct{ nopAckHook }
+
+func (nobodyWants) WantsAck(context.Context, Record) bool { return false }
+
+// TestProduceAllocatesNothingPerRecord: in steady state Produce allocates
+// nothing per record without hooks, and nothing either with an AckHook
+// that wants no record (an unsampled tracer). Handing the caller's Record
+// to a hook once made every record escape to the heap, hooks or not.
+func TestProduceAllocatesNothingPerRecord(t *testing.T) {
+	for _, c := range []struct {
+		name  string
+		hooks []Hook
+	}{{"no hooks", nil}, {"unwanted acks", []Hook{nobodyWants{}}}} {
+		t.Run(c.name, func(t *testing.T) {
+			sink := startBenchSink(t, 3)
+			p := testProducer(t, []string{sink.addr()}, func(cfg *Config) {
+				cfg.Hooks, cfg.Linger, cfg.BatchSize = c.hooks, 5*time.Millisecond, 64<<10
+				cfg.Acks, cfg.Idempotence, cfg.EnableMetricsPush = AcksLeader, IdempotenceOff, false
+			})
+			ctx := context.Background()
+			value := benchValue(100)
+			cb := func(RecordMetadata, error) {}
+			const perRun = 2000
+			produce := func() {
+				for range perRun {
+					p.Produce(ctx, Record{Topic: "bench", Value: value}, cb)
+				}
+				if err := p.Flush(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			produce() // warm up: metadata, connections, pooled buffers
+			// Batches, requests and responses allocate a little (shared
+			// with other goroutines); a record that escapes costs perRun.
+			if allocs := testing.AllocsPerRun(5, produce); allocs > perRun/10 {
+				t.Fatalf("%.0f allocations per %d records", allocs, perRun)
+			}
+		})
 	}
 }

@@ -121,7 +121,7 @@ func (t *Telemetry) OnSend(ctx context.Context, r *samsa.Record) context.Context
 
 // WantsAck implements samsa.AckFilter: only records with a recording
 // span need their acknowledgement.
-func (t *Telemetry) WantsAck(ctx context.Context, _ *samsa.Record) bool {
+func (t *Telemetry) WantsAck(ctx context.Context, _ samsa.Record) bool {
 	return ctx.Value(spanKey{}) != nil
 }
 

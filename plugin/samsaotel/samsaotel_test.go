@@ -178,7 +178,7 @@ func TestUnsampledRecordsKeepNoSpan(t *testing.T) {
 	ctx := context.Background()
 	r := samsa.Record{Topic: "dropped", Value: []byte("v")}
 	rctx := tel.OnSend(ctx, &r)
-	if tel.WantsAck(rctx, &r) {
+	if tel.WantsAck(rctx, r) {
 		t.Fatal("an unsampled record asks for its acknowledgement")
 	}
 	if _, err := e.p.SendSync(ctx, samsa.Record{Topic: "dropped", Value: []byte("v")}); err != nil {
