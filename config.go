@@ -80,6 +80,61 @@ const (
 	IdempotenceOff
 )
 
+// MetadataRecovery is what the producer does when the brokers it knows
+// cannot give it metadata (metadata.recovery.strategy, KIP-899).
+type MetadataRecovery int8
+
+const (
+	// MetadataRecoveryRebootstrap, the default as in the Java client since
+	// Kafka 4.0, resolves the bootstrap servers again and starts over from
+	// them when none of the brokers metadata listed answers, when one
+	// answers REBOOTSTRAP_REQUIRED (KIP-1102), or when no metadata could be
+	// had for MetadataRecoveryTrigger: a cluster whose brokers all moved
+	// to new addresses behind the same bootstrap names is found again.
+	MetadataRecoveryRebootstrap MetadataRecovery = iota
+	// MetadataRecoveryNone uses the bootstrap servers only until metadata
+	// lists brokers, and then only those brokers.
+	MetadataRecoveryNone
+)
+
+// String returns the strategy as the Java client spells it: "rebootstrap"
+// or "none".
+func (m MetadataRecovery) String() string {
+	switch m {
+	case MetadataRecoveryRebootstrap:
+		return "rebootstrap"
+	case MetadataRecoveryNone:
+		return "none"
+	}
+	return "invalid"
+}
+
+// DNSLookup is how broker names are resolved (client.dns.lookup).
+type DNSLookup int8
+
+const (
+	// DNSLookupUseAllIPs, the default, dials every address a name
+	// resolves to in turn until one connects, resolving the name again for
+	// every connection (use_all_dns_ips).
+	DNSLookupUseAllIPs DNSLookup = iota
+	// DNSLookupCanonicalBootstrap replaces each bootstrap name, before
+	// bootstrapping, by the canonical names of its addresses (each address
+	// looked up in reverse), as Kerberos setups need; after that it is
+	// DNSLookupUseAllIPs (resolve_canonical_bootstrap_servers_only).
+	DNSLookupCanonicalBootstrap
+)
+
+// String returns the setting as the Java client spells it.
+func (d DNSLookup) String() string {
+	switch d {
+	case DNSLookupUseAllIPs:
+		return "use_all_dns_ips"
+	case DNSLookupCanonicalBootstrap:
+		return "resolve_canonical_bootstrap_servers_only"
+	}
+	return "invalid"
+}
+
 // SecurityProtocol is how connections to brokers are secured
 // (security.protocol).
 type SecurityProtocol int8
@@ -246,6 +301,19 @@ type Config struct {
 	// MetadataMaxIdle forgets a topic not produced to for this long
 	// (metadata.max.idle.ms). Default 5 minutes.
 	MetadataMaxIdle time.Duration
+	// MetadataRecovery: see MetadataRecovery (metadata.recovery.strategy).
+	// Default MetadataRecoveryRebootstrap, as Java 4.x.
+	MetadataRecovery MetadataRecovery
+	// MetadataRecoveryTrigger: with MetadataRecoveryRebootstrap, the
+	// producer also rebootstraps when it could get no metadata from the
+	// brokers it knows for this long, even if they accept connections
+	// (metadata.recovery.rebootstrap.trigger.ms). Default 5 minutes, as
+	// Java; 0 waits until each broker it knows has failed to answer once.
+	MetadataRecoveryTrigger time.Duration
+	// DNSLookup: see DNSLookup (client.dns.lookup). Default
+	// DNSLookupUseAllIPs. With Dial set, names go to Dial unresolved (but
+	// for the canonical names of the bootstrap servers).
+	DNSLookup DNSLookup
 	// ReconnectBackoff is the wait before reconnecting to a broker; it
 	// doubles with jitter per failure up to ReconnectBackoffMax
 	// (reconnect.backoff.ms, reconnect.backoff.max.ms). Defaults 50ms, 1s.
@@ -301,28 +369,31 @@ type Config struct {
 // client's defaults. Set BootstrapServers before use.
 func DefaultConfig() Config {
 	return Config{
-		Acks:                AcksAll,
-		Linger:              5 * time.Millisecond,
-		BatchSize:           16384,
-		BufferMemory:        32 << 20,
-		MaxBlock:            60 * time.Second,
-		MaxRequestSize:      1 << 20,
-		Retries:             1<<31 - 1,
-		RetryBackoff:        100 * time.Millisecond,
-		RetryBackoffMax:     time.Second,
-		DeliveryTimeout:     120 * time.Second,
-		RequestTimeout:      30 * time.Second,
-		MaxInFlight:         5,
-		PartitionerAdaptive: true,
-		MetadataMaxAge:      5 * time.Minute,
-		MetadataMaxIdle:     5 * time.Minute,
-		ReconnectBackoff:    50 * time.Millisecond,
-		ReconnectBackoffMax: time.Second,
-		ConnectTimeout:      10 * time.Second,
-		ConnectionsMaxIdle:  9 * time.Minute,
-		SendBufferBytes:     131072,
-		ReceiveBufferBytes:  32768,
-		TransactionTimeout:  60 * time.Second,
-		EnableMetricsPush:   true,
+		Acks:                    AcksAll,
+		Linger:                  5 * time.Millisecond,
+		BatchSize:               16384,
+		BufferMemory:            32 << 20,
+		MaxBlock:                60 * time.Second,
+		MaxRequestSize:          1 << 20,
+		Retries:                 1<<31 - 1,
+		RetryBackoff:            100 * time.Millisecond,
+		RetryBackoffMax:         time.Second,
+		DeliveryTimeout:         120 * time.Second,
+		RequestTimeout:          30 * time.Second,
+		MaxInFlight:             5,
+		PartitionerAdaptive:     true,
+		MetadataMaxAge:          5 * time.Minute,
+		MetadataMaxIdle:         5 * time.Minute,
+		MetadataRecovery:        MetadataRecoveryRebootstrap,
+		MetadataRecoveryTrigger: 5 * time.Minute,
+		DNSLookup:               DNSLookupUseAllIPs,
+		ReconnectBackoff:        50 * time.Millisecond,
+		ReconnectBackoffMax:     time.Second,
+		ConnectTimeout:          10 * time.Second,
+		ConnectionsMaxIdle:      9 * time.Minute,
+		SendBufferBytes:         131072,
+		ReceiveBufferBytes:      32768,
+		TransactionTimeout:      60 * time.Second,
+		EnableMetricsPush:       true,
 	}
 }

@@ -96,8 +96,11 @@ func NewProducer(cfg Config) (*Producer, error) {
 		MaxAge:         cfg.MetadataMaxAge,
 		MaxIdle:        cfg.MetadataMaxIdle,
 		RefreshBackoff: cfg.RetryBackoff, RefreshBackoffMax: cfg.RetryBackoffMax,
-		AutoCreateTopics: true,
-		Logger:           log,
+		AutoCreateTopics:   true,
+		Rebootstrap:        cfg.MetadataRecovery == MetadataRecoveryRebootstrap,
+		RebootstrapAfter:   cfg.MetadataRecoveryTrigger,
+		CanonicalBootstrap: cfg.DNSLookup == DNSLookupCanonicalBootstrap,
+		Logger:             log,
 	})
 	if err != nil {
 		return nil, err

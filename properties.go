@@ -298,6 +298,23 @@ func propString(nonEmpty bool, set func(*propState, string)) propParser {
 	}
 }
 
+// propEnum parses one of values by its String, in any case.
+func propEnum[T fmt.Stringer](values []T, set func(*propState, T)) propParser {
+	names := make([]string, len(values))
+	for i, v := range values {
+		names[i] = v.String()
+	}
+	reason := "must be " + strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+	return func(raw string) (string, func(*propState), string) {
+		for _, v := range values {
+			if strings.EqualFold(raw, v.String()) {
+				return v.String(), func(st *propState) { set(st, v) }, ""
+			}
+		}
+		return "", nil, reason
+	}
+}
+
 // propLevel parses a compression level for codec c, with the Java
 // client's ranges: gzip 1..9 or -1 (zlib's default), lz4 1..17, zstd
 // -131072..22.
@@ -473,6 +490,12 @@ func init() {
 		"metadata.max.age.ms", "metadata_max_age_ms", "topic.metadata.refresh.interval.ms")
 	defineProp("MetadataMaxIdle", false, propMillis(5000, false, func(c *Config, d time.Duration) { c.MetadataMaxIdle = d }),
 		"metadata.max.idle.ms")
+	defineProp("MetadataRecovery", false, propEnum([]MetadataRecovery{MetadataRecoveryRebootstrap, MetadataRecoveryNone},
+		func(st *propState, m MetadataRecovery) { st.cfg.MetadataRecovery = m }), "metadata.recovery.strategy")
+	defineProp("MetadataRecoveryTrigger", false, propMillis(0, false, func(c *Config, d time.Duration) { c.MetadataRecoveryTrigger = d }),
+		"metadata.recovery.rebootstrap.trigger.ms")
+	defineProp("DNSLookup", false, propEnum([]DNSLookup{DNSLookupUseAllIPs, DNSLookupCanonicalBootstrap},
+		func(st *propState, d DNSLookup) { st.cfg.DNSLookup = d }), "client.dns.lookup")
 	defineProp("ReconnectBackoff", false, propMillis(0, false, func(c *Config, d time.Duration) { c.ReconnectBackoff = d }),
 		"reconnect.backoff.ms", "reconnect_backoff_ms")
 	defineProp("ReconnectBackoffMax", false, propMillis(0, false, func(c *Config, d time.Duration) { c.ReconnectBackoffMax = d }),

@@ -33,16 +33,14 @@ func IgnoredPropertyPrefixes() []string {
 // effect (docs/properties.md lists them; a test keeps it in step).
 var ignoredProps = map[string]string{
 	// Java.
-	"key.serializer":                           "a Java class: records are bytes; serialize in code (NewTypedProducer with a Serializer)",
-	"value.serializer":                         "a Java class: records are bytes; serialize in code (NewTypedProducer with a Serializer)",
-	"interceptor.classes":                      "Java classes: set Config.Hooks in code",
-	"metric.reporters":                         "Java classes: read Producer.Metrics, or export them with plugin/samsaprom",
-	"metrics.num.samples":                      "samsa's rates and averages always use Java's default window (2 samples of 30 s)",
-	"metrics.sample.window.ms":                 "samsa's rates and averages always use Java's default window (2 samples of 30 s)",
-	"metrics.recording.level":                  "samsa records all of its metrics at every level",
-	"auto.include.jmx.reporter":                "JMX is a JVM facility; read Producer.Metrics",
-	"metadata.recovery.strategy":               "samsa does not rebootstrap: it keeps retrying the brokers it knows and the bootstrap servers",
-	"metadata.recovery.rebootstrap.trigger.ms": "samsa does not rebootstrap: it keeps retrying the brokers it knows and the bootstrap servers",
+	"key.serializer":            "a Java class: records are bytes; serialize in code (NewTypedProducer with a Serializer)",
+	"value.serializer":          "a Java class: records are bytes; serialize in code (NewTypedProducer with a Serializer)",
+	"interceptor.classes":       "Java classes: set Config.Hooks in code",
+	"metric.reporters":          "Java classes: read Producer.Metrics, or export them with plugin/samsaprom",
+	"metrics.num.samples":       "samsa's rates and averages always use Java's default window (2 samples of 30 s)",
+	"metrics.sample.window.ms":  "samsa's rates and averages always use Java's default window (2 samples of 30 s)",
+	"metrics.recording.level":   "samsa records all of its metrics at every level",
+	"auto.include.jmx.reporter": "JMX is a JVM facility; read Producer.Metrics",
 	// kafka-python.
 	"key_serializer":              "a Python callable: records are bytes; serialize in code (NewTypedProducer with a Serializer)",
 	"value_serializer":            "a Python callable: records are bytes; serialize in code (NewTypedProducer with a Serializer)",
@@ -124,9 +122,6 @@ func definePropChecked() {
 	defineProp("TLS", true, propOnly(true, "trust stores are PEM, which have no store password (Kafka refuses one too); "+
 		"remove the key"), "ssl.truststore.password")
 
-	defineProp("Dial", false, propOnly(false, "resolve_canonical_bootstrap_servers_only serves Kerberos (GSSAPI), which samsa does not "+
-		"support; use_all_dns_ips, the default, is what samsa does: each broker name's addresses are tried in turn", "use_all_dns_ips"),
-		"client.dns.lookup")
 	defineProp("Dial", false, propOnly(false, "samsa always sends ApiVersions first (brokers older than Kafka 0.10 are not supported)",
 		"true"), "api.version.request")
 	defineProp("Dial", false, propOnly(false, "samsa always turns TCP keep-alive on (every 15 s); use Config.Dial for other socket options",

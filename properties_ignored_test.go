@@ -44,7 +44,6 @@ func TestCheckedKeys(t *testing.T) {
 		{"ssl.secure.random.implementation", []string{"SHA1PRNG", "NativePRNG", ""}, "com.example.Rand", "crypto/rand"},
 		{"ssl.keystore.password", []string{""}, "changeit", "ssl.key.password"},
 		{"ssl.truststore.password", []string{""}, "changeit", "no store password"},
-		{"client.dns.lookup", []string{"use_all_dns_ips"}, "resolve_canonical_bootstrap_servers_only", "GSSAPI"},
 		{"api.version.request", []string{"true"}, "false", "ApiVersions"},
 		{"socket.keepalive.enable", []string{"true"}, "false", "keep-alive"},
 		{"socket.nagle.disable", []string{"true"}, "false", "TCP_NODELAY"},

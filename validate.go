@@ -245,11 +245,20 @@ func (c Config) validateNetwork() error {
 		{"reconnect.backoff.ms", "ReconnectBackoff", c.ReconnectBackoff},
 		{"reconnect.backoff.max.ms", "ReconnectBackoffMax", c.ReconnectBackoffMax},
 		{"socket.connection.setup.timeout.ms", "ConnectTimeout", c.ConnectTimeout},
+		{"metadata.recovery.rebootstrap.trigger.ms", "MetadataRecoveryTrigger", c.MetadataRecoveryTrigger},
 	}
 	for _, d := range durations {
 		if err := cfgCheckDuration(d.key, d.field, d.d, false); err != nil {
 			return err
 		}
+	}
+	if c.MetadataRecovery.String() == "invalid" {
+		return cfgInvalid("metadata.recovery.strategy", "MetadataRecovery", strconv.Itoa(int(c.MetadataRecovery)),
+			"must be MetadataRecoveryRebootstrap (rebootstrap) or MetadataRecoveryNone (none)")
+	}
+	if c.DNSLookup.String() == "invalid" {
+		return cfgInvalid("client.dns.lookup", "DNSLookup", strconv.Itoa(int(c.DNSLookup)),
+			"must be DNSLookupUseAllIPs (use_all_dns_ips) or DNSLookupCanonicalBootstrap (resolve_canonical_bootstrap_servers_only)")
 	}
 	if c.MetadataMaxIdle < minMetadataMaxIdle {
 		return cfgInvalid("metadata.max.idle.ms", "MetadataMaxIdle", cfgDurationText(c.MetadataMaxIdle), "must be at least 5000 ms")

@@ -73,13 +73,7 @@ func (b *Broker) timedOut(te *wire.TimeoutError) {
 	if b.silentSince.IsZero() {
 		b.silentSince = time.Now()
 	}
-	var open []*wire.Conn
-	for i := range b.slots {
-		if c := b.slots[i].conn; c != nil {
-			open = append(open, c)
-			b.slots[i].conn = nil
-		}
-	}
+	open := b.takeConnsLocked()
 	b.mu.Unlock()
 	err := fmt.Errorf("broker %s stopped answering: %w", b, te)
 	for _, c := range open {
@@ -251,6 +245,30 @@ func (b *Broker) setAddr(addr, rack string) {
 	}
 	b.addr = addr
 	b.closeConnsLocked()
+}
+
+// closeConns closes the broker's connections; new ones may be dialed.
+func (b *Broker) closeConns() {
+	b.mu.Lock()
+	open := b.takeConnsLocked()
+	b.mu.Unlock()
+	for _, c := range open {
+		c.Close()
+	}
+}
+
+// takeConnsLocked empties the connection slots and returns the
+// connections that were in them, for the caller to close once b.mu is
+// released (their requests' callbacks then run). b.mu is held.
+func (b *Broker) takeConnsLocked() []*wire.Conn {
+	var open []*wire.Conn
+	for i := range b.slots {
+		if c := b.slots[i].conn; c != nil {
+			open = append(open, c)
+			b.slots[i].conn = nil
+		}
+	}
+	return open
 }
 
 // close closes the broker's connections and refuses new ones.

@@ -42,6 +42,27 @@ type Config struct {
 	// AutoCreateTopics asks brokers to create unknown topics, as the Java
 	// producer does (allow.auto.create.topics on the broker decides).
 	AutoCreateTopics bool
+	// Rebootstrap turns metadata recovery on
+	// (metadata.recovery.strategy=rebootstrap, KIP-899 and KIP-1102): when
+	// no broker metadata lists answers, when one answers
+	// REBOOTSTRAP_REQUIRED, or when no metadata could be had for
+	// RebootstrapAfter, the bootstrap servers are resolved again and
+	// asked for metadata. Without it they serve only until metadata lists
+	// brokers.
+	Rebootstrap bool
+	// RebootstrapAfter (metadata.recovery.rebootstrap.trigger.ms) bounds
+	// how long the brokers metadata lists are asked, in vain, before the
+	// cluster rebootstraps; 0: until each of them failed once.
+	RebootstrapAfter time.Duration
+	// CanonicalBootstrap replaces each bootstrap name by the canonical
+	// names of its addresses before bootstrapping
+	// (client.dns.lookup=resolve_canonical_bootstrap_servers_only).
+	CanonicalBootstrap bool
+	// Resolver resolves names: the bootstrap servers' for
+	// CanonicalBootstrap and, when set, every name dialed (its addresses
+	// are tried in turn). Nil: net.DefaultResolver, and dials resolve
+	// names as net.Dialer does (trying each address in turn).
+	Resolver Resolver
 	// Logger receives metadata events; nil logs nothing.
 	Logger *slog.Logger
 }
@@ -103,6 +124,14 @@ type Cluster struct {
 	snap      atomic.Pointer[Snapshot]
 	connected atomic.Bool
 
+	// Metadata recovery, used by the refresher goroutine: when the
+	// attempt to get metadata that has not succeeded yet began (zero after
+	// a success), whether the bootstrap servers are being asked (at first
+	// and after a rebootstrap), and how many rebootstraps there were.
+	attemptStart  time.Time
+	bootstrapping atomic.Bool
+	rebootstraps  atomic.Int64
+
 	refresh chan struct{}
 	// newTopic is signalled when a topic is first used: its metadata is
 	// requested at once, whatever the refresh backoff (as the Java client
@@ -136,9 +165,22 @@ func New(cfg Config) (*Cluster, error) {
 		cancel:   cancel,
 		done:     make(chan struct{}),
 	}
-	for i, addr := range cfg.Bootstrap {
-		c.boot = append(c.boot, newBroker(int32(-1-i), addr, "", cfg.Wire, cfg.Reconnect))
+	if cfg.Resolver != nil {
+		w := *cfg.Wire
+		next := w.Dial
+		if next == nil {
+			var d net.Dialer
+			next = d.DialContext
+		}
+		w.Dial = resolvingDial(cfg.Resolver, next)
+		c.cfg.Wire = &w
 	}
+	if !cfg.CanonicalBootstrap { // canonical names are resolved by the first refresh
+		for i, addr := range cfg.Bootstrap {
+			c.boot = append(c.boot, newBroker(int32(-1-i), addr, "", c.cfg.Wire, cfg.Reconnect))
+		}
+	}
+	c.bootstrapping.Store(true)
 	c.snap.Store(&Snapshot{Controller: -1, Brokers: map[int32]BrokerInfo{}, Topics: map[string]*Topic{}})
 	go c.run()
 	c.RequestRefresh()
@@ -158,6 +200,10 @@ func (c *Cluster) Snapshot() *Snapshot { return c.snap.Load() }
 
 // Connected reports whether any metadata response has been received.
 func (c *Cluster) Connected() bool { return c.connected.Load() }
+
+// Rebootstraps counts the times the cluster started over from the
+// bootstrap servers.
+func (c *Cluster) Rebootstraps() int64 { return c.rebootstraps.Load() }
 
 // Broker returns the broker with the given id, or nil if metadata does not
 // list it.
@@ -395,31 +441,6 @@ func (c *Cluster) fail(err error) {
 	c.updated = make(chan struct{})
 }
 
-// refreshOnce asks one broker after another for the metadata of the topics
-// in use until one answers.
-func (c *Cluster) refreshOnce(ctx context.Context) error {
-	req := c.metadataRequest()
-	var errs []error
-	for _, b := range c.refreshOrder() {
-		conn, err := b.Conn(ctx, ControlConn)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		resp, err := conn.Do(ctx, req)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("metadata from broker %s: %w", b, err))
-			continue
-		}
-		c.apply(resp.(*kmsg.MetadataResponse))
-		return nil
-	}
-	if len(errs) == 0 {
-		return errors.New("no broker to ask for metadata")
-	}
-	return fmt.Errorf("no broker answered a metadata request: %w", errors.Join(errs...))
-}
-
 // metadataRequest lists the topics in use, dropping idle ones. An empty,
 // non-nil topic list asks for no topics (nil would ask for all of them).
 func (c *Cluster) metadataRequest() *kmsg.MetadataRequest {
@@ -437,18 +458,6 @@ func (c *Cluster) metadataRequest() *kmsg.MetadataRequest {
 		req.Topics = append(req.Topics, kmsg.MetadataRequestTopic{Topic: kmsg.StringPtr(name)})
 	}
 	return req
-}
-
-// refreshOrder lists the brokers to ask for metadata: those metadata
-// lists, least loaded first (LeastLoaded: a broker that stopped answering
-// comes last), then the bootstrap addresses.
-func (c *Cluster) refreshOrder() []*Broker {
-	c.mu.Lock()
-	known := slices.Collect(mapValues(c.brokers))
-	boot := slices.Clone(c.boot)
-	c.mu.Unlock()
-	now := time.Now()
-	return append(byLoad(known, now), byLoad(boot, now)...)
 }
 
 // apply merges a metadata response into a new snapshot.
