@@ -26,6 +26,9 @@ const EnvCDS = "SAMSA_KAFKA_CDS"
 // cdsArchives are the archive files for brokers and for StorageTool.
 type cdsArchives struct{ broker, tool string }
 
+// ready reports whether the archives exist (tool only when there is one).
+func (a cdsArchives) ready() bool { return exists(a.broker) && (a.tool == "" || exists(a.tool)) }
+
 // cdsKey identifies the Java installation an archive was made with.
 func cdsKey(java string) string {
 	real, err := filepath.EvalSymlinks(java)
@@ -65,8 +68,11 @@ func ensureCDS(ctx context.Context, base *Cluster, libs string) (cdsArchives, er
 	dir := filepath.Dir(libs)
 	prefix := filepath.Join(dir, "cds-"+cdsKey(base.java))
 	a := cdsArchives{broker: prefix + "-broker.jsa", tool: prefix + "-tool.jsa"}
+	if base.layout.Mode == ZooKeeper {
+		a.tool = "" // no storage tool runs: nothing to format
+	}
 	failed := prefix + ".failed"
-	ready := func() bool { return exists(a.broker) && exists(a.tool) }
+	ready := func() bool { return a.ready() }
 	if ready() {
 		return a, nil
 	}
@@ -99,21 +105,24 @@ func ensureCDS(ctx context.Context, base *Cluster, libs string) (cdsArchives, er
 // trainCDS runs a one-node cluster with every listener that dumps the
 // archives at exit, then moves them into place.
 func trainCDS(ctx context.Context, base *Cluster, a cdsArchives) (err error) {
-	tmp := cdsArchives{broker: a.broker + ".tmp", tool: a.tool + ".tmp"}
+	tmp := cdsArchives{broker: a.broker + ".tmp"}
+	if a.tool != "" {
+		tmp.tool = a.tool + ".tmp"
+	}
 	_ = os.Remove(tmp.broker)
 	_ = os.Remove(tmp.tool)
 	defer func() {
 		_ = os.Remove(tmp.broker)
 		_ = os.Remove(tmp.tool)
 	}()
-	opts, err := Options{Version: base.version, Security: true, ReadyTimeout: 3 * time.Minute}.normalize()
+	opts, err := Options{Version: base.version, Security: base.layout.Mode != ZooKeeper, ReadyTimeout: 3 * time.Minute}.normalize()
 	if err != nil {
 		return err
 	}
 	train := &Cluster{
 		opts:      opts,
 		version:   base.version,
-		log4j2:    base.log4j2,
+		layout:    base.layout,
 		java:      base.java,
 		classpath: base.classpath,
 		dumpCDS:   true,
@@ -132,11 +141,13 @@ func trainCDS(ctx context.Context, base *Cluster, a cdsArchives) (err error) {
 	if err := train.Stop(sctx, 1); err != nil {
 		return err
 	}
-	if !exists(tmp.broker) || !exists(tmp.tool) {
+	if !tmp.ready() {
 		return errors.New("kafkatest: CDS training wrote no archive:\n" + train.LogTail(1, 20))
 	}
-	if err := os.Rename(tmp.tool, a.tool); err != nil {
-		return err
+	if a.tool != "" {
+		if err := os.Rename(tmp.tool, a.tool); err != nil {
+			return err
+		}
 	}
 	return os.Rename(tmp.broker, a.broker)
 }
@@ -148,7 +159,9 @@ func (c *Cluster) cdsFlag(path string) []string {
 	case path == "":
 		return nil
 	case c.dumpCDS:
-		return []string{"-XX:ArchiveClassesAtExit=" + path}
+		// The dump warns of every class it skips (Log4j 1's are too old to
+		// archive): keep the log readable.
+		return []string{"-XX:ArchiveClassesAtExit=" + path, "-Xlog:cds=off"}
 	default:
 		return []string{"-XX:SharedArchiveFile=" + path}
 	}

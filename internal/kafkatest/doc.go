@@ -51,8 +51,20 @@
 // to install, and Main prints one line for the package that says how many
 // were skipped and why, visible without -v (internal/prereq); with
 // SAMSA_REQUIRE_KAFKA=1 (as CI sets) they fail instead.
-// SAMSA_KAFKA_VERSION selects another Kafka version (3.9 or newer) for a
-// whole run; DefaultVersion is the default.
+// SAMSA_KAFKA_VERSION selects another Kafka version for a whole run;
+// DefaultVersion is the default.
+//
+// # Versions
+//
+// Any version from Oldest (2.8) on runs; LayoutOf says how. Kafka 3.9 and
+// newer run KRaft with a dynamic quorum as described above; 3.5 to 3.8 run
+// KRaft with a static quorum (controller.quorum.voters); 2.8 to 3.4 run in
+// ZooKeeper mode, with a ZooKeeper server started from the ZooKeeper jar
+// that Kafka depends on (fetched from Maven Central with it) on a loopback
+// port. KRaft before 3.3 was an early-access preview, and before 3.5 its
+// storage tool cannot create SCRAM users (KIP-900), so those versions use
+// ZooKeeper. In ZooKeeper mode Options.Security is refused: those
+// versions need encrypted PEM keys for their TLS listeners.
 //
 // For manual use, scripts/kafka-up starts the same cluster and prints its
 // listeners.

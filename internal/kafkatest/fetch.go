@@ -37,9 +37,9 @@ const (
 )
 
 // Logging bindings added to Kafka's own dependencies so that the broker
-// logs. Kafka 4 logs through Log4j 2; Kafka 3.x uses Log4j 1 classes
-// (kafka.utils.Log4jController) and ships reload4j with the slf4j 1.7
-// binding for it.
+// logs. Kafka 4 logs through Log4j 2; Kafka 2.x and 3.x use Log4j 1
+// classes (kafka.utils.Log4jController), which reload4j provides with the
+// slf4j 1.7 binding for it.
 const (
 	log4j2SLF4JVersion = "2.24.3"
 	slf4jVersion       = "1.7.36"
@@ -73,20 +73,6 @@ func majorMinor(v string) (int, int, error) {
 		return 0, 0, fmt.Errorf("kafkatest: cannot parse Kafka version %q", v)
 	}
 	return major, minor, nil
-}
-
-// checkVersion rejects versions this package cannot run: it needs KRaft
-// with dynamic quorums (KIP-853, --standalone / --initial-controllers),
-// which arrived in 3.9.
-func checkVersion(v string) (log4j2 bool, err error) {
-	major, minor, err := majorMinor(v)
-	if err != nil {
-		return false, err
-	}
-	if major < 3 || (major == 3 && minor < 9) {
-		return false, fmt.Errorf("kafkatest: Kafka %s is not supported: need 3.9 or newer (KRaft dynamic quorum)", v)
-	}
-	return major >= 4, nil
 }
 
 // cacheRoot is the directory that holds one subdirectory per version.
@@ -171,7 +157,7 @@ func pomFor(version string, log4j2 bool) string {
 // wait on a file lock and then reuse its result.
 func Fetch(ctx context.Context, version string) (string, error) {
 	version = resolveVersion(version)
-	log4j2, err := checkVersion(version)
+	layout, err := LayoutOf(version)
 	if err != nil {
 		return "", err
 	}
@@ -211,7 +197,7 @@ func Fetch(ctx context.Context, version string) (string, error) {
 		return "", err
 	}
 	defer os.RemoveAll(work)
-	if err := os.WriteFile(filepath.Join(work, "pom.xml"), []byte(pomFor(version, log4j2)), 0o644); err != nil {
+	if err := os.WriteFile(filepath.Join(work, "pom.xml"), []byte(pomFor(version, layout.Log4j2)), 0o644); err != nil {
 		return "", err
 	}
 	cmd := exec.CommandContext(ctx, mvn, "-q", "-B", "dependency:copy-dependencies",

@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
-	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -158,12 +157,13 @@ var toolJVMFlags = []string{
 type Cluster struct {
 	opts      Options
 	version   string
-	log4j2    bool
+	layout    Layout
 	java      string
 	classpath string
 	dir       string
 	clusterID string
 	certs     *certSet
+	zk        *zkServer // ZooKeeper mode only
 
 	cds     cdsArchives // class-data sharing archives, if any
 	dumpCDS bool        // write them at exit instead of reading them
@@ -244,7 +244,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		c := &Cluster{
 			opts:      opts,
 			version:   base.version,
-			log4j2:    base.log4j2,
+			layout:    base.layout,
 			java:      base.java,
 			classpath: base.classpath,
 			cds:       base.cds,
@@ -277,9 +277,17 @@ func Prepare(ctx context.Context, version string) error {
 // prepare returns a template Cluster with the version, Java, class path
 // and CDS archives filled in.
 func prepare(ctx context.Context, opts Options) (*Cluster, error) {
-	log4j2, err := checkVersion(opts.Version)
+	layout, err := LayoutOf(opts.Version)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Security && layout.Mode == ZooKeeper {
+		// Before 3.x's later releases a PEM key store needs an encrypted
+		// key (ssl.key.password), and SCRAM users need ZooKeeper tools.
+		return nil, fmt.Errorf("kafkatest: Kafka %s runs in ZooKeeper mode here, which has no security listeners: Options.Security needs Kafka 3.5 or newer", opts.Version)
+	}
+	if opts.TransactionVersion != 0 && !layout.hasTransactionVersion() {
+		return nil, fmt.Errorf("kafkatest: Kafka %s has no transaction.version feature to format with (Kafka 4.0 brought it); leave Options.TransactionVersion 0", opts.Version)
 	}
 	java, err := findJava()
 	if err != nil {
@@ -296,7 +304,7 @@ func prepare(ctx context.Context, opts Options) (*Cluster, error) {
 	base := &Cluster{
 		opts:      opts,
 		version:   opts.Version,
-		log4j2:    log4j2,
+		layout:    layout,
 		java:      java,
 		classpath: strings.Join(jars, string(os.PathListSeparator)),
 	}
@@ -405,10 +413,13 @@ func (c *Cluster) start(ctx context.Context) error {
 		}
 	}
 	ls := c.listeners()
-	ports, err := freePorts(c.opts.Nodes * (len(ls) + 1))
+	// Per node its listeners and a controller port; one more for
+	// ZooKeeper.
+	ports, err := freePorts(c.opts.Nodes*(len(ls)+1) + 1)
 	if err != nil {
 		return err
 	}
+	zkPort, ports := ports[0], ports[1:]
 	for i := range c.opts.Nodes {
 		n := &node{
 			id:    int32(i + 1),
@@ -430,6 +441,9 @@ func (c *Cluster) start(ctx context.Context) error {
 	if err := c.writeLogConfig(); err != nil {
 		return err
 	}
+	if c.layout.Mode == ZooKeeper {
+		c.zk = &zkServer{port: zkPort} // started below, under the lock
+	}
 	for _, n := range c.nodes {
 		if err := os.WriteFile(n.config, []byte(c.serverProperties(n)), 0o644); err != nil {
 			return err
@@ -450,7 +464,11 @@ func (c *Cluster) start(ctx context.Context) error {
 	defer unlock()
 
 	t0 := time.Now()
-	if err := c.format(ctx); err != nil {
+	if c.layout.Mode == ZooKeeper {
+		if err := c.startZooKeeper(ctx, zkPort); err != nil {
+			return err
+		}
+	} else if err := c.format(ctx); err != nil {
 		return err
 	}
 	c.formatTime = time.Since(t0)
@@ -470,174 +488,15 @@ func (c *Cluster) start(ctx context.Context) error {
 	return nil
 }
 
-// logConfigPath is the logging configuration shared by the nodes.
-func (c *Cluster) logConfigPath() string {
-	if c.log4j2 {
-		return filepath.Join(c.dir, "log4j2.properties")
-	}
-	return filepath.Join(c.dir, "log4j.properties")
-}
-
-// writeLogConfig writes a console logging configuration (the console is
-// each node's log file). The full config dumps are turned down.
-func (c *Cluster) writeLogConfig() error {
-	quiet := []string{
-		"kafka.server.KafkaConfig",
-		"org.apache.kafka.common.config.AbstractConfig",
-		"org.apache.kafka.clients",
-		"org.apache.kafka.common.metrics",
-		"org.apache.kafka.common.utils.AppInfoParser",
-		"kafka.utils.Log4jControllerRegistration$",
-	}
-	var b strings.Builder
-	if c.log4j2 {
-		b.WriteString(`status = warn
-appender.out.type = Console
-appender.out.name = OUT
-appender.out.layout.type = PatternLayout
-appender.out.layout.pattern = [%d] %p %m (%c)%n
-rootLogger.level = INFO
-rootLogger.appenderRef.out.ref = OUT
-`)
-		for i, name := range quiet {
-			fmt.Fprintf(&b, "logger.q%d.name = %s\nlogger.q%d.level = WARN\n", i, name, i)
-		}
-	} else {
-		b.WriteString(`log4j.rootLogger=INFO, out
-log4j.appender.out=org.apache.log4j.ConsoleAppender
-log4j.appender.out.layout=org.apache.log4j.PatternLayout
-log4j.appender.out.layout.ConversionPattern=[%d] %p %m (%c)%n
-`)
-		for _, name := range quiet {
-			fmt.Fprintf(&b, "log4j.logger.%s=WARN\n", name)
-		}
-	}
-	return os.WriteFile(c.logConfigPath(), []byte(b.String()), 0o644)
-}
-
-// logFlag is the JVM property that points the logging library at its
-// configuration.
-func (c *Cluster) logFlag() string {
-	if c.log4j2 {
-		return "-Dlog4j2.configurationFile=" + c.logConfigPath()
-	}
-	return "-Dlog4j.configuration=file:" + c.logConfigPath()
-}
-
-// serverProperties renders node n's server.properties.
-func (c *Cluster) serverProperties(n *node) string {
-	nodes := c.opts.Nodes
-	p := map[string]string{}
-	p["process.roles"] = "broker,controller"
-	p["node.id"] = strconv.Itoa(int(n.id))
-	var bootstrap []string
-	for _, o := range c.nodes {
-		bootstrap = append(bootstrap, "127.0.0.1:"+strconv.Itoa(o.ctrl))
-	}
-	p["controller.quorum.bootstrap.servers"] = strings.Join(bootstrap, ",")
-	p["controller.listener.names"] = controllerListener
-	p["inter.broker.listener.name"] = string(PLAINTEXT)
-
-	listeners := []string{}
-	advertised := []string{}
-	protos := []string{controllerListener + ":PLAINTEXT", "PLAINTEXT:PLAINTEXT"}
-	for _, l := range c.listeners() {
-		u := fmt.Sprintf("%s://127.0.0.1:%d", l, n.ports[l])
-		listeners = append(listeners, u)
-		advertised = append(advertised, u)
-	}
-	listeners = append(listeners, fmt.Sprintf("%s://127.0.0.1:%d", controllerListener, n.ctrl))
-	p["listeners"] = strings.Join(listeners, ",")
-	p["advertised.listeners"] = strings.Join(advertised, ",")
-
-	if c.opts.Security {
-		for _, s := range securityListeners {
-			protos = append(protos, string(s.l)+":"+s.proto)
-		}
-		p["ssl.keystore.type"] = "PEM"
-		p["ssl.keystore.location"] = c.certs.brokerStore
-		p["ssl.truststore.type"] = "PEM"
-		p["ssl.truststore.location"] = c.certs.caCert
-		p["ssl.client.auth"] = "none"
-		p["listener.name.mtls.ssl.client.auth"] = "required"
-		p["listener.name.ssl_wronghost.ssl.keystore.location"] = c.certs.wrongHostStore
-		p["listener.name.ssl_expired.ssl.keystore.location"] = c.certs.expiredStore
-		mechs := "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512"
-		p["sasl.enabled.mechanisms"] = mechs
-		for _, l := range []Listener{SASLPlaintext, SASLSSL} {
-			pre := "listener.name." + strings.ToLower(string(l)) + "."
-			p[pre+"sasl.enabled.mechanisms"] = mechs
-			p[pre+"plain.sasl.jaas.config"] = fmt.Sprintf(
-				`org.apache.kafka.common.security.plain.PlainLoginModule required user_%s="%s";`,
-				PlainUser.Name, PlainUser.Password)
-			p[pre+"scram-sha-256.sasl.jaas.config"] = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
-			p[pre+"scram-sha-512.sasl.jaas.config"] = "org.apache.kafka.common.security.scram.ScramLoginModule required;"
-			if c.opts.ReauthMs > 0 {
-				p[pre+"connections.max.reauth.ms"] = strconv.Itoa(c.opts.ReauthMs)
-			}
-		}
-	}
-	p["listener.security.protocol.map"] = strings.Join(protos, ",")
-
-	p["log.dirs"] = filepath.Join(n.dir, "data")
-	p["auto.create.topics.enable"] = "true"
-	p["num.partitions"] = "1"
-	p["default.replication.factor"] = strconv.Itoa(nodes)
-	p["offsets.topic.replication.factor"] = strconv.Itoa(min(3, nodes))
-	p["offsets.topic.num.partitions"] = "3"
-	p["transaction.state.log.replication.factor"] = strconv.Itoa(min(3, nodes))
-	p["transaction.state.log.min.isr"] = strconv.Itoa(min(2, nodes))
-	p["transaction.state.log.num.partitions"] = "3"
-	if c.log4j2 { // Kafka 4: share groups (KIP-932)
-		p["share.coordinator.state.topic.replication.factor"] = strconv.Itoa(min(3, nodes))
-		p["share.coordinator.state.topic.min.isr"] = strconv.Itoa(min(2, nodes))
-		p["share.coordinator.state.topic.num.partitions"] = "3"
-	}
-	p["group.initial.rebalance.delay.ms"] = "0"
-	if c.opts.MinInsyncReplicas > 0 {
-		p["min.insync.replicas"] = strconv.Itoa(c.opts.MinInsyncReplicas)
-	}
-
-	// Few threads and small buffers: tests are small and the machine too.
-	p["num.network.threads"] = "2"
-	p["num.io.threads"] = "2"
-	p["background.threads"] = "2"
-	p["num.replica.fetchers"] = "1"
-	p["num.recovery.threads.per.data.dir"] = "1"
-	p["log.cleaner.threads"] = "1"
-	p["log.cleaner.dedupe.buffer.size"] = strconv.Itoa(8 << 20)
-	// Quick fencing and unfencing so that leadership moves within a few
-	// seconds of a kill and restarted nodes rejoin fast.
-	p["broker.heartbeat.interval.ms"] = "500"
-	p["broker.session.timeout.ms"] = "6000"
-
-	for k, v := range c.opts.ServerProps {
-		p[k] = v
-	}
-	keys := make([]string, 0, len(p))
-	for k := range p {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	var b strings.Builder
-	fmt.Fprintf(&b, "# Written by samsa internal/kafkatest for Kafka %s, node %d of %d.\n", c.version, n.id, nodes)
-	for _, k := range keys {
-		fmt.Fprintf(&b, "%s=%s\n", k, escapeProp(p[k]))
-	}
-	return b.String()
-}
-
-// escapeProp escapes a value for a Java properties file.
-func escapeProp(v string) string {
-	return strings.ReplaceAll(v, `\`, `\\`)
-}
-
 // format runs kafka-storage format on every node, in parallel.
 func (c *Cluster) format(ctx context.Context) error {
 	var quorum []string
-	if len(c.nodes) == 1 {
+	switch {
+	case c.layout.Mode == KRaftStatic:
+		// The voters are in controller.quorum.voters.
+	case len(c.nodes) == 1:
 		quorum = []string{"--standalone"}
-	} else {
+	default:
 		var voters []string
 		for _, n := range c.nodes {
 			voters = append(voters, fmt.Sprintf("%d@127.0.0.1:%d:%s", n.id, n.ctrl, n.dirID))
@@ -967,6 +826,9 @@ func (c *Cluster) Close() error {
 		if n.proc != nil {
 			n.proc.kill()
 		}
+	}
+	if c.zk != nil && c.zk.proc != nil {
+		c.zk.proc.kill()
 	}
 	if c.dir == "" {
 		return nil

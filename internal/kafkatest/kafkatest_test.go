@@ -383,9 +383,13 @@ func TestTransactionVersion1(t *testing.T) {
 }
 
 func TestUnsupportedVersion(t *testing.T) {
-	_, err := Start(context.Background(), Options{Version: "3.8.1"})
+	_, err := Start(context.Background(), Options{Version: "2.7.2"})
 	if err == nil || !strings.Contains(err.Error(), "not supported") {
-		t.Fatalf("Start(3.8.1) = %v, want not supported", err)
+		t.Fatalf("Start(2.7.2) = %v, want not supported", err)
+	}
+	_, err = Start(context.Background(), Options{Version: "3.9.2", TransactionVersion: 1})
+	if err == nil || !strings.Contains(err.Error(), "no transaction.version") {
+		t.Fatalf("Start(3.9.2, TransactionVersion 1) = %v, want refused", err)
 	}
 }
 

@@ -121,11 +121,23 @@ func probe(ctx context.Context, addr string, topics []string) (*kmsg.MetadataRes
 		return nil, err
 	}
 	defer c.Close()
-	if _, err := c.apiVersions(ctx); err != nil {
+	avr, err := c.apiVersions(ctx)
+	if err != nil {
 		return nil, err
 	}
+	// v12 where the broker has it (Kafka 3.1+); older brokers get their
+	// highest version, which decodes the same fields.
+	ver := int16(-1)
+	for _, k := range avr.ApiKeys {
+		if k.ApiKey == kmsg.Metadata.Int16() {
+			ver = min(12, k.MaxVersion)
+		}
+	}
+	if ver < 1 {
+		return nil, errors.New("kafkatest: the broker offers no usable Metadata version")
+	}
 	md := kmsg.NewPtrMetadataRequest()
-	md.SetVersion(12)
+	md.SetVersion(ver)
 	if topics != nil {
 		md.Topics = []kmsg.MetadataRequestTopic{}
 		for _, t := range topics {

@@ -22,15 +22,24 @@ func TestNewUUID(t *testing.T) {
 }
 
 func TestVersions(t *testing.T) {
-	for v, want := range map[string]bool{"4.3.1": true, "4.0.0": true, "3.9.2": false} {
-		log4j2, err := checkVersion(v)
-		if err != nil || log4j2 != want {
-			t.Errorf("checkVersion(%s) = %v, %v", v, log4j2, err)
+	for v, want := range map[string]Layout{
+		"4.3.1": {4, 3, KRaftDynamic, true},
+		"4.0.2": {4, 0, KRaftDynamic, true},
+		"3.9.2": {3, 9, KRaftDynamic, false},
+		"3.6.2": {3, 6, KRaftStatic, false},
+		"3.5.0": {3, 5, KRaftStatic, false},
+		"3.4.1": {3, 4, ZooKeeper, false},
+		"3.0.2": {3, 0, ZooKeeper, false},
+		"2.8.2": {2, 8, ZooKeeper, false},
+	} {
+		got, err := LayoutOf(v)
+		if err != nil || got != want {
+			t.Errorf("LayoutOf(%s) = %+v, %v; want %+v", v, got, err, want)
 		}
 	}
-	for _, v := range []string{"3.8.1", "2.8.0", "x"} {
-		if _, err := checkVersion(v); err == nil {
-			t.Errorf("checkVersion(%s) accepted", v)
+	for _, v := range []string{"2.7.2", "1.1.0", "0.11.0", "x", "3"} {
+		if l, err := LayoutOf(v); err == nil {
+			t.Errorf("LayoutOf(%s) accepted: %+v", v, l)
 		}
 	}
 	t.Setenv(EnvVersion, "3.9.2")
@@ -131,7 +140,7 @@ func TestServerProperties(t *testing.T) {
 	c := &Cluster{
 		opts:    Options{Nodes: 3, Security: true, ReauthMs: 5000, MinInsyncReplicas: 2, ServerProps: map[string]string{"num.io.threads": "4"}},
 		version: "4.3.1",
-		log4j2:  true,
+		layout:  Layout{Major: 4, Minor: 3, Mode: KRaftDynamic, Log4j2: true},
 		certs:   &certSet{brokerStore: "/b.pem", caCert: "/ca.pem", wrongHostStore: "/w.pem", expiredStore: "/e.pem"},
 	}
 	for i := range 3 {
@@ -164,6 +173,29 @@ func TestServerProperties(t *testing.T) {
 	}
 	if strings.Contains(p, "advertised.listeners=CONTROLLER") || strings.Contains(p, "controller.quorum.voters") {
 		t.Errorf("unexpected entries:\n%s", p)
+	}
+
+	// Kafka 3.5 to 3.8: a static quorum.
+	c.layout = Layout{Major: 3, Minor: 6, Mode: KRaftStatic}
+	p = c.serverProperties(c.nodes[1])
+	if !strings.Contains(p, "controller.quorum.voters=1@127.0.0.1:9000,2@127.0.0.1:9001,3@127.0.0.1:9002\n") ||
+		strings.Contains(p, "controller.quorum.bootstrap.servers") || strings.Contains(p, "share.coordinator") {
+		t.Errorf("static quorum:\n%s", p)
+	}
+
+	// ZooKeeper mode: no KRaft roles, no controller listener.
+	c.layout = Layout{Major: 2, Minor: 8, Mode: ZooKeeper}
+	c.zk = &zkServer{port: 2181}
+	p = c.serverProperties(c.nodes[1])
+	for _, want := range []string{"broker.id=2\n", "zookeeper.connect=127.0.0.1:2181/kafka\n", "zookeeper.session.timeout.ms=6000\n"} {
+		if !strings.Contains(p, want) {
+			t.Errorf("ZooKeeper mode lacks %q:\n%s", want, p)
+		}
+	}
+	for _, bad := range []string{"process.roles", "node.id", "CONTROLLER", "controller.", "broker.heartbeat"} {
+		if strings.Contains(p, bad) {
+			t.Errorf("ZooKeeper mode has %q:\n%s", bad, p)
+		}
 	}
 }
 
