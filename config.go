@@ -210,6 +210,14 @@ type SASLConfig struct {
 	// TokenSource supplies OAUTHBEARER tokens; it is called for every new
 	// connection and re-authentication.
 	TokenSource func(ctx context.Context) (OAuthToken, error)
+	// OAuth fetches OAUTHBEARER tokens from an OAuth 2 / OIDC token
+	// endpoint and refreshes them (sasl.oauthbearer.*, sasl.login.refresh.*)
+	// when TokenSource is nil and OAuth.TokenEndpointURL is set.
+	OAuth OAuthConfig
+	// Custom is a SASL mechanism implemented outside samsa, such as
+	// AWS_MSK_IAM (plugin/awsmskiam). When set, it is used, and Mechanism
+	// must be empty or its name.
+	Custom SASLMechanism
 }
 
 // OAuthToken is an OAUTHBEARER token and its SASL extensions (KIP-342).
@@ -395,5 +403,6 @@ func DefaultConfig() Config {
 		ReceiveBufferBytes:      32768,
 		TransactionTimeout:      60 * time.Second,
 		EnableMetricsPush:       true,
+		SASL:                    SASLConfig{OAuth: defaultOAuth()},
 	}
 }

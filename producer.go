@@ -179,7 +179,7 @@ func (c *Config) wireOptions() (*wire.Options, error) {
 		o.TLS = t
 	}
 	if cfgUsesSASL(c.SecurityProtocol) {
-		m, err := c.SASL.mechanism()
+		m, err := c.SASL.mechanismWith(c.Logger)
 		if err != nil {
 			return nil, err
 		}

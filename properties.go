@@ -191,6 +191,8 @@ type propState struct {
 	uniformSticky bool
 
 	jaas               *jaasLogin
+	oauthRetriever     string            // sasl.oauthbearer.jwt.retriever.class, simple name
+	oauthExtensions    map[string]string // sasl.oauthbearer.extensions
 	saslUser, saslPass string
 	saslUserSet        bool
 	saslPassSet        bool
@@ -759,7 +761,7 @@ func (st *propState) finishSASL() error {
 	if st.saslPassSet {
 		c.SASL.Password = st.saslPass
 	}
-	return nil
+	return st.finishOAuth()
 }
 
 // finishTLS checks the TLS keys against each other and builds the
@@ -1166,6 +1168,10 @@ func unescapeProp(s string) (string, string) {
 type jaasLogin struct {
 	module             string // the class name's last element, such as "PlainLoginModule"
 	username, password string
+	// OAuthBearerLoginModule's options for the token endpoint: clientId,
+	// clientSecret, scope and extension_<name> (KIP-342).
+	clientID, clientSecret, scope string
+	extensions                    map[string]string
 }
 
 // The login modules sasl.jaas.config may name.
@@ -1242,7 +1248,7 @@ func parseJAAS(s string) (*jaasLogin, string) {
 		}
 		name := toks[i].text
 		shown := fmt.Sprintf("option %d", n)
-		if name == "username" || name == "password" || name == "tokenauth" {
+		if name == "username" || name == "password" || name == "tokenauth" || name == "clientId" || name == "clientSecret" || name == "scope" {
 			shown = "option " + name
 		}
 		if i+2 >= len(toks) || toks[i+1].kind != '=' || (toks[i+2].kind != jaasWord && toks[i+2].kind != jaasQuoted) {
@@ -1261,6 +1267,23 @@ func parseJAAS(s string) (*jaasLogin, string) {
 		case "tokenauth":
 			if strings.EqualFold(value, "true") {
 				return nil, "SCRAM delegation token authentication (tokenauth=true) is not supported"
+			}
+		case "clientId":
+			login.clientID = value
+		case "clientSecret":
+			login.clientSecret = value
+		case "scope":
+			login.scope = value
+		default:
+			if ext, ok := strings.CutPrefix(name, "extension_"); ok && login.module == "OAuthBearerLoginModule" {
+				if login.extensions == nil {
+					login.extensions = map[string]string{}
+				}
+				login.extensions[ext] = value
+			}
+			if strings.HasPrefix(name, "unsecuredLogin") && login.module == "OAuthBearerLoginModule" {
+				return nil, "unsecured OAUTHBEARER tokens (unsecuredLogin... options) are for tests only and not supported: " +
+					"use sasl.oauthbearer.token.endpoint.url or Config.SASL.TokenSource"
 			}
 		}
 	}

@@ -22,9 +22,9 @@ func IgnoredProperties() []string {
 }
 
 // IgnoredPropertyPrefixes returns the key prefixes ConfigFromProperties
-// ignores: Java's SASL login, Kerberos and OAUTHBEARER token retrieval
-// options, which configure JVM callbacks (set Config.SASL.TokenSource
-// instead; OAUTHBEARER without it is refused).
+// ignores: Java's Kerberos options (GSSAPI is not supported, and
+// sasl.mechanism=GSSAPI is refused). The sasl.login.* and
+// sasl.oauthbearer.* options configure Config.SASL.OAuth.
 func IgnoredPropertyPrefixes() []string {
 	return append([]string(nil), ignoredPrefixes...)
 }
@@ -53,7 +53,7 @@ var ignoredProps = map[string]string{
 	"socket_options":              "Python setsockopt tuples: samsa sets TCP_NODELAY, keep-alive and the buffer sizes; use Config.Dial for other socket options",
 	"sasl_kerberos_service_name":  "GSSAPI (Kerberos) is not supported, and sasl_mechanism=GSSAPI is refused",
 	"sasl_kerberos_domain_name":   "GSSAPI (Kerberos) is not supported, and sasl_mechanism=GSSAPI is refused",
-	"sasl_oauth_token_provider":   "a Python object: set Config.SASL.TokenSource in code (OAUTHBEARER without one is refused)",
+	"sasl_oauth_token_provider":   "a Python object: set Config.SASL.TokenSource in code, or a token endpoint (sasl.oauthbearer.token.endpoint.url)",
 	// librdkafka.
 	"debug":                        "librdkafka's debug contexts: give Config.Logger a handler at slog.LevelDebug",
 	"statistics.interval.ms":       "librdkafka's statistics callback: call Producer.Metrics as often as wanted",
@@ -63,7 +63,7 @@ var ignoredProps = map[string]string{
 }
 
 // ignoredPrefixes are key prefixes accepted and ignored.
-var ignoredPrefixes = []string{"sasl.login.", "sasl.kerberos.", "sasl.oauthbearer."}
+var ignoredPrefixes = []string{"sasl.kerberos."}
 
 // propIgnored reports whether key is accepted and ignored.
 func propIgnored(key string) bool {
@@ -107,7 +107,7 @@ func definePropChecked() {
 	defineProp("TLS", false, propOnly(true, "a Java class that a Go producer cannot load: build the TLS configuration "+
 		"in code and set Config.TLS.Config"), "ssl.engine.factory.class")
 	defineProp("SASL", false, propOnly(true, "a Java class that a Go producer cannot load: set Config.SASL in code "+
-		"(Username and Password, or TokenSource for OAUTHBEARER)"), "sasl.client.callback.handler.class")
+		"(Username and Password; TokenSource or OAuth for OAUTHBEARER; Custom for another mechanism)"), "sasl.client.callback.handler.class")
 	defineProp("TLS", false, propOnly(true, "samsa reads the key from the PEM key store with crypto/tls, as the JVM's "+
 		"SunX509 or PKIX key manager does; another key manager cannot be used", "SunX509", "NewSunX509", "PKIX", "X509", "X.509"),
 		"ssl.keymanager.algorithm")
@@ -117,6 +117,11 @@ func definePropChecked() {
 	defineProp("TLS", false, propOnly(true, "samsa draws randomness from crypto/rand (the operating system's generator, "+
 		"as the JVM's NativePRNG); another generator cannot be used", "NativePRNG", "NativePRNGBlocking",
 		"NativePRNGNonBlocking", "SHA1PRNG", "DRBG", "Windows-PRNG"), "ssl.secure.random.implementation")
+	const jwks = "configures the broker's validation of tokens (KIP-768): a producer validates no token signatures; remove the key"
+	for _, k := range []string{"sasl.oauthbearer.jwks.endpoint.url", "sasl.oauthbearer.jwks.endpoint.refresh.ms",
+		"sasl.oauthbearer.jwks.endpoint.retry.backoff.ms", "sasl.oauthbearer.jwks.endpoint.retry.backoff.max.ms"} {
+		defineProp("SASL.OAuth", false, propOnly(true, jwks), k)
+	}
 	defineProp("TLS", true, propOnly(true, "key stores are PEM, whose store password Kafka refuses too: "+
 		"an encrypted private key's password is ssl.key.password"), "ssl.keystore.password")
 	defineProp("TLS", true, propOnly(true, "trust stores are PEM, which have no store password (Kafka refuses one too); "+

@@ -86,7 +86,7 @@ func propCases(t *testing.T) map[string]propCase {
 	bothPath := propWriteFile(t, dir, "keystore.pem", pki.certPEM+pki.keyPEM)
 	ssl := map[string]string{"security.protocol": "SSL"}
 
-	return map[string]propCase{
+	cases := map[string]propCase{
 		"bootstrap.servers":    {good: " a:1, b ,[::1]:9093", check: propWant(func(c Config) []string { return c.BootstrapServers }, []string{"a:1", "b", "[::1]:9093"}), bad: "a:0"},
 		"bootstrap_servers":    {good: "x:9", check: propWant(func(c Config) []string { return c.BootstrapServers }, []string{"x:9"}), bad: ","},
 		"metadata.broker.list": {good: "x:9", check: propWant(func(c Config) []string { return c.BootstrapServers }, []string{"x:9"}), bad: "x:y"},
@@ -234,6 +234,10 @@ func propCases(t *testing.T) map[string]propCase {
 		"transaction_timeout_ms":              {good: "1000", check: propWant(pcTxnTimeout, time.Second), bad: "-1"},
 		"transaction.two.phase.commit.enable": {good: "false", check: pcUnchanged, bad: "true"},
 	}
+	for k, v := range propOAuthCases(dir) {
+		cases[k] = v
+	}
+	return cases
 }
 
 func TestEveryPropertyHasACase(t *testing.T) {
@@ -389,8 +393,6 @@ func TestPropertiesIgnored(t *testing.T) {
 	for _, k := range IgnoredProperties() {
 		props[k] = "anything"
 	}
-	props["sasl.login.callback.handler.class"] = "com.example.Handler"
-	props["sasl.oauthbearer.token.endpoint.url"] = "https://idp/token"
 	props["sasl.kerberos.service.name"] = "kafka"
 	c, err := ConfigFromProperties(props)
 	if err != nil {
@@ -487,7 +489,7 @@ func TestPropertiesJAAS(t *testing.T) {
 			username = "bob" // a comment
 			password="p\"q\\r;s=t" /* another */ ;`, "SCRAM-SHA-512", "bob", `p"q\r;s=t`},
 		{`org.apache.kafka.common.security.plain.PlainLoginModule REQUIRED username=carol password='single quoted';`, "PLAIN", "carol", "single quoted"},
-		{`org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="x";`, "OAUTHBEARER", "", ""},
+		{`org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientId="x" clientSecret="y";`, "OAUTHBEARER", "", ""},
 	}
 	for _, g := range good {
 		props := map[string]string{"sasl.jaas.config": g.jaas}
@@ -516,6 +518,9 @@ func TestPropertiesJAAS(t *testing.T) {
 		{map[string]string{"sasl.jaas.config": propPlainJAAS, "sasl.mechanism": "SCRAM-SHA-256"}},
 		{map[string]string{"sasl.jaas.config": propPlainJAAS, "sasl.username": "mallory"}},
 		{map[string]string{"sasl.jaas.config": `hunter2`}},
+		{map[string]string{"sasl.jaas.config": `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required unsecuredLoginStringClaim_sub="hunter2";`}},
+		{map[string]string{"sasl.jaas.config": `org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginModule required clientSecret="hunter2";`,
+			"sasl.oauthbearer.client.credentials.client.secret": "s3cr3t"}},
 	}
 	for _, b := range bad {
 		_, err := ConfigFromProperties(b.props)

@@ -433,7 +433,17 @@ var saslMechanisms = []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512", "OAUTHB
 // mechanism returns the SASL mechanism s configures. The mechanism name is
 // case-insensitive; PLAIN and SCRAM need Username and Password, and
 // OAUTHBEARER needs TokenSource.
-func (s *SASLConfig) mechanism() (sasl.Mechanism, error) {
+func (s *SASLConfig) mechanism() (sasl.Mechanism, error) { return s.mechanismWith(nil) }
+
+// mechanismWith is mechanism with a logger for the OAuth token source.
+func (s *SASLConfig) mechanismWith(log *slog.Logger) (sasl.Mechanism, error) {
+	if s.Custom != nil {
+		if name := s.Custom.Name(); s.Mechanism != "" && !strings.EqualFold(s.Mechanism, name) {
+			return nil, &ConfigError{Key: "sasl.mechanism", Field: "SASL.Mechanism", Value: s.Mechanism,
+				Reason: "conflicts with SASL.Custom, which implements " + name}
+		}
+		return customMechanism{s.Custom}, nil
+	}
 	name := strings.ToUpper(strings.TrimSpace(s.Mechanism))
 	valid := strings.Join(saslMechanisms, ", ")
 	switch name {
@@ -452,8 +462,15 @@ func (s *SASLConfig) mechanism() (sasl.Mechanism, error) {
 		}
 		return sasl.ScramSHA512(s.Username, s.Password), nil
 	case "OAUTHBEARER":
+		if s.TokenSource == nil && s.OAuth.set() {
+			src, err := s.OAuth.source(log)
+			if err != nil {
+				return nil, err
+			}
+			return sasl.OAuthBearer(src.Token), nil
+		}
 		if s.TokenSource == nil {
-			return nil, &ConfigError{Field: "SASL.TokenSource", Reason: "nil: SASL OAUTHBEARER needs a token source"}
+			return nil, &ConfigError{Field: "SASL.TokenSource", Reason: "nil: SASL OAUTHBEARER needs a token source or a token endpoint (SASL.OAuth)"}
 		}
 		src := s.TokenSource
 		return sasl.OAuthBearer(func(ctx context.Context) (sasl.Token, error) {

@@ -384,7 +384,7 @@ func (c Config) validateSecurity() error {
 		case c.SASL.Mechanism != "":
 			return cfgInvalid("sasl.mechanism", "SASL.Mechanism", c.SASL.Mechanism,
 				"is set but security.protocol="+proto+" does not use SASL; use SASL_PLAINTEXT or SASL_SSL")
-		case c.SASL.Username != "" || c.SASL.Password != "" || c.SASL.TokenSource != nil:
+		case c.SASL.Username != "" || c.SASL.Password != "" || c.SASL.TokenSource != nil || c.SASL.OAuth.set() || c.SASL.Custom != nil:
 			return cfgInvalid("sasl.jaas.config", "SASL", "",
 				"SASL credentials are set but security.protocol="+proto+" does not use SASL; use SASL_PLAINTEXT or SASL_SSL")
 		}
@@ -401,6 +401,13 @@ func (c Config) validateSecurity() error {
 
 // cfgValidate checks the SASL settings for the SASL protocol proto.
 func (s *SASLConfig) cfgValidate(proto string) error {
+	if s.Custom != nil {
+		if name := s.Custom.Name(); s.Mechanism != "" && !strings.EqualFold(s.Mechanism, name) {
+			return cfgInvalid("sasl.mechanism", "SASL.Mechanism", s.Mechanism,
+				"conflicts with SASL.Custom, which implements "+name+": leave Mechanism empty or set it to "+name)
+		}
+		return nil
+	}
 	switch s.Mechanism {
 	case "":
 		return cfgInvalid("sasl.mechanism", "SASL.Mechanism", "",
@@ -413,16 +420,22 @@ func (s *SASLConfig) cfgValidate(proto string) error {
 			return cfgInvalid("sasl.jaas.config", "SASL.Password", "", "SASL "+s.Mechanism+" needs a password")
 		}
 	case "OAUTHBEARER":
-		if s.TokenSource == nil {
+		switch {
+		case s.TokenSource != nil && s.OAuth.set():
+			return cfgInvalid("sasl.oauthbearer.token.endpoint.url", "SASL.OAuth.TokenEndpointURL", s.OAuth.TokenEndpointURL,
+				"conflicts with SASL.TokenSource: tokens come from one or the other")
+		case s.TokenSource == nil && !s.OAuth.set():
 			return cfgInvalid("sasl.mechanism", "SASL.TokenSource", "",
-				"SASL OAUTHBEARER needs Config.SASL.TokenSource, a function that supplies tokens; set it in code")
+				"SASL OAUTHBEARER needs a token endpoint (sasl.oauthbearer.token.endpoint.url, SASL.OAuth) or Config.SASL.TokenSource, a function that supplies tokens")
+		case s.OAuth.set():
+			return s.OAuth.cfgValidate()
 		}
 	case "GSSAPI":
 		return cfgInvalid("sasl.mechanism", "SASL.Mechanism", s.Mechanism,
 			"GSSAPI (Kerberos) is not supported; use PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER")
 	default:
 		return cfgInvalid("sasl.mechanism", "SASL.Mechanism", s.Mechanism,
-			"must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER")
+			"must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER, or a mechanism set in SASL.Custom (such as AWS_MSK_IAM from plugin/awsmskiam)")
 	}
 	return nil
 }

@@ -119,7 +119,7 @@ func (m oauthBearer) GoString() string { return m.String() }
 //
 //	n,,^Aauth=Bearer <token>^A<key>=<value>^A...^A
 func initialResponse(tok Token) ([]byte, error) {
-	if err := checkBearer(tok.Value); err != nil {
+	if err := CheckBearer(tok.Value); err != nil {
 		return nil, err
 	}
 	keys := make([]string, 0, len(tok.Extensions))
@@ -146,9 +146,9 @@ func initialResponse(tok Token) ([]byte, error) {
 	return msg, nil
 }
 
-// checkBearer checks the token against RFC 6750's b64token:
+// CheckBearer checks the token against RFC 6750's b64token:
 // 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"=".
-func checkBearer(v string) error {
+func CheckBearer(v string) error {
 	if v == "" {
 		return &TokenError{Reason: "empty"}
 	}
