@@ -45,6 +45,7 @@ func goBlocks(md string) []goBlock {
 var snippetImports = map[string]string{
 	"samsa": "github.com/samsa-go/samsa", "kerr": "github.com/samsa-go/samsa/kerr",
 	"sr":         "github.com/samsa-go/samsa/plugin/sr",
+	"awsmskiam":  "github.com/samsa-go/samsa/plugin/awsmskiam",
 	"samsaprom":  "github.com/samsa-go/samsa/plugin/samsaprom",
 	"samsaotel":  "github.com/samsa-go/samsa/plugin/samsaotel",
 	"prometheus": "github.com/prometheus/client_golang/prometheus",
