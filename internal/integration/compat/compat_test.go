@@ -240,20 +240,8 @@ func TestCompatTransactionsSendOffsets(t *testing.T) {
 		t.Fatalf("InitTransactions: %v", err)
 	}
 
-	var pending []*kgo.Record
-	poll := func(n int) []*kgo.Record {
-		ctx := ctxTimeout(t, time.Minute)
-		for len(pending) < n {
-			fs := cons.PollFetches(ctx)
-			if ctx.Err() != nil {
-				t.Fatalf("consumer: %v", ctx.Err())
-			}
-			pending = append(pending, fs.Records()...)
-		}
-		batch := pending[:n]
-		pending = pending[n:]
-		return batch
-	}
+	poller := &itest.Poller{Client: cons}
+	poll := func(n int) []*kgo.Record { return poller.Next(t, n) }
 	round := func(recs []*kgo.Record, commit bool) {
 		if err := p.BeginTransaction(); err != nil {
 			t.Fatal(err)
@@ -296,25 +284,7 @@ func TestCompatTransactionsSendOffsets(t *testing.T) {
 		}
 	}
 	committed := func(want int64, wait time.Duration) int64 {
-		adm, closeAdm, err := c.Admin()
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer closeAdm()
-		at := int64(-1)
-		for deadline := time.Now().Add(wait); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
-			offs, err := adm.FetchOffsets(ctxTimeout(t, time.Minute), group)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if o, ok := offs.Lookup(in, 0); ok {
-				at = o.At
-			}
-			if at == want {
-				break
-			}
-		}
-		return at
+		return itest.CommittedOffset(t, c.Admin, group, in, 0, want, wait)
 	}
 	round(poll(10), true)
 	if got := committed(10, 20*time.Second); got != 10 {
