@@ -365,6 +365,11 @@ type Config struct {
 	// left alone. Default true, as in the Java client.
 	EnableMetricsPush bool
 
+	// Spool keeps every record in a durable local log until Kafka
+	// acknowledges it (spool.dir and the spool.* settings); see
+	// SpoolConfig. The zero value has no spool.
+	Spool SpoolConfig
+
 	// Hooks observe the producer: records as they are produced and
 	// acknowledged (interceptor.classes), batches, requests, connections.
 	// See Hook.

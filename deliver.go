@@ -54,6 +54,9 @@ func (p *Producer) deliver(b *accumulator.Batch) {
 			f.complete(md, err)
 		}
 	}
+	if p.spool != nil {
+		p.spoolDelivered(b, err)
+	}
 }
 
 // duplicateAnswer reports whether b's log_append_time is what Kafka
@@ -81,6 +84,8 @@ func (p *Producer) publicError(b *accumulator.Batch) error {
 		ab *sender.AbortedError
 	)
 	switch {
+	case errors.Is(err, sender.ErrClosed) && b.Spooled != nil:
+		return errLeftInSpool
 	case errors.Is(err, sender.ErrClosed):
 		return ErrProducerClosed
 	case errors.Is(err, txn.ErrAborted):

@@ -13,6 +13,74 @@ type Future struct {
 	completed atomic.Bool
 	md        RecordMetadata
 	err       error
+
+	// The spooled state (WaitSpooled): spoolState is 0 until the record's
+	// batch is durable in the spool (1) or could not be written (2, with
+	// spoolErr); spoolCh is made by the first waiter and closed then.
+	spoolState atomic.Uint32
+	spoolErr   error
+	spoolCh    atomic.Pointer[chan struct{}]
+}
+
+// spooledClosed marks spoolCh once the spooled state is known.
+var spooledClosed = make(chan struct{})
+
+// spooled records that the record is durable in the spool (err nil) or
+// could not be written to it; only the first call counts.
+func (f *Future) spooled(err error) {
+	state := uint32(1)
+	if err != nil {
+		f.spoolErr, state = err, 2
+	}
+	if !f.spoolState.CompareAndSwap(0, state) {
+		return
+	}
+	if ch := f.spoolCh.Swap(&spooledClosed); ch != nil && ch != &spooledClosed {
+		close(*ch)
+	}
+}
+
+// WaitSpooled blocks until the record is in the producer's spool
+// (SpoolConfig), durable as spool.fsync says, or ctx ends. From then on
+// the record survives a crash of the process (or, with spool.fsync
+// interval or always, of the machine): a producer opened on the spool
+// directory sends it. Its outcome in Kafka comes later, through Wait.
+//
+// It returns nil once the record is spooled, or once Kafka acknowledged
+// it (a record can be acknowledged before the sync that makes its spool
+// entry durable); the record's error if it failed before either; a
+// *SpoolError if the spool could not take it (the record is still sent,
+// from memory); ctx's error if ctx ends first. Without a spool it waits
+// for the record's outcome and returns its error.
+func (f *Future) WaitSpooled(ctx context.Context) error {
+	for {
+		switch f.spoolState.Load() {
+		case 1:
+			return nil
+		case 2:
+			return f.spoolErr
+		}
+		ch := f.spoolCh.Load()
+		if ch == nil {
+			mine := make(chan struct{})
+			if !f.spoolCh.CompareAndSwap(nil, &mine) {
+				continue
+			}
+			ch = &mine
+		}
+		if ch == &spooledClosed {
+			continue
+		}
+		select {
+		case <-*ch:
+		case <-f.done:
+			if f.spoolState.Load() == 0 {
+				return f.err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
 }
 
 func newFuture() *Future { return &Future{done: make(chan struct{})} }

@@ -15,6 +15,7 @@ import (
 	"github.com/samsa-go/samsa/internal/compress"
 	"github.com/samsa-go/samsa/internal/hashing"
 	"github.com/samsa-go/samsa/internal/sender"
+	"github.com/samsa-go/samsa/internal/spooler"
 	"github.com/samsa-go/samsa/internal/telemetry"
 	"github.com/samsa-go/samsa/internal/txn"
 	"github.com/samsa-go/samsa/internal/wire"
@@ -40,6 +41,9 @@ type Producer struct {
 	ids  *txn.Manager // nil unless idempotent
 	txnl bool         // transactional: ids manages transactions too
 	part Partitioner  // nil: the built-in partitioner
+
+	spool    *spooler.Spooler // nil without Config.Spool
+	recovery recoveryState
 
 	hooks     hookSet
 	tel       *telemetry.Client // nil unless enable.metrics.push
@@ -87,6 +91,11 @@ func NewProducer(cfg Config) (*Producer, error) {
 		maxRecord: cfg.MaxRequestSize, started: time.Now(), closed: make(chan struct{}),
 	}
 	p.hooks, _ = sortHooks(cfg.Hooks) // Validate checked them
+	if cfg.Spool.Dir != "" {
+		if err := p.openSpool(); err != nil {
+			return nil, err
+		}
+	}
 	if len(p.hooks.request)+len(p.hooks.conn) > 0 {
 		wopts.Observer = &hookObserver{log: log, req: p.hooks.request, conn: p.hooks.conn}
 	}
@@ -103,11 +112,20 @@ func NewProducer(cfg Config) (*Producer, error) {
 		Logger:             log,
 	})
 	if err != nil {
+		p.closeSpool()
 		return nil, err
+	}
+	delivery := cfg.DeliveryTimeout
+	if delivery == 0 && p.spool != nil {
+		delivery = unlimitedDelivery
+	}
+	var accSpool accumulator.Spool
+	if p.spool != nil {
+		accSpool = p.spool
 	}
 	p.acc = accumulator.New(accumulator.Config{
 		BatchSize: cfg.BatchSize, Linger: cfg.Linger, BufferMemory: cfg.BufferMemory,
-		DeliveryTimeout: cfg.DeliveryTimeout, Codec: codec, Compressor: comp,
+		DeliveryTimeout: delivery, Codec: codec, Compressor: comp, Spool: accSpool,
 		Adaptive: cfg.PartitionerAdaptive, AvailabilityTimeout: cfg.PartitionerAvailabilityTimeout,
 		MaxBlock: cfg.MaxBlock, Logger: log,
 		Transactional: cfg.TransactionalID != "",
@@ -117,7 +135,10 @@ func NewProducer(cfg Config) (*Producer, error) {
 		Acks: int16(cfg.Acks), RequestTimeout: cfg.RequestTimeout, MaxRequestSize: cfg.MaxRequestSize,
 		MaxInFlight: cfg.MaxInFlight, Retries: cfg.Retries,
 		RetryBackoff:    cluster.Backoff{Base: cfg.RetryBackoff, Max: cfg.RetryBackoffMax},
-		DeliveryTimeout: cfg.DeliveryTimeout, Logger: log,
+		DeliveryTimeout: delivery, Logger: log,
+	}
+	if p.spool != nil {
+		scfg.Spool = p.spool
 	}
 	if cfg.idempotent() {
 		p.ids = txn.New(txn.Config{
@@ -142,6 +163,9 @@ func NewProducer(cfg Config) (*Producer, error) {
 		p.ids.Start()
 	}
 	p.startTelemetry()
+	if p.spool != nil {
+		p.startSpool()
+	}
 	p.runProducerHooks(false)
 	return p, nil
 }
@@ -333,6 +357,8 @@ func (p *Producer) appendError(topic string, err error) error {
 		return errBufferFull
 	case errors.Is(err, accumulator.ErrClosed):
 		return ErrProducerClosed
+	case p.spool != nil && isSpoolError(err):
+		return spoolError(p.cfg.Spool.Dir, err)
 	}
 	return p.txnError(err)
 }
@@ -469,8 +495,14 @@ func (p *Producer) shutdown(ctx context.Context) error {
 			p.log.Warn("aborting the open transaction on Close", "err", err)
 		}
 	}
+	if p.spool != nil {
+		p.spool.SealAll() // what Kafka does not take in time stays in the spool
+	}
 	err := p.Flush(ctx)
 	p.acc.Close() // appends still in progress now fail
+	if p.spool != nil {
+		p.spool.SealAll()
+	}
 	if err == nil {
 		err = p.Flush(ctx) // what those appends added before the barrier
 	}
@@ -486,7 +518,21 @@ func (p *Producer) shutdown(ctx context.Context) error {
 	}
 	p.cl.Close()
 	p.acc.Abort(sender.ErrClosed, true) // requests cut off by the closed connections
+	if serr := p.closeSpool(); err == nil {
+		err = serr
+	}
 	return err
+}
+
+// closeSpool closes the spool, if there is one, once nothing writes to
+// it any more, and reports the recovery if it had not finished.
+func (p *Producer) closeSpool() error {
+	if p.spool == nil {
+		return nil
+	}
+	err := p.spool.Close()
+	p.closeRecovery()
+	return spoolError(p.cfg.Spool.Dir, err)
 }
 
 // PartitionsFor returns the partitions of topic, waiting for its metadata

@@ -547,6 +547,7 @@ func init() {
 
 	definePropSecurity()
 	definePropChecked()
+	definePropSpool()
 
 	// Idempotence and transactions.
 	defineProp("Idempotence", false, propBool(func(st *propState, b bool) {

@@ -233,12 +233,21 @@ func propCases(t *testing.T) map[string]propCase {
 		"transaction.timeout.ms":              {good: "900000", check: propWant(pcTxnTimeout, 15*time.Minute), bad: "0"},
 		"transaction_timeout_ms":              {good: "1000", check: propWant(pcTxnTimeout, time.Second), bad: "-1"},
 		"transaction.two.phase.commit.enable": {good: "false", check: pcUnchanged, bad: "true"},
+
+		"spool.dir":       {good: "/var/spool/p", check: propWant(func(c Config) string { return c.Spool.Dir }, "/var/spool/p"), bad: ""},
+		"spool.max.bytes": {good: "4194304", extra: spoolDir, check: propWant(func(c Config) int64 { return c.Spool.MaxBytes }, int64(4<<20)), bad: "-1"},
+		"spool.fsync":     {good: "os", extra: spoolDir, check: propWant(func(c Config) SpoolFsync { return c.Spool.Fsync }, SpoolFsyncOS), bad: "never"},
+		"spool.fsync.interval.ms": {good: "20", extra: spoolDir,
+			check: propWant(func(c Config) time.Duration { return c.Spool.FsyncInterval }, 20*time.Millisecond), bad: "0"},
 	}
 	for k, v := range propOAuthCases(dir) {
 		cases[k] = v
 	}
 	return cases
 }
+
+// spoolDir is the extra setting the other spool keys need.
+var spoolDir = map[string]string{"spool.dir": "/var/spool/p"}
 
 func TestEveryPropertyHasACase(t *testing.T) {
 	cases := propCases(t)

@@ -50,6 +50,11 @@ const maxInt32Millis = time.Duration(math.MaxInt32) * time.Millisecond
 //     combined with IdempotenceOff or with settings that rule idempotence
 //     out;
 //   - transaction.timeout.ms must be positive;
+//   - the spool.* settings need spool.dir, a transactional producer cannot
+//     have a spool, spool.max.bytes must hold two requests of
+//     max.request.size, spool.fsync.interval.ms applies only to
+//     spool.fsync=interval, and delivery.timeout.ms may be 0 (no limit)
+//     only with a spool;
 //   - SASL_PLAINTEXT and SASL_SSL need a mechanism and its credentials
 //     (a user name and password, or a TokenSource for OAUTHBEARER), and
 //     SASL settings are an error with a protocol that does not use SASL;
@@ -71,6 +76,7 @@ func (c Config) Validate() error {
 		c.validateIdempotence,
 		c.validateSecurity,
 		c.validateHooks,
+		c.validateSpool,
 	}
 	for _, check := range checks {
 		if err := check(); err != nil {
@@ -174,6 +180,9 @@ func (c Config) validateTimeouts() error {
 		if err := cfgCheckDuration(d.key, d.field, d.d, d.int32ms); err != nil {
 			return err
 		}
+	}
+	if c.DeliveryTimeout == 0 && c.Spool.Dir != "" {
+		return nil // no limit: the spool keeps the records
 	}
 	if sum := c.Linger + c.RequestTimeout; c.DeliveryTimeout < sum {
 		return cfgInvalid("delivery.timeout.ms", "DeliveryTimeout", cfgDurationText(c.DeliveryTimeout),

@@ -30,6 +30,11 @@ produced. The exit status is 1 when any record failed, 2 for a mistake on
 the command line. A summary line ends the run; Ctrl-C (or SIGTERM) stops
 reading, delivers what was read, prints the summary and exits with 130.
 
+With --spool DIR, records are kept in a durable spool in DIR until Kafka
+acknowledges them: those a run cannot deliver before it ends (the
+cluster is down) stay there, are not counted as failed, and the next run
+with --spool DIR sends them first.
+
 Examples:
   printf 'k1:hello\nk2:world\n' | samsa produce -b localhost:9092 -t greetings -K :
   samsa produce -t events --json events.jsonl
@@ -49,6 +54,7 @@ type produceFlags struct {
 	partition  int64
 	quiet      bool
 	timeoutSec float64
+	spool      string
 }
 
 func (pf *produceFlags) flagSet() *cli.FlagSet {
@@ -64,6 +70,7 @@ func (pf *produceFlags) flagSet() *cli.FlagSet {
 	fs.Int(&pf.partition, "--partition,-p", "N", "Produce to partition N (default: the partitioner chooses).")
 	fs.Bool(&pf.quiet, "--quiet,-q", "Do not print the summary line.")
 	fs.Float(&pf.timeoutSec, "--flush-timeout", "SECONDS", "How long to wait for outstanding records at the end (default 60).")
+	fs.String(&pf.spool, "--spool", "DIR", "Keep records in a durable spool in DIR until Kafka acknowledges them (spool.dir); what a run cannot deliver stays there for the next run with --spool DIR.")
 	return fs
 }
 
@@ -107,10 +114,30 @@ func (pf *produceFlags) inputFormat(fs *cli.FlagSet) (*inputFormat, error) {
 	return f, nil
 }
 
+// spoolConfig sets the spool up when --spool is given: the recovery of
+// what an earlier run left is reported on stderr.
+func (pf *produceFlags) spoolConfig(e *env) func(*samsa.Config) {
+	if pf.spool == "" {
+		return nil
+	}
+	return func(c *samsa.Config) {
+		c.Spool.Dir = pf.spool
+		c.Spool.OnRecovery = func(r samsa.SpoolRecovery) {
+			fmt.Fprintf(e.stderr, "samsa produce: the spool held %d records of an earlier run: %d delivered, %d failed, %d still spooled, %d possibly duplicated\n",
+				r.Records, r.Acked, r.Failed, r.Unsent, r.PossibleDuplicates)
+			for _, d := range r.Damage {
+				fmt.Fprintf(e.stderr, "samsa produce: spool damage, records lost: %s bytes %d..%d: %s (%d entries)\n",
+					d.Path, d.Offset, d.Offset+d.Length, d.Reason, d.Entries)
+			}
+		}
+	}
+}
+
 // produceStats counts a produce run; callbacks update it concurrently.
 type produceStats struct {
 	sent, failed, bytes atomic.Int64
-	mu                  sync.Mutex // serializes error lines
+	spooled             atomic.Int64 // left in the spool for the next run
+	mu                  sync.Mutex   // serializes error lines
 }
 
 func runProduce(e *env, args []string) int {
@@ -123,7 +150,7 @@ func runProduce(e *env, args []string) int {
 	if err != nil {
 		return usageError(e, fs.Name, "%v", err)
 	}
-	s, err := pf.conn.connect(e, fs.Name, pf.topic, nil)
+	s, err := pf.conn.connect(e, fs.Name, pf.topic, pf.spoolConfig(e))
 	if err != nil {
 		return connectError(e, fs.Name, err)
 	}
@@ -157,16 +184,20 @@ func produceAll(ctx context.Context, stop func(), e *env, pf *produceFlags, form
 	}
 	fctx, cancel := context.WithTimeout(context.Background(), time.Duration(pf.timeoutSec*float64(time.Second)))
 	defer cancel()
+	closeTimeout := 10 * time.Second
 	if txn {
 		if err := endTxn(fctx, p, st.failed.Load() == 0 && readErr == nil && !interrupted); err != nil {
 			fmt.Fprintf(e.stderr, "samsa produce: %v\n", err)
 			code = exitFailure
 		}
 	} else if err := p.Flush(fctx); err != nil {
-		fmt.Fprintf(e.stderr, "samsa produce: flushing: %v\n", err)
-		code = exitFailure
+		if pf.spool == "" {
+			fmt.Fprintf(e.stderr, "samsa produce: flushing: %v\n", err)
+			code = exitFailure
+		}
+		closeTimeout = time.Second // what is left stays in the spool
 	}
-	if err := s.close(10 * time.Second); err != nil {
+	if err := s.close(closeTimeout); err != nil && (pf.spool == "" || !errors.Is(err, context.DeadlineExceeded)) {
 		fmt.Fprintf(e.stderr, "samsa produce: closing: %v\n", err)
 	}
 	if st.failed.Load() > 0 {
@@ -178,6 +209,9 @@ func produceAll(ctx context.Context, stop func(), e *env, pf *produceFlags, form
 		note := ""
 		if interrupted {
 			note = " (interrupted)"
+		}
+		if n := st.spooled.Load(); n > 0 {
+			note += fmt.Sprintf("; %d records stay in the spool %s for the next run", n, pf.spool)
 		}
 		fmt.Fprintf(e.stderr, "samsa produce: %d records (%d bytes) delivered, %d failed, in %.3fs%s\n",
 			st.sent.Load(), st.bytes.Load(), st.failed.Load(), time.Since(start).Seconds(), note)
@@ -226,6 +260,10 @@ func produceOne(ctx context.Context, e *env, p *samsa.Producer, r inputRecord, s
 	size := int64(r.size())
 	pos := r.pos
 	p.Produce(ctx, r.rec, func(_ samsa.RecordMetadata, err error) {
+		if errors.Is(err, samsa.ErrLeftInSpool) {
+			st.spooled.Add(1)
+			return
+		}
 		if err != nil {
 			st.fail(e, pos, err)
 			return

@@ -29,6 +29,9 @@ type Config struct {
 	MaxBlock            time.Duration // max.block.ms: longest wait for memory
 	Transactional       bool          // batches carry the transactional flag
 	Logger              *slog.Logger
+	// Spool, when set, is the durable log every batch is written to
+	// before it can be sent.
+	Spool Spool
 
 	// Wake is called (without locks) when partition p may have become
 	// sendable: a new batch started (its linger began), a batch sealed, or
@@ -48,8 +51,9 @@ type Accumulator struct {
 	bufs bufPool
 
 	topicsMu  sync.Mutex
-	topics    atomic.Pointer[map[string]*Topic] // copy on write
-	lastTopic atomic.Pointer[Topic]             // the topic Topic found last
+	restoring map[string]map[int32][]RestoredBatch // under topicsMu: batches for partitions not made yet
+	topics    atomic.Pointer[map[string]*Topic]    // copy on write
+	lastTopic atomic.Pointer[Topic]                // the topic Topic found last
 
 	flushing       atomic.Int32
 	batchesCreated atomic.Int64
@@ -295,6 +299,10 @@ var errNoPartitions = errors.New("topic has no partitions")
 func (a *Accumulator) deliver(b *Batch) {
 	a.cfg.Deliver(b)
 	a.pool.Release(b.reserved)
+	if b.SpoolReserved > 0 {
+		a.cfg.Spool.Release(b.SpoolReserved) // never written
+		b.SpoolReserved = 0
+	}
 	if !b.noReuse {
 		if b.buf != nil {
 			a.bufs.put(b.buf)

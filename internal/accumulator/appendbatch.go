@@ -26,7 +26,7 @@ func (a *Accumulator) AppendBatch(ctx context.Context, p *Partition, recs []Reco
 	p.mu.Lock()
 	if err := a.gateError(); err != nil {
 		p.mu.Unlock()
-		a.pool.Release(need)
+		a.unreserve(need)
 		a.bufs.put(buf)
 		return err
 	}
@@ -37,7 +37,7 @@ func (a *Accumulator) AppendBatch(ctx context.Context, p *Partition, recs []Reco
 			// Sizes are upper bounds, so this cannot happen; fail loudly
 			// rather than send a partial batch.
 			p.mu.Unlock()
-			a.pool.Release(need)
+			a.unreserve(need)
 			a.bufs.put(buf)
 			return errBatchSizing
 		}

@@ -80,6 +80,19 @@ type Batch struct {
 	// so the broker may hold the batch.
 	MaybeWritten bool
 
+	// Spooled is the spool's handle of the batch once written to it
+	// (Config.Spool), nil before; SpoolReserved is the spool budget the
+	// batch holds until it is written. Recovered marks a batch restored
+	// from the spool that carries the producer state of an earlier
+	// session: it is sent as it is, never restamped, until the broker
+	// refuses that state.
+	Spooled       any
+	SpoolReserved int64
+	Recovered     bool
+	durable       bool // its bytes are durable in the spool
+	spilled       bool // Wire was dropped to free memory; Drain reads it back
+	wireLen       int  // len(Wire) when spilled
+
 	// Outcome, set by Complete.
 	BaseOffset    int64
 	LogAppendTime int64 // -1 unless the topic uses LogAppendTime

@@ -41,6 +41,12 @@ type Partition struct {
 	lastAcked    int32
 	seqPID       int64
 	seqEpoch     int16
+	// The producer state of the last batch restored from the spool that
+	// the broker acknowledged (recAcked): later restored batches of the
+	// same state may be pipelined.
+	recPID   int64
+	recEpoch int16
+	recAcked bool
 }
 
 func newPartition(t *Topic, id int32) *Partition {
@@ -110,19 +116,19 @@ func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func(
 	p.mu.Lock()
 	if err := a.gateError(); err != nil {
 		p.mu.Unlock()
-		a.pool.Release(need)
+		a.unreserve(need)
 		a.bufs.put(buf)
 		return -1, err
 	}
 	if valid != nil && !valid() {
 		p.mu.Unlock()
-		a.pool.Release(need)
+		a.unreserve(need)
 		a.bufs.put(buf)
 		return -1, nil
 	}
 	if n := p.appendOpen(r); n >= 0 {
 		p.mu.Unlock()
-		a.pool.Release(need)
+		a.unreserve(need)
 		a.bufs.put(buf)
 		return n, nil
 	}
@@ -151,6 +157,9 @@ func (p *Partition) newBatchLocked(buf []byte, need int64) *Batch {
 		Transactional: p.acc.cfg.Transactional,
 	}
 	p.nextSeq += seqStride
+	if p.acc.cfg.Spool != nil {
+		b.SpoolReserved = need
+	}
 	b.Created = time.Now()
 	b.Deadline = b.Created.Add(p.acc.cfg.DeliveryTimeout)
 	return b
@@ -159,6 +168,9 @@ func (p *Partition) newBatchLocked(buf []byte, need int64) *Batch {
 // reserve takes need bytes from the pool: at once, or waiting up to
 // max.block.ms and until ctx ends.
 func (a *Accumulator) reserve(ctx context.Context, need int64, try bool) error {
+	if a.cfg.Spool != nil {
+		return a.reserveSpooled(ctx, need, try)
+	}
 	if a.pool.TryReserve(need) {
 		return nil
 	}
@@ -181,8 +193,9 @@ func (a *Accumulator) reserve(ctx context.Context, need int64, try bool) error {
 const batchOverhead = 61
 
 // sealOpenLocked closes the open batch to appends and queues it. Without
-// compression it is ready at once; with compression it is returned so the
-// caller can compress it outside p.mu (finishSeal). p.mu is held.
+// compression or spool it is ready at once; otherwise it is returned so
+// the caller can compress and spool it outside p.mu (finishSeal). p.mu is
+// held.
 func (p *Partition) sealOpenLocked() *Batch {
 	b := p.open
 	if b == nil {
@@ -190,7 +203,7 @@ func (p *Partition) sealOpenLocked() *Batch {
 	}
 	p.open = nil
 	p.ready = append(p.ready, b)
-	if p.acc.cfg.Codec == 0 {
+	if p.acc.cfg.Codec == 0 && p.acc.cfg.Spool == nil {
 		b.encode(nil, 0, nil)
 		b.state = stateReady
 		return nil
@@ -206,6 +219,10 @@ func (p *Partition) sealOpenLocked() *Batch {
 // beyond that, which bounds the uncompressed batches held up by
 // compression. Drain skips a batch until it is ready.
 func (p *Partition) sealInBackground(b *Batch) {
+	if p.acc.cfg.Codec == 0 {
+		p.finishSeal(b) // only spooling to do: a write, not worth a goroutine
+		return
+	}
 	sem := p.acc.compressing
 	sem <- struct{}{}
 	go func() {
@@ -221,6 +238,7 @@ func (p *Partition) finishSeal(b *Batch) {
 	if err := b.encode(a.cfg.Compressor, a.cfg.Codec, &a.bufs); err != nil {
 		a.log.Warn("compression failed; sending the batch uncompressed", "topic", p.Topic.Name, "partition", p.ID, "err", err)
 	}
+	p.spoolWrite(b)
 	p.mu.Lock()
 	if b.abortedSealing {
 		p.deliverAbortedLocked(b)
@@ -255,6 +273,9 @@ type DrainResult struct {
 	// Ambiguous lists batches that an attempt under an earlier producer
 	// epoch may have written; the caller fails them with ErrOutcomeUnknown.
 	Ambiguous []*Batch
+	// Failed lists batches whose bytes could not be read back from the
+	// spool; the caller fails them with their LastErr.
+	Failed []*Batch
 }
 
 // ProducerState is the idempotent producer's identity, which Drain uses
@@ -280,7 +301,7 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState) DrainRe
 	p.mu.Lock()
 	p.lastDrain = now.UnixNano()
 	res.Expired = p.expireLocked(now, res.Expired)
-	if ps.ID >= 0 && p.inFlight > 0 && (p.lastAcked < 0 || p.seqPID != ps.ID || p.seqEpoch != ps.Epoch) {
+	if ps.ID >= 0 && p.inFlight > 0 && !p.pipelinedLocked(ps) {
 		// Until the broker has acknowledged a batch of this producer id and
 		// epoch, one batch at a time: a broker that knows nothing of the
 		// producer takes any first sequence, so a later batch overtaking a
@@ -300,7 +321,7 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState) DrainRe
 			res.WakeAt = head.RetryAt
 			break
 		}
-		if maxBytes > 0 && len(head.Wire) > maxBytes {
+		if size := max(len(head.Wire), head.wireLen); maxBytes > 0 && size > maxBytes {
 			break
 		}
 		b = head
@@ -328,13 +349,16 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState) DrainRe
 		if err := b.encode(a.cfg.Compressor, a.cfg.Codec, &a.bufs); err != nil {
 			a.log.Warn("compression failed; sending the batch uncompressed", "topic", p.Topic.Name, "partition", p.ID, "err", err)
 		}
+		p.spoolWrite(b)
 		p.mu.Lock()
 		if b.abortedSealing {
 			p.deliverAbortedLocked(b)
 			return res
 		}
+	} else if b.spilled && !p.loadSpilledLocked(b, &res) {
+		return res
 	}
-	if ps.ID >= 0 && b.BaseSeq >= 0 && (b.ProducerID != ps.ID || b.ProducerEpoch != ps.Epoch) {
+	if ps.ID >= 0 && b.BaseSeq >= 0 && !b.Recovered && (b.ProducerID != ps.ID || b.ProducerEpoch != ps.Epoch) {
 		// Sequenced under an earlier producer epoch and back from flight
 		// after the bump: resend under the new one only if no earlier
 		// attempt may have written it.

@@ -18,6 +18,10 @@ func (p *Partition) Acked(b *Batch) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if b.Recovered {
+		p.recPID, p.recEpoch, p.recAcked = b.ProducerID, b.ProducerEpoch, true
+		return
+	}
 	if b.ProducerID != p.seqPID || b.ProducerEpoch != p.seqEpoch {
 		return
 	}
@@ -25,6 +29,18 @@ func (p *Partition) Acked(b *Batch) {
 	if p.lastAcked < 0 || seqAfter(end, p.lastAcked) {
 		p.lastAcked = end
 	}
+}
+
+// pipelinedLocked reports whether the next batch may be sent while
+// others of p are in flight: the broker has acknowledged a batch of p
+// under the producer state the next one carries (the current one, or a
+// restored batch's). p.mu is held.
+func (p *Partition) pipelinedLocked(ps ProducerState) bool {
+	if len(p.ready) > 0 && p.ready[0].Recovered {
+		h := p.ready[0]
+		return p.recAcked && p.recPID == h.ProducerID && p.recEpoch == h.ProducerEpoch
+	}
+	return p.lastAcked >= 0 && p.seqPID == ps.ID && p.seqEpoch == ps.Epoch
 }
 
 // NextExpected reports whether b is the batch the broker expects next:
@@ -85,6 +101,10 @@ func (p *Partition) resetSequences(ps ProducerState) []*Batch {
 	var ambiguous []*Batch
 	keep := p.ready[:0]
 	for _, b := range p.ready {
+		if b.Recovered {
+			keep = append(keep, b) // sequenced under an earlier session's producer id, not ours
+			continue
+		}
 		if b.BaseSeq >= 0 && b.MaybeWritten {
 			ambiguous = append(ambiguous, b)
 			continue

@@ -49,6 +49,12 @@ func (p *Partition) Split(b *Batch, refused int) (bool, error) {
 	for i, nb := range parts {
 		nb.seq, nb.span = b.seq+uint64(i)*share, share
 	}
+	if s := p.acc.cfg.Spool; s != nil && b.Spooled != nil {
+		for _, nb := range parts {
+			nb.WriteHeader()
+		}
+		s.Split(b, parts)
+	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if b.state != stateInFlight {

@@ -100,6 +100,7 @@ func (t *Topic) SetPartitions(n int, available []int32) {
 			all[i] = int32(i)
 			if parts[i] == nil {
 				parts[i] = newPartition(t, int32(i))
+				t.acc.restoreLocked(parts[i])
 			}
 		}
 		t.parts.Store(&parts)

@@ -28,6 +28,9 @@ var requestPool = sync.Pool{New: func() any { return new(request) }}
 // send encodes batches into one produce request and writes it.
 func (k *sink) send(conn *wire.Conn, batches []*accumulator.Batch) {
 	s := k.s
+	if batches = k.recordSends(batches); len(batches) == 0 {
+		return
+	}
 	maxVer := int16(MaxProduceVersion)
 	if ids := s.cfg.Producer; ids != nil {
 		maxVer = min(maxVer, ids.MaxProduceVersion())
@@ -65,6 +68,27 @@ func (k *sink) send(conn *wire.Conn, batches []*accumulator.Batch) {
 		req.retryAll(err, false)
 		req.release()
 	}
+}
+
+// recordSends records each batch's attempt in the spool, if there is
+// one, before the request is written: a recovery must know what a broker
+// may hold. A batch whose attempt cannot be recorded is retried later
+// instead of sent.
+func (k *sink) recordSends(batches []*accumulator.Batch) []*accumulator.Batch {
+	sp := k.s.cfg.Spool
+	if sp == nil {
+		return batches
+	}
+	keep := batches[:0]
+	for _, b := range batches {
+		if err := sp.Sending(b); err != nil {
+			k.s.log.Warn("cannot record a send in the spool; the batch waits", "partition", b.P.String(), "err", err)
+			k.s.retryOrFail(b, err, -1)
+			continue
+		}
+		keep = append(keep, b)
+	}
+	return keep
 }
 
 // group orders the batches by topic for the request.
@@ -195,6 +219,10 @@ func (s *Sender) handlePartition(b *accumulator.Batch, rp *respPartition) {
 		}
 		s.fail(b, &TooLargeError{Size: len(b.Wire), Err: &BrokerError{Code: code, Msg: rp.errMsg}})
 	case kerr.OutOfOrderSequenceNumber, kerr.UnknownProducerID, kerr.InvalidProducerEpoch:
+		if b.Recovered {
+			s.restamp(b, &BrokerError{Code: code, Msg: rp.errMsg})
+			return
+		}
 		verdict := VerdictFail
 		if s.cfg.Producer != nil {
 			verdict = s.cfg.Producer.HandleError(b, code)
@@ -207,6 +235,19 @@ func (s *Sender) handlePartition(b *accumulator.Batch, rp *respPartition) {
 	default:
 		s.retryOrFail(b, &BrokerError{Code: code, Msg: rp.errMsg}, code)
 	}
+}
+
+// restamp handles a sequence or producer id error for a batch restored
+// from the spool with an earlier session's producer state: the broker no
+// longer deduplicates under that state, so the batch is sent again as a
+// new write of the current producer. If an earlier attempt wrote it, it
+// is now written twice; the spool counts such batches.
+func (s *Sender) restamp(b *accumulator.Batch, err error) {
+	s.log.Warn("the broker refused the producer state of a batch restored from the spool; resending it as a new write",
+		"partition", b.P.String(), "producer_id", b.ProducerID, "epoch", b.ProducerEpoch, "base_sequence", b.BaseSeq, "err", err)
+	b.Recovered = false
+	b.ProducerID, b.ProducerEpoch, b.BaseSeq = -1, -1, -1
+	s.retryOrFail(b, err, -1)
 }
 
 // retryOrFail retries a batch after a retriable error, within the retry

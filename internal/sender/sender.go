@@ -28,6 +28,17 @@ type Config struct {
 	// TransactionalID is sent in produce requests of a transactional
 	// producer.
 	TransactionalID *string
+	// Spool, when set, records every send attempt in the producer's
+	// durable spool before the batch goes out.
+	Spool Spool
+}
+
+// Spool is what the sender needs of the producer's spool.
+type Spool interface {
+	// Sending records that b is about to be sent with its current
+	// producer id, epoch and base sequence; it returns an error when that
+	// cannot be recorded, and the batch is then retried instead of sent.
+	Sending(b *accumulator.Batch) error
 }
 
 // ProducerIDs gives sinks the producer id and epoch to stamp batches with.
@@ -255,7 +266,7 @@ func (s *Sender) expire(b *accumulator.Batch) {
 // new producer epoch gets past.
 func (s *Sender) fail(b *accumulator.Batch, err error) {
 	s.Stats.recordErrors(b, err)
-	if b.BaseSeq >= 0 && s.cfg.Producer != nil && !errors.Is(err, ErrClosed) {
+	if b.BaseSeq >= 0 && !b.Recovered && s.cfg.Producer != nil && !errors.Is(err, ErrClosed) {
 		s.cfg.Producer.RequestBump("a sequenced batch failed: " + err.Error())
 	}
 	b.P.Complete(b, -1, -1, err)

@@ -210,6 +210,9 @@ func (k *sink) collect(now time.Time, ps accumulator.ProducerState) ([]*accumula
 		for _, b := range res.Ambiguous {
 			k.s.FailUnknownOutcome(b)
 		}
+		for _, b := range res.Failed {
+			k.s.fail(b, b.LastErr)
+		}
 		if b := res.Batch; b != nil && k.s.splitEarly(b, now) {
 			// Its parts are queued; this partition is drained again at once.
 			wakeAt = now

@@ -252,6 +252,9 @@ type sequenced struct {
 	epoch    int16
 	baseSeq  int32
 	unixMill int64
+	// duplicate: the batch may already be in Kafka under another producer
+	// state, so that this send may write it twice.
+	duplicate bool
 }
 
 func (e *enc) sequenced(s sequenced) {
@@ -260,18 +263,25 @@ func (e *enc) sequenced(s sequenced) {
 	e.u16(uint16(s.epoch))
 	e.u32(uint32(s.baseSeq))
 	e.u64(uint64(s.unixMill))
+	var flags uint8
+	if s.duplicate {
+		flags |= 1
+	}
+	e.u8(flags)
 }
 
 func decodeSequenced(d *dec) sequenced {
 	return sequenced{
 		id: d.u64("batch id"), pid: int64(d.u64("producer id")), epoch: int16(d.u16("producer epoch")),
 		baseSeq: int32(d.u32("base sequence")), unixMill: int64(d.u64("time")),
+		duplicate: d.u8("flags")&1 != 0,
 	}
 }
 
 // header is the payload of a segment's first entry.
 type header struct {
 	version  uint16
+	fsync    FsyncPolicy // the session's policy: what a crash may have lost
 	gen      uint32
 	pid      int32
 	unixMill int64
@@ -293,6 +303,7 @@ const formatVersion = 1
 
 func (e *enc) header(h header) {
 	e.u16(h.version)
+	e.u8(uint8(h.fsync))
 	e.u32(h.gen)
 	e.u32(uint32(h.pid))
 	e.u64(uint64(h.unixMill))
@@ -306,7 +317,7 @@ func (e *enc) header(h header) {
 }
 
 func decodeHeader(d *dec) header {
-	h := header{version: d.u16("version"), gen: d.u32("generation"), pid: int32(d.u32("pid")),
+	h := header{version: d.u16("version"), fsync: FsyncPolicy(d.u8("fsync policy")), gen: d.u32("generation"), pid: int32(d.u32("pid")),
 		unixMill: int64(d.u64("time")), bootID: d.str16("boot id")}
 	n := int(d.u16("damage count"))
 	if d.err == nil && n > len(d.b)/24 {

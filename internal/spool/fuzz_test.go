@@ -24,8 +24,8 @@ func sampleLog(tb testing.TB, closeIt bool) []byte {
 		}
 		ids = append(ids, b.ID)
 	}
-	l.AppendSequenced(ids[0], 1000, 2, 30)
-	l.AppendSequenced(ids[1], -1, -1, -1)
+	l.AppendSequenced(ids[0], 1000, 2, 30, false)
+	l.AppendSequenced(ids[1], -1, -1, -1, false)
 	l.AppendDone(ids[2])
 	l.AppendSplit(ids[3], []*BatchEntry{
 		{Topic: "topic", Partition: 1, Gen: l.Gen(), Seq: 3, Records: 2, Wire: wire(10, 70)},

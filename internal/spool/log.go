@@ -176,6 +176,9 @@ func Open(dir string, opts Options) (*Log, *Recovery, error) {
 		l.closeFiles()
 		return nil, nil, err
 	}
+	// The earlier sessions' segments whose batches are all done go now.
+	l.deleteDeadLocked()
+	l.deleteDoomed()
 	go l.worker()
 	return l, rec, nil
 }
@@ -242,10 +245,7 @@ func (l *Log) recover() (*Recovery, error) {
 	if len(l.segs) > 0 && !r.closed {
 		rec.Unclean = true
 		rec.Restarted = r.last.bootID == "" || l.boot == "" || r.last.bootID != l.boot
-	}
-	l.deleteDeadLocked()
-	for len(l.doomed) > 0 {
-		l.deleteDoomed()
+		rec.LastFsync = r.last.fsync
 	}
 	for _, d := range fresh {
 		l.log.Error("spool damage: records may be lost", "damage", d.String())

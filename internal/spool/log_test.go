@@ -92,10 +92,10 @@ func TestRoundTrip(t *testing.T) {
 			if !bytes.Equal(readBatch(t, l, refA), wire(1, 100)) {
 				t.Fatal("read back different bytes")
 			}
-			if err := l.AppendSequenced(a, 7, 1, 0); err != nil {
+			if err := l.AppendSequenced(a, 7, 1, 0, false); err != nil {
 				t.Fatal(err)
 			}
-			if err := l.AppendSequenced(c, -1, -1, -1); err != nil {
+			if err := l.AppendSequenced(c, -1, -1, -1, false); err != nil {
 				t.Fatal(err)
 			}
 			if err := l.AppendDone(b); err != nil {
@@ -253,7 +253,7 @@ func TestMiddleDamageIsReportedOnce(t *testing.T) {
 	a, _ := appendBatch(t, l, "t", 0, 0, wire(1, 100))
 	b, refB := appendBatch(t, l, "t", 0, 1, wire(2, 200))
 	c, _ := appendBatch(t, l, "t", 0, 2, wire(3, 300))
-	if err := l.AppendSequenced(b, 5, 0, 3); err != nil {
+	if err := l.AppendSequenced(b, 5, 0, 3, false); err != nil {
 		t.Fatal(err)
 	}
 	if err := l.Close(); err != nil {

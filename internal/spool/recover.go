@@ -22,8 +22,11 @@ type Recovery struct {
 	// Unclean reports that the last session did not close the spool (it
 	// crashed or was killed); Restarted that the operating system has
 	// restarted since (or that this cannot be known), so that writes not
-	// yet synced may be missing.
+	// yet synced may be missing. LastFsync is the last session's policy:
+	// after a restart, only FsyncAlways guarantees that every batch sent
+	// has its Sequenced entry.
 	Unclean, Restarted bool
+	LastFsync          FsyncPolicy
 	// TornBytes is the size of the incomplete write the last session
 	// left at the end of the log, dropped silently.
 	TornBytes int64
@@ -48,6 +51,9 @@ type RecoveredBatch struct {
 	ProducerEpoch int16
 	BaseSequence  int32
 	SentAt        time.Time
+	// Duplicate: a Sequenced entry said the batch may already be in Kafka
+	// twice (it was resent under another producer state).
+	Duplicate bool
 }
 
 // Damage is a stretch of a segment file that could not be read.
@@ -203,6 +209,7 @@ func (r *recoverer) apply(seg *segment, f scanned) error {
 		if lb := r.live[s.id]; lb != nil {
 			lb.Sent, lb.ProducerID, lb.ProducerEpoch, lb.BaseSequence = true, s.pid, s.epoch, s.baseSeq
 			lb.SentAt = time.UnixMilli(s.unixMill)
+			lb.Duplicate = lb.Duplicate || s.duplicate
 		} else {
 			r.missing(s.id)
 		}

@@ -40,7 +40,7 @@ func (l *Log) startSegment() error {
 			return &Error{Op: "sync directory", Path: l.dir, Err: err}
 		}
 	}
-	h := header{version: formatVersion, gen: l.gen, pid: int32(os.Getpid()), unixMill: time.Now().UnixMilli(), bootID: l.boot}
+	h := header{version: formatVersion, fsync: l.opts.Fsync, gen: l.gen, pid: int32(os.Getpid()), unixMill: time.Now().UnixMilli(), bootID: l.boot}
 	for _, k := range l.known {
 		if l.segmentExists(k.segment) {
 			h.known = append(h.known, k)
@@ -192,8 +192,11 @@ func (l *Log) appendLocked(t entryType, payload []byte, fn func(error)) (uint64,
 	return lsn, nil
 }
 
-// errClosed is returned by writes after Close.
-var errClosed = errors.New("spool closed")
+// ErrClosed is returned by writes after Close.
+var ErrClosed = errors.New("spool closed")
+
+// errClosed is ErrClosed.
+var errClosed = ErrClosed
 
 // unusableLocked returns why nothing more can be written: the log is
 // closed, or a sync failed. l.mu is held.
@@ -268,13 +271,14 @@ func (l *Log) signal() {
 
 // AppendSequenced records that batch id is about to be sent with the
 // given producer id, epoch and base sequence (-1s for a producer that is
-// not idempotent). The entry is written before the batch goes out, so
+// not idempotent); duplicate says the batch may already be in Kafka
+// under another producer state, which a recovery then still knows. The entry is written before the batch goes out, so
 // that a recovery after a process crash knows what the broker may hold.
 // With FsyncAlways it also waits until the entry is durable, which makes
 // that true after an operating system crash too.
-func (l *Log) AppendSequenced(id uint64, pid int64, epoch int16, baseSeq int32) error {
+func (l *Log) AppendSequenced(id uint64, pid int64, epoch int16, baseSeq int32, duplicate bool) error {
 	var e enc
-	e.sequenced(sequenced{id: id, pid: pid, epoch: epoch, baseSeq: baseSeq, unixMill: time.Now().UnixMilli()})
+	e.sequenced(sequenced{id: id, pid: pid, epoch: epoch, baseSeq: baseSeq, unixMill: time.Now().UnixMilli(), duplicate: duplicate})
 	var wait chan error
 	var fn func(error)
 	if l.opts.Fsync == FsyncAlways {
