@@ -34,9 +34,10 @@ func (e *Error) Error() string {
 type kind int
 
 const (
-	kindValue kind = iota // one value
-	kindBool              // no value (or =true/=false)
-	kindMulti             // one or more values up to the next flag
+	kindValue    kind = iota // one value
+	kindBool                 // no value (or =true/=false)
+	kindMulti                // one or more values up to the next flag
+	kindOptional             // a value when the next argument is one it accepts
 )
 
 // Flag is one flag definition.
@@ -44,11 +45,22 @@ type Flag struct {
 	Names   []string // as written, long first: "--topic", "-t"
 	Metavar string
 	Help    string
+	// Section is the heading the flag is listed under in the usage text.
+	Section string
 	kind    kind
-	set     func(string) error
+	set     func(name, value string) error
+	accept  func(string) bool // kindOptional: whether an argument is its value
+	none    string            // kindOptional: the value when none is given
 	seen    bool
 	hidden  bool
 }
+
+// TakesValue reports whether the flag is followed by a value (always, or
+// for a flag with an optional value, sometimes).
+func (f *Flag) TakesValue() bool { return f.kind != kindBool }
+
+// Hidden reports whether the flag is left out of the usage text.
+func (f *Flag) Hidden() bool { return f.hidden }
 
 // FlagSet is a command's flags.
 type FlagSet struct {
@@ -57,8 +69,9 @@ type FlagSet struct {
 	// Args holds the positional arguments after Parse.
 	Args []string
 
-	flags  []*Flag
-	byName map[string]*Flag
+	flags   []*Flag
+	byName  map[string]*Flag
+	section string
 }
 
 // New returns an empty flag set for the command name.
@@ -66,9 +79,20 @@ func New(name string) *FlagSet {
 	return &FlagSet{Name: name, byName: map[string]*Flag{}}
 }
 
+// Section starts a group of flags: those defined after it are listed
+// under title in the usage text.
+func (fs *FlagSet) Section(title string) { fs.section = title }
+
+// Visit calls fn for every flag, in the order they were defined.
+func (fs *FlagSet) Visit(fn func(*Flag)) {
+	for _, f := range fs.flags {
+		fn(f)
+	}
+}
+
 // define adds a flag; names is a comma-separated list such as "--topic,-t".
-func (fs *FlagSet) define(names, metavar, help string, k kind, set func(string) error) *Flag {
-	f := &Flag{Metavar: metavar, Help: help, kind: k, set: set}
+func (fs *FlagSet) define(names, metavar, help string, k kind, set func(name, value string) error) *Flag {
+	f := &Flag{Metavar: metavar, Help: help, kind: k, set: set, Section: fs.section}
 	for _, n := range strings.Split(names, ",") {
 		n = strings.TrimSpace(n)
 		if _, dup := fs.byName[n]; dup {
@@ -83,12 +107,12 @@ func (fs *FlagSet) define(names, metavar, help string, k kind, set func(string) 
 
 // String defines a flag with a string value.
 func (fs *FlagSet) String(p *string, names, metavar, help string) *Flag {
-	return fs.define(names, metavar, help, kindValue, func(v string) error { *p = v; return nil })
+	return fs.define(names, metavar, help, kindValue, func(_, v string) error { *p = v; return nil })
 }
 
 // Int defines a flag with an integer value.
 func (fs *FlagSet) Int(p *int64, names, metavar, help string) *Flag {
-	return fs.define(names, metavar, help, kindValue, func(v string) error {
+	return fs.define(names, metavar, help, kindValue, func(_, v string) error {
 		n, err := strconv.ParseInt(strings.TrimSpace(v), 10, 64)
 		if err != nil {
 			return errors.New("not an integer")
@@ -100,7 +124,7 @@ func (fs *FlagSet) Int(p *int64, names, metavar, help string) *Flag {
 
 // Float defines a flag with a decimal value.
 func (fs *FlagSet) Float(p *float64, names, metavar, help string) *Flag {
-	return fs.define(names, metavar, help, kindValue, func(v string) error {
+	return fs.define(names, metavar, help, kindValue, func(_, v string) error {
 		n, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
 		if err != nil {
 			return errors.New("not a number")
@@ -112,7 +136,7 @@ func (fs *FlagSet) Float(p *float64, names, metavar, help string) *Flag {
 
 // Bool defines a flag without a value; --name=false turns it off.
 func (fs *FlagSet) Bool(p *bool, names, help string) *Flag {
-	return fs.define(names, "", help, kindBool, func(v string) error {
+	return fs.define(names, "", help, kindBool, func(_, v string) error {
 		b, err := strconv.ParseBool(v)
 		if err != nil {
 			return errors.New("not true or false")
@@ -124,19 +148,40 @@ func (fs *FlagSet) Bool(p *bool, names, help string) *Flag {
 
 // List defines a repeatable flag: each use appends its value.
 func (fs *FlagSet) List(p *[]string, names, metavar, help string) *Flag {
-	return fs.define(names, metavar, help, kindValue, func(v string) error { *p = append(*p, v); return nil })
+	return fs.define(names, metavar, help, kindValue, func(_, v string) error { *p = append(*p, v); return nil })
 }
 
 // Multi defines a flag that takes every following argument up to the next
 // flag, as Kafka's --producer-props does; it may also be repeated.
 func (fs *FlagSet) Multi(p *[]string, names, metavar, help string) *Flag {
-	return fs.define(names, metavar, help, kindMulti, func(v string) error { *p = append(*p, v); return nil })
+	return fs.define(names, metavar, help, kindMulti, func(_, v string) error { *p = append(*p, v); return nil })
 }
 
 // Func defines a flag whose value fn parses; fn's error explains why a
 // value is wrong.
 func (fs *FlagSet) Func(names, metavar, help string, fn func(string) error) *Flag {
+	return fs.define(names, metavar, help, kindValue, func(_, v string) error { return fn(v) })
+}
+
+// NamedFunc is Func whose fn also learns the name the flag was given by,
+// such as "-X" or "--producer-property", for messages that name it.
+func (fs *FlagSet) NamedFunc(names, metavar, help string, fn func(name, value string) error) *Flag {
 	return fs.define(names, metavar, help, kindValue, fn)
+}
+
+// NamedMulti is Multi with fn called for each value, as NamedFunc.
+func (fs *FlagSet) NamedMulti(names, metavar, help string, fn func(name, value string) error) *Flag {
+	return fs.define(names, metavar, help, kindMulti, fn)
+}
+
+// Optional defines a flag whose value may be left out, as Kafka's
+// --compression-codec: the next argument is its value when accept says
+// so (or when given as --name=value); otherwise the value is none. fn
+// gets the name the flag was given by and the value.
+func (fs *FlagSet) Optional(names, metavar, none, help string, accept func(string) bool, fn func(name, value string) error) *Flag {
+	f := fs.define(names, metavar, help, kindOptional, fn)
+	f.accept, f.none = accept, none
+	return f
 }
 
 // Hide leaves f out of the usage text (for aliases and compatibility flags
@@ -200,32 +245,45 @@ func (fs *FlagSet) parseFlag(args []string, i int) (int, error) {
 		if !hasVal {
 			val = "true"
 		}
-		return 0, wrap(name, val, f.set(val))
+		return 0, wrap(name, val, f.set(name, val))
 	case kindValue:
 		if hasVal {
-			return 0, wrap(name, val, f.set(val))
+			return 0, wrap(name, val, f.set(name, val))
 		}
 		if i+1 >= len(args) {
 			return 0, &Error{Flag: name, Reason: "needs a value (" + f.Metavar + ")"}
 		}
-		return 1, wrap(name, args[i+1], f.set(args[i+1]))
+		return 1, wrap(name, args[i+1], f.set(name, args[i+1]))
+	case kindOptional:
+		switch {
+		case hasVal:
+			return 0, wrap(name, val, f.set(name, val))
+		case i+1 < len(args) && f.accept(args[i+1]):
+			return 1, wrap(name, args[i+1], f.set(name, args[i+1]))
+		}
+		return 0, wrap(name, f.none, f.set(name, f.none))
 	}
-	// kindMulti
-	used := 0
+	return fs.parseMulti(f, name, val, hasVal, args[i+1:])
+}
+
+// parseMulti handles a flag taking every following argument up to the
+// next flag, and returns how many it used.
+func (fs *FlagSet) parseMulti(f *Flag, name, val string, hasVal bool, rest []string) (int, error) {
 	if hasVal {
-		if err := wrap(name, val, f.set(val)); err != nil {
+		return 0, wrap(name, val, f.set(name, val))
+	}
+	used := 0
+	for _, a := range rest {
+		if looksLikeFlag(a) {
+			break
+		}
+		if err := wrap(name, a, f.set(name, a)); err != nil {
 			return 0, err
 		}
-	} else {
-		for j := i + 1; j < len(args) && !looksLikeFlag(args[j]); j++ {
-			if err := wrap(name, args[j], f.set(args[j])); err != nil {
-				return 0, err
-			}
-			used++
-		}
-		if used == 0 {
-			return 0, &Error{Flag: name, Reason: "needs at least one value (" + f.Metavar + ")"}
-		}
+		used++
+	}
+	if used == 0 {
+		return 0, &Error{Flag: name, Reason: "needs at least one value (" + f.Metavar + ")"}
 	}
 	return used, nil
 }
@@ -260,13 +318,7 @@ func (fs *FlagSet) unknown(arg, name string) error {
 	if !strings.HasPrefix(name, "--") && len(arg) > 2 {
 		probe, _, _ = strings.Cut("-"+arg, "=")
 	}
-	best, bestD := "", 4
-	for n := range fs.byName {
-		if d := typo.Distance(strings.TrimLeft(probe, "-"), strings.TrimLeft(n, "-")); d < bestD || (d == bestD && n < best) {
-			best, bestD = n, d
-		}
-	}
-	if best != "" && len(strings.TrimLeft(probe, "-")) > 2 {
+	if best := fs.nearest(strings.TrimLeft(probe, "-")); best != "" {
 		e.Reason += "; did you mean " + best + "?"
 	} else {
 		e.Reason += " (see " + fs.Name + " --help)"
@@ -274,12 +326,33 @@ func (fs *FlagSet) unknown(arg, name string) error {
 	return e
 }
 
+// nearest returns the flag name closest to word when it is close enough
+// to be a typo of it (a few edits, and fewer than a third of the word, the
+// rule samsa's configuration keys follow), or "".
+func (fs *FlagSet) nearest(word string) string {
+	best, bestD := "", 4
+	for n := range fs.byName {
+		if d := typo.Distance(word, strings.TrimLeft(n, "-")); d < bestD || (d == bestD && n < best) {
+			best, bestD = n, d
+		}
+	}
+	if best == "" || len(word) <= 2 || bestD*3 > len(word) {
+		return ""
+	}
+	return best
+}
+
 // PrintFlags writes the flags' usage, one flag a paragraph, help wrapped to
 // 80 columns.
 func (fs *FlagSet) PrintFlags(w io.Writer) {
+	section := ""
 	for _, f := range fs.flags {
 		if f.hidden {
 			continue
+		}
+		if f.Section != section {
+			section = f.Section
+			fmt.Fprintf(w, "\n%s:\n", section)
 		}
 		var short, long []string
 		for _, n := range f.Names {
@@ -290,11 +363,14 @@ func (fs *FlagSet) PrintFlags(w io.Writer) {
 			}
 		}
 		head := "  " + strings.Join(append(short, long...), ", ")
-		if f.Metavar != "" {
+		switch {
+		case f.Metavar == "":
+		case f.kind == kindMulti:
+			head += " " + f.Metavar + " ..."
+		case f.kind == kindOptional:
+			head += " [" + f.Metavar + "]"
+		default:
 			head += " " + f.Metavar
-			if f.kind == kindMulti {
-				head += " ..."
-			}
 		}
 		fmt.Fprintln(w, head)
 		for _, line := range Wrap(f.Help, 72) {

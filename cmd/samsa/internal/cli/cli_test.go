@@ -112,3 +112,78 @@ func TestPrintFlagsAndWrap(t *testing.T) {
 		t.Errorf("newline not kept: %q", lines)
 	}
 }
+
+// A far-off name gets no suggestion: --sync is not a typo of --json,
+// although only three edits apart (samsa produce once suggested it).
+func TestUnknownFlagSuggestsOnlyTypos(t *testing.T) {
+	for _, c := range []struct{ arg, want string }{
+		{"--sync", "--sync: unknown flag (see samsa test --help)"},
+		{"--jsno", "--jsno: unknown flag; did you mean --json?"},
+		{"--topc", "--topc: unknown flag; did you mean --topic?"},
+		{"--header-separator", "--header-separator: unknown flag (see samsa test --help)"},
+	} {
+		var v vals
+		err := newSet(&v).Parse([]string{c.arg})
+		if err == nil || err.Error() != c.want {
+			t.Errorf("%s: got %v, want %q", c.arg, err, c.want)
+		}
+	}
+}
+
+func TestOptionalValue(t *testing.T) {
+	codecs := func(s string) bool { return s == "gzip" || s == "lz4" }
+	for _, c := range []struct {
+		args       []string
+		want       string
+		positional []string
+	}{
+		{[]string{"--codec"}, "gzip", nil},
+		{[]string{"--codec", "lz4", "file"}, "lz4", []string{"file"}},
+		{[]string{"--codec", "file"}, "gzip", []string{"file"}},
+		{[]string{"--codec=zstd"}, "zstd", nil},
+		{[]string{"--codec", "--json"}, "gzip", nil},
+	} {
+		var v vals
+		var codec string
+		fs := newSet(&v)
+		fs.Optional("--codec", "CODEC", "gzip", "compression", codecs, func(_, v string) error { codec = v; return nil })
+		if err := fs.Parse(c.args); err != nil {
+			t.Fatalf("%q: %v", c.args, err)
+		}
+		if codec != c.want || !slices.Equal(fs.Args, c.positional) {
+			t.Errorf("%q: codec %q args %q, want %q %q", c.args, codec, fs.Args, c.want, c.positional)
+		}
+	}
+}
+
+func TestNamedFuncSeesTheNameUsed(t *testing.T) {
+	fs := New("samsa test")
+	var got []string
+	rec := func(name, v string) error { got = append(got, name+" "+v); return nil }
+	fs.NamedFunc("--producer-property,-X", "K=V", "a property", rec)
+	fs.NamedMulti("--producer-props", "K=V", "properties", rec)
+	if err := fs.Parse([]string{"-Xa=1", "--producer-property", "b=2", "--producer-props", "c=3", "d=4"}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"-X a=1", "--producer-property b=2", "--producer-props c=3", "--producer-props d=4"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestSections(t *testing.T) {
+	fs := New("samsa test")
+	fs.Bool(new(bool), "--a", "first")
+	fs.Section("Kafka's names")
+	fs.Bool(new(bool), "--b", "second")
+	var b strings.Builder
+	fs.PrintFlags(&b)
+	if !strings.Contains(b.String(), "  --a\n") || !strings.Contains(b.String(), "\nKafka's names:\n  --b\n") {
+		t.Errorf("usage:\n%s", b.String())
+	}
+	var names []string
+	fs.Visit(func(f *Flag) { names = append(names, f.Names[0]+"/"+f.Section) })
+	if !slices.Equal(names, []string{"--a/", "--b/Kafka's names"}) {
+		t.Errorf("Visit: %q", names)
+	}
+}
