@@ -4,13 +4,10 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"strconv"
-	"strings"
-	"time"
 
 	"github.com/samsa-go/samsa"
 )
@@ -25,6 +22,19 @@ type inputFormat struct {
 	headers   []samsa.Header
 	partition samsa.Partition
 	topic     string
+
+	// lineHeaders, when set, reads headers before the key and value, as
+	// kafka-console-producer's parse.headers does.
+	lineHeaders *headerFormat
+	// nullMarker, when set, turns a key, value or header value equal to
+	// it into null (null.marker).
+	nullMarker *string
+	// ignoreError takes a record without its key separator (or headers
+	// delimiter) as having no key (or headers) instead of failing it.
+	ignoreError bool
+	fixedKey    []byte // the key of records without one of their own (-k)
+	emptyAsNull bool   // an empty key or value is null (-Z)
+	keepRaw     bool   // keep each record's input bytes (for -T)
 }
 
 // maxRecordBytes bounds one record of input.
@@ -35,7 +45,8 @@ const maxRecordBytes = 64 << 20
 type inputRecord struct {
 	rec samsa.Record
 	pos string
-	err error // why the input at pos is not a record
+	err error  // why the input at pos is not a record
+	raw []byte // the input it was read from, when keepRaw
 }
 
 // size is the record's key, value and header bytes.
@@ -61,7 +72,7 @@ func (f *inputFormat) scan(r io.Reader, name string, emit func(inputRecord) bool
 			return nil
 		}
 		rec, err := f.parse(data)
-		emit(inputRecord{rec: rec, pos: name, err: err})
+		emit(inputRecord{rec: rec, pos: name, err: err, raw: f.rawOf(data)})
 		return nil
 	}
 	sc := bufio.NewScanner(r)
@@ -73,7 +84,7 @@ func (f *inputFormat) scan(r io.Reader, name string, emit func(inputRecord) bool
 			continue
 		}
 		rec, err := f.parse(tok)
-		if !emit(inputRecord{rec: rec, pos: name + ":" + strconv.Itoa(n), err: err}) {
+		if !emit(inputRecord{rec: rec, pos: name + ":" + strconv.Itoa(n), err: err, raw: f.rawOf(tok)}) {
 			return nil
 		}
 	}
@@ -96,27 +107,70 @@ func splitOn(delim []byte) bufio.SplitFunc {
 	}
 }
 
-// parse makes a record of one piece of input. The bytes are copied.
+// rawOf returns a copy of b when the input bytes are kept.
+func (f *inputFormat) rawOf(b []byte) []byte {
+	if !f.keepRaw {
+		return nil
+	}
+	return bytes.Clone(b)
+}
+
+// parse makes a record of one piece of input: [headers DELIM] [key SEP]
+// value. The bytes are copied.
 func (f *inputFormat) parse(b []byte) (samsa.Record, error) {
 	if f.json {
-		return f.parseJSON(b)
+		rec, err := f.parseJSON(b)
+		f.finishKeyValue(&rec, err == nil && f.fixedKey != nil && !jsonHasKey(b))
+		return rec, err
 	}
 	rec := samsa.Record{Topic: f.topic, Partition: f.partition, Headers: f.headers}
-	value := b
+	rest, err := f.parseLineHeaders(&rec, b)
+	if err != nil {
+		return rec, err
+	}
+	keyless := true
 	if f.keySep != nil {
-		key, rest, ok := bytes.Cut(b, f.keySep)
-		if !ok {
+		key, value, ok := bytes.Cut(rest, f.keySep)
+		switch {
+		case ok:
+			if rec.Key, err = f.decode("key", key); err != nil {
+				return rec, err
+			}
+			rest, keyless = value, false
+			f.markNull(&rec.Key)
+		case !f.ignoreError:
 			return rec, fmt.Errorf("no key separator %q", f.keySep)
 		}
-		k, err := f.decode("key", key)
-		if err != nil {
-			return rec, err
-		}
-		rec.Key, value = k, rest
 	}
-	v, err := f.decode("value", value)
-	rec.Value = v
-	return rec, err
+	if rec.Value, err = f.decode("value", rest); err != nil {
+		return rec, err
+	}
+	f.markNull(&rec.Value)
+	f.finishKeyValue(&rec, keyless)
+	return rec, nil
+}
+
+// markNull turns *b into null when it equals the null marker.
+func (f *inputFormat) markNull(b *[]byte) {
+	if f.nullMarker != nil && string(*b) == *f.nullMarker {
+		*b = nil
+	}
+}
+
+// finishKeyValue applies -Z (empty as null) and -k (the key of records
+// without one of their own).
+func (f *inputFormat) finishKeyValue(rec *samsa.Record, keyless bool) {
+	if f.emptyAsNull {
+		if rec.Key != nil && len(rec.Key) == 0 {
+			rec.Key = nil
+		}
+		if rec.Value != nil && len(rec.Value) == 0 {
+			rec.Value = nil
+		}
+	}
+	if keyless && f.fixedKey != nil {
+		rec.Key = bytes.Clone(f.fixedKey)
+	}
 }
 
 // decode copies b, decoding base64 when asked to.
@@ -134,151 +188,6 @@ func (f *inputFormat) decode(what string, b []byte) ([]byte, error) {
 		return nil, fmt.Errorf("%s is not valid base64: %v", what, err)
 	}
 	return out[:n], nil
-}
-
-// jsonRecord is one line of --json input.
-type jsonRecord struct {
-	Key       json.RawMessage `json:"key"`
-	Value     json.RawMessage `json:"value"`
-	Headers   json.RawMessage `json:"headers"`
-	Partition *int32          `json:"partition"`
-	Timestamp json.RawMessage `json:"timestamp"`
-	Topic     string          `json:"topic"`
-}
-
-// parseJSON parses {"key":..,"value":..,"headers":{..},"partition":..,
-// "timestamp":..}. A string key or value is its text (or its base64
-// decoding); null is null; any other JSON value is its JSON text.
-func (f *inputFormat) parseJSON(b []byte) (samsa.Record, error) {
-	rec := samsa.Record{Topic: f.topic, Partition: f.partition, Headers: f.headers}
-	var jr jsonRecord
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&jr); err != nil {
-		return rec, fmt.Errorf("not a JSON record: %v", err)
-	}
-	if dec.More() {
-		return rec, errors.New("not a JSON record: more than one JSON value")
-	}
-	var err error
-	if jr.Topic != "" {
-		rec.Topic = jr.Topic
-	}
-	if rec.Key, err = f.jsonBytes("key", jr.Key); err != nil {
-		return rec, err
-	}
-	if rec.Value, err = f.jsonBytes("value", jr.Value); err != nil {
-		return rec, err
-	}
-	if jr.Partition != nil {
-		if *jr.Partition < 0 {
-			return rec, fmt.Errorf("partition %d is negative", *jr.Partition)
-		}
-		rec.Partition = samsa.PartitionOf(*jr.Partition)
-	}
-	if rec.Timestamp, err = jsonTime(jr.Timestamp); err != nil {
-		return rec, err
-	}
-	hs, err := jsonHeaders(jr.Headers)
-	if err != nil {
-		return rec, err
-	}
-	rec.Headers = append(append([]samsa.Header(nil), f.headers...), hs...)
-	return rec, nil
-}
-
-// jsonBytes converts a JSON key or value to bytes.
-func (f *inputFormat) jsonBytes(what string, raw json.RawMessage) ([]byte, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	if raw[0] != '"' {
-		return bytes.Clone(raw), nil
-	}
-	var s string
-	if err := json.Unmarshal(raw, &s); err != nil {
-		return nil, fmt.Errorf("%s: %v", what, err)
-	}
-	return f.decode(what, []byte(s))
-}
-
-// jsonTime reads a timestamp: milliseconds since the epoch, or RFC 3339.
-func jsonTime(raw json.RawMessage) (time.Time, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return time.Time{}, nil
-	}
-	if raw[0] == '"' {
-		var s string
-		if err := json.Unmarshal(raw, &s); err != nil {
-			return time.Time{}, fmt.Errorf("timestamp: %v", err)
-		}
-		t, err := time.Parse(time.RFC3339Nano, s)
-		if err != nil {
-			return time.Time{}, fmt.Errorf("timestamp %q is not RFC 3339 (2006-01-02T15:04:05Z) or milliseconds since 1970", s)
-		}
-		return t, nil
-	}
-	ms, err := strconv.ParseInt(string(raw), 10, 64)
-	if err != nil || ms < 0 {
-		return time.Time{}, fmt.Errorf("timestamp %s is not milliseconds since 1970", raw)
-	}
-	return time.UnixMilli(ms), nil
-}
-
-// jsonHeaders reads headers as an object {"k":"v"} (null values allowed;
-// keys in the order written) or a list [{"key":"k","value":"v"}] (keys may
-// repeat).
-func jsonHeaders(raw json.RawMessage) ([]samsa.Header, error) {
-	if len(raw) == 0 || string(raw) == "null" {
-		return nil, nil
-	}
-	if raw[0] == '[' {
-		var list []struct {
-			Key   string  `json:"key"`
-			Value *string `json:"value"`
-		}
-		if err := json.Unmarshal(raw, &list); err != nil {
-			return nil, fmt.Errorf("headers: %v", err)
-		}
-		out := make([]samsa.Header, len(list))
-		for i, h := range list {
-			out[i] = samsa.Header{Key: h.Key, Value: strBytes(h.Value)}
-		}
-		return out, nil
-	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
-		return nil, errors.New(`headers: want an object {"key": "value"} or a list [{"key": .., "value": ..}]`)
-	}
-	var out []samsa.Header
-	for dec.More() {
-		k, err := dec.Token()
-		if err != nil {
-			return nil, fmt.Errorf("headers: %v", err)
-		}
-		var v *string
-		if err := dec.Decode(&v); err != nil {
-			return nil, fmt.Errorf("headers: value of %q: want a string or null", k)
-		}
-		out = append(out, samsa.Header{Key: k.(string), Value: strBytes(v)})
-	}
-	return out, nil
-}
-
-func strBytes(s *string) []byte {
-	if s == nil {
-		return nil
-	}
-	return []byte(*s)
-}
-
-// parseHeaderFlag parses -H key=value.
-func parseHeaderFlag(s string) (samsa.Header, error) {
-	k, v, ok := strings.Cut(s, "=")
-	if !ok || k == "" {
-		return samsa.Header{}, errors.New("want KEY=VALUE")
-	}
-	return samsa.Header{Key: k, Value: []byte(v)}, nil
 }
 
 // unescape turns \n, \t, \r, \0, \\ and \xHH in a flag value into bytes,

@@ -144,11 +144,3 @@ func TestUnescape(t *testing.T) {
 		}
 	}
 }
-
-func TestProgressLine(t *testing.T) {
-	got := progressLine(250, 1000, 25000, 2*time.Second)
-	want := "[=======>                      ]  25% 250/1000  125 rec/s  0.0 MB/s  ETA 6s"
-	if got != want {
-		t.Errorf("progressLine = %q, want %q", got, want)
-	}
-}

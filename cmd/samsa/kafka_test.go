@@ -217,7 +217,7 @@ func TestKafkaPerfThrottledJSONAndReport(t *testing.T) {
 	if sum != n || len(res.Samples) < 5 {
 		t.Errorf("%d samples hold %d records, want at least 5 holding %d", len(res.Samples), sum, n)
 	}
-	checkReport(t, report, len(res.Samples))
+	checkReport(t, report, len(res.Samples), withRecords(res.Samples))
 	got := itest.ConsumeAll(t, strings.Split(bs, ","), topic, n, itest.ConsumeOpts{Timeout: 2 * time.Minute})
 	if len(got) != n {
 		t.Errorf("read %d records back, want %d", len(got), n)
@@ -309,5 +309,108 @@ func TestKafkaPerfMonotonicKafka4Flags(t *testing.T) {
 	}
 	if len(got) != n {
 		t.Errorf("read %d records back, want %d", len(got), n)
+	}
+}
+
+// Against the security listeners of a real broker, a refused login or an
+// unaccepted certificate ends the run at once (no retries for the length
+// of --connect-timeout) with the address and the cause; a wrong protocol
+// on a port says which.
+func TestKafkaConnectFailuresNameTheCause(t *testing.T) {
+	c := kafkatest.Shared(t)
+	one := func(l kafkatest.Listener) string { return c.Bootstrap(l)[0] }
+	jaas := `org.apache.kafka.common.security.plain.PlainLoginModule required username="` + kafkatest.PlainUser.Name + `" password="wrong";`
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"wrong password", []string{"-b", one(kafkatest.SASLPlaintext), "-X", "security.protocol=SASL_PLAINTEXT",
+			"-X", "sasl.mechanism=PLAIN", "-X", "sasl.jaas.config=" + jaas}, one(kafkatest.SASLPlaintext) + ": SASL authentication failed"},
+		{"unknown CA", []string{"-b", one(kafkatest.SSL), "-X", "security.protocol=SSL"},
+			one(kafkatest.SSL) + ": TLS: the broker's certificate was not accepted"},
+		{"expired certificate", []string{"-b", one(kafkatest.SSLExpired), "-X", "security.protocol=SSL", "-X", "ssl.truststore.location=" + c.CAFile(),
+			"-X", "ssl.truststore.type=PEM"}, one(kafkatest.SSLExpired) + ": TLS: the broker's certificate was not accepted"},
+		{"TLS to a plaintext port", []string{"-b", one(kafkatest.PLAINTEXT), "-X", "security.protocol=SSL"},
+			one(kafkatest.PLAINTEXT) + ": TLS handshake failed: the server did not answer in TLS"},
+		{"plaintext to a TLS port", []string{"-b", one(kafkatest.SSL)}, one(kafkatest.SSL) + ": the server does not speak Kafka's protocol: it answered in TLS"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			start := time.Now()
+			r := runSamsa(t, "a\n", append([]string{"produce", "-t", "x", "--connect-timeout", "60"}, tc.args...)...)
+			if r.code != 1 || !strings.Contains(r.stderr, "cannot reach the cluster") || !strings.Contains(r.stderr, tc.want) {
+				t.Errorf("exit %d; want 1 and %q", r.code, tc.want)
+			}
+			if took := time.Since(start); took > 20*time.Second {
+				t.Errorf("took %v with --connect-timeout 60", took)
+			}
+		})
+	}
+}
+
+// Against real Kafka the report names the broker's release, guessed from
+// its API versions, and --json carries every setting.
+func TestKafkaPerfSettingsNameTheBroker(t *testing.T) {
+	bs, topic := kafkaTopic(t, 2)
+	r := runSamsa(t, "", "perf", "-b", bs, "--topic", topic, "--num-records", "2000", "--json", "--goroutines", "4",
+		"--producer-props", "acks=1", "compression.type=zstd", "batch.size=32768", "linger.ms=7", "--keys")
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	res := parseResult(t, r.stdout)
+	st := res.Settings
+	version := kafkatest.Shared(t).Version()
+	release := "v" + version[:strings.LastIndex(version, ".")] // 4.3.1 -> v4.3
+	if !strings.HasPrefix(st.Broker, "Apache Kafka "+release+" ") {
+		t.Errorf("broker %q, want Apache Kafka %s", st.Broker, release)
+	}
+	if st.Acks != "1" || st.Compression != "zstd" || st.BatchSize != 32768 || st.LingerMs != 7 || st.Idempotence ||
+		st.Partitions != 2 || st.Goroutines != 4 || !strings.Contains(st.Keys, "16") || st.Properties["compression.type"] != "zstd" {
+		t.Errorf("settings %+v", st)
+	}
+	got := itest.ConsumeAll(t, strings.Split(bs, ","), topic, 2000, itest.ConsumeOpts{Timeout: 2 * time.Minute})
+	if len(got) != 2000 {
+		t.Errorf("read %d records back, want 2000", len(got))
+	}
+}
+
+// kafka-console-producer's reader options against real Kafka: headers,
+// keys and null markers read back as written.
+func TestKafkaConsoleProducerReader(t *testing.T) {
+	bs, topic := kafkaTopic(t, 1)
+	in := "h1:v1,h2:NULL\tk1\tvalue one\nNULL\tNULL\tvalue two\n"
+	r := runSamsa(t, in, "produce", "--bootstrap-server", bs, "--topic", topic, "--property", "parse.key=true",
+		"--property", "parse.headers=true", "--property", "null.marker=NULL", "--request-required-acks", "all", "--sync")
+	if r.code != 0 {
+		t.Fatalf("exit %d", r.code)
+	}
+	expectRecords(t, bs, topic, []samsa.Record{
+		{Key: []byte("k1"), Value: []byte("value one"), Headers: []samsa.Header{hdr("h1", "v1"), {Key: "h2"}}},
+		{Value: []byte("value two")},
+	})
+}
+
+// kcat's options against real Kafka.
+func TestKafkaKcatOptions(t *testing.T) {
+	bs, topic := kafkaTopic(t, 2)
+	r := runSamsa(t, "a:1\n:2\nc:\n", "produce", "-P", "-b", bs, "-t", topic, "-p", "1", "-K", ":", "-Z",
+		"-H", "src=kcat", "-z", "lz4", "-X", "acks=all", "-T", "-c", "3")
+	if r.code != 0 || r.stdout != "a:1\n:2\nc:\n" {
+		t.Fatalf("exit %d, stdout %q", r.code, r.stdout)
+	}
+	got := itest.ConsumeAll(t, strings.Split(bs, ","), topic, 3, itest.ConsumeOpts{Timeout: 90 * time.Second})
+	want := []string{`a/"1"`, `null/"2"`, `c/null`}
+	for i, g := range got {
+		k := "null"
+		if g.Key != nil {
+			k = string(g.Key)
+		}
+		val := "null"
+		if g.Value != nil {
+			val = strconv.Quote(string(g.Value))
+		}
+		if g.Partition != 1 || k+"/"+val != want[i] || len(g.Headers) != 1 || string(g.Headers[0].Value) != "kcat" {
+			t.Errorf("record %d: partition %d, %s/%s, headers %v; want partition 1, %s, src=kcat", i, g.Partition, k, val, g.Headers, want[i])
+		}
 	}
 }

@@ -33,7 +33,7 @@ func TestMain(m *testing.M) {
 		fmt.Fprintln(os.Stderr, "building samsa:", err)
 		os.Exit(1)
 	}
-	code := kafkatest.Run(m, kafkatest.Options{Nodes: 1})
+	code := kafkatest.Run(m, kafkatest.Options{Nodes: 1, Security: true})
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

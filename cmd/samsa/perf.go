@@ -3,45 +3,48 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"fmt"
 	"io"
-	"math/rand/v2"
+	mrand "math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
-	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/cmd/samsa/internal/cli"
 )
 
 const perfUsage = `Usage: samsa perf [flags]
 
-Produces --num-records records as fast as allowed and reports throughput
-and latency (from Produce to the record's acknowledgement) with the same
-lines as Kafka's kafka-producer-perf-test: one every 5 seconds and a final
-one with percentiles, so that results compare directly. The flags are
-that tool's, so a command line written for it works here.
+Produces --num-records records as fast as allowed (or at --throughput)
+and reports throughput and latency, from Produce to the record's
+acknowledgement, with the lines of Kafka's kafka-producer-perf-test: one
+every 5 seconds and a final one with percentiles, so that results compare
+directly. That tool's flags work here under the same names.
 
-On a terminal, a progress bar with rate and ETA is drawn on stderr.
---json prints one JSON result on stdout instead of Kafka's lines, and
---report FILE.html (or .svg) draws throughput and latency percentiles per
-second.
+On a terminal a progress line with rate and ETA is drawn on stderr
+(otherwise a plain progress line every 5 s). --json prints one JSON result
+on stdout instead of Kafka's lines, and --report FILE.html (or .svg)
+charts throughput and latency percentiles over time and the latency
+distribution, under a header with every setting of the run.
 
 Without --bootstrap-server it runs against an embedded in-process broker
-(topic samsa-perf, 1000000 records of 100 bytes unless told otherwise).
+(topic samsa-perf, 1000000 records of 100 bytes unless told otherwise):
+that measures samsa, not Kafka.
 
 Examples:
   samsa perf
   samsa perf --bootstrap-server localhost:9092 --topic t --num-records 1000000 \
       --record-size 100 --throughput -1 --producer-props acks=all linger.ms=5
-  samsa perf -b localhost:9092 --topic t --num-records 200000 --record-size 512 \
-      --throughput 20000 --report run.html
+  samsa perf -b localhost:9092 --topic t --num-records 2000000 --goroutines 64 \
+      --warmup-records 200000 --report run.html
+  samsa perf -b localhost:9092 --topic t --num-records 100000 --json | jq .p99_ms
+  samsa perf -b localhost:9092 --topic t --num-records 300000 --throughput 30000 \
+      --transaction-duration-ms 1000 --print-metrics
 `
 
 // Defaults for the embedded broker, chosen to finish in a few seconds.
@@ -49,6 +52,10 @@ const (
 	embeddedTopic      = "samsa-perf"
 	embeddedNumRecords = 1_000_000
 	defaultRecordSize  = 100
+	// maxGoroutines bounds --goroutines.
+	maxGoroutines = 100000
+	// txnIDPrefix is Kafka's tool's prefix for a generated transactional.id.
+	txnIDPrefix = "performance-producer-"
 )
 
 // perfFlags are samsa perf's flags.
@@ -61,6 +68,9 @@ type perfFlags struct {
 	payloadDelimiter string
 	throughput       float64
 	txnDurationMs    int64
+	warmup           int64
+	printMetrics     bool
+	goroutines       int64
 	keys             bool
 	json             bool
 	report           string
@@ -71,20 +81,25 @@ type perfFlags struct {
 
 func (pf *perfFlags) flagSet() *cli.FlagSet {
 	fs := cli.New("samsa perf")
+	fs.Section("Workload (kafka-producer-perf-test's flags)")
 	fs.String(&pf.topic, "--topic,-t", "TOPIC", "Topic to produce to (required with --bootstrap-server; samsa-perf on the embedded broker).")
 	fs.Int(&pf.numRecords, "--num-records,-n", "N", "Number of records to produce (required with --bootstrap-server; 1000000 on the embedded broker).")
 	fs.Int(&pf.recordSize, "--record-size,-s", "BYTES", "Size of each record's value, random uppercase letters as Kafka's tool makes them (default 100).")
 	fs.String(&pf.payloadFile, "--payload-file", "FILE", "Take values from FILE, split at --payload-delimiter, chosen at random for each record.")
 	fs.String(&pf.payloadDelimiter, "--payload-delimiter", "DELIM", `Delimiter of --payload-file (default \n).`)
-	fs.Float(&pf.throughput, "--throughput", "REC/S", "Target records per second; -1 (the default) for no limit.")
-	pf.conn.define(fs)
-	fs.Int(&pf.txnDurationMs, "--transaction-duration-ms", "MS", "With --transactional-id, commit a transaction every MS milliseconds (default 3000).")
 	fs.Bool(&pf.monotonic, "--payload-monotonic", "Each value is the record's number in decimal (0, 1, 2, ...), as Kafka's tool makes it.")
-	fs.Int(&pf.reportingMs, "--reporting-interval", "MS", "Print a periodic line every MS milliseconds (default 5000).")
+	fs.Float(&pf.throughput, "--throughput", "REC/S", "Target records per second; -1 (the default) for no limit.")
+	fs.Int(&pf.txnDurationMs, "--transaction-duration-ms", "MS", "Commit a transaction every MS milliseconds (default 3000 with transactions); without a transactional.id, one is made up as Kafka's tool does.")
+	fs.Int(&pf.warmup, "--warmup-records", "N", "Treat the first N records as warm-up: the summary (the steady-state line, --json, the report) leaves them out and says so.")
+	fs.Bool(&pf.printMetrics, "--print-metrics", "Print the producer's metrics at the end, as Kafka's tool does.")
+	fs.Section("samsa's additions")
+	fs.Int(&pf.goroutines, "--goroutines,-g", "N", "Produce from N goroutines sharing the one producer, as a service's request handlers do (default 1).")
 	fs.Bool(&pf.keys, "--keys", "Give records 16-byte random keys (default: null keys, as Kafka's tool sends).")
 	fs.Bool(&pf.json, "--json", "Print one JSON result on stdout instead of Kafka's lines.")
-	fs.String(&pf.report, "--report", "FILE", "Write a chart of throughput and latency per second: FILE.html (self-contained page) or FILE.svg.")
-	fs.String(&pf.progress, "--progress", "auto|always|never", "Progress bar on stderr: auto (when stderr is a terminal), always or never.")
+	fs.String(&pf.report, "--report", "FILE", "Write a chart of throughput and latency over time and the latency distribution, with the run's settings: FILE.html (a self-contained page) or FILE.svg.")
+	fs.String(&pf.progress, "--progress", "auto|bar|lines|never", "Progress on stderr: a line redrawn in place (bar), a plain line every --reporting-interval (lines), or none; auto picks bar on a terminal, lines otherwise.")
+	fs.Int(&pf.reportingMs, "--reporting-interval", "MS", "Print Kafka's periodic line every MS milliseconds (default 5000).")
+	pf.conn.define(fs)
 	return fs
 }
 
@@ -106,22 +121,43 @@ func (pf *perfFlags) check(fs *cli.FlagSet, embedded bool) error {
 		return fmt.Errorf("--num-records is required with --bootstrap-server")
 	case pf.numRecords <= 0:
 		return fmt.Errorf("--num-records %d: must be positive", pf.numRecords)
+	case pf.warmup < 0 || (pf.warmup > 0 && pf.warmup >= pf.numRecords):
+		return fmt.Errorf("--warmup-records %d: must be at least 0 and fewer than --num-records (%d)", pf.warmup, pf.numRecords)
+	case pf.goroutines < 1 || pf.goroutines > maxGoroutines:
+		return fmt.Errorf("--goroutines %d: must be from 1 to %d", pf.goroutines, maxGoroutines)
+	case fs.Seen("--transaction-duration-ms") && pf.txnDurationMs <= 0:
+		return fmt.Errorf("--transaction-duration-ms %d: must be positive", pf.txnDurationMs)
+	}
+	if err := pf.checkPayload(fs); err != nil {
+		return err
+	}
+	return pf.checkOutput()
+}
+
+// checkPayload checks the flags that choose the values.
+func (pf *perfFlags) checkPayload(fs *cli.FlagSet) error {
+	switch {
 	case fs.Seen("--record-size") && pf.payloadFile != "":
 		return fmt.Errorf("--record-size and --payload-file exclude each other")
 	case pf.monotonic && (fs.Seen("--record-size") || pf.payloadFile != ""):
 		return fmt.Errorf("--payload-monotonic excludes --record-size and --payload-file")
-	case pf.reportingMs <= 0:
-		return fmt.Errorf("--reporting-interval %d: must be positive", pf.reportingMs)
 	case fs.Seen("--record-size") && (pf.recordSize <= 0 || pf.recordSize > 1<<30):
 		return fmt.Errorf("--record-size %d: must be between 1 and 1073741824", pf.recordSize)
 	case pf.throughput == 0 || (pf.throughput < 0 && pf.throughput != -1):
 		return fmt.Errorf("--throughput %v: must be positive, or -1 for no limit", pf.throughput)
-	case pf.txnDurationMs <= 0:
-		return fmt.Errorf("--transaction-duration-ms %d: must be positive", pf.txnDurationMs)
-	case fs.Seen("--transaction-duration-ms") && pf.conn.transactionalID == "":
-		return fmt.Errorf("--transaction-duration-ms needs --transactional-id")
-	case pf.progress != "auto" && pf.progress != "always" && pf.progress != "never":
-		return fmt.Errorf("--progress %q: must be auto, always or never", pf.progress)
+	case fs.Seen("--payload-delimiter") && pf.payloadFile == "":
+		return fmt.Errorf("--payload-delimiter needs --payload-file")
+	}
+	return nil
+}
+
+// checkOutput checks the flags that choose the output.
+func (pf *perfFlags) checkOutput() error {
+	if pf.reportingMs <= 0 {
+		return fmt.Errorf("--reporting-interval %d: must be positive", pf.reportingMs)
+	}
+	if _, err := parseProgress(pf.progress); err != nil {
+		return err
 	}
 	if pf.report != "" {
 		if ext := strings.ToLower(filepath.Ext(pf.report)); ext != ".html" && ext != ".htm" && ext != ".svg" {
@@ -131,46 +167,75 @@ func (pf *perfFlags) check(fs *cli.FlagSet, embedded bool) error {
 	return nil
 }
 
-// hasBootstrap reports whether flags or config name bootstrap servers.
-func (c *connFlags) hasBootstrap() (bool, error) {
-	props, err := c.properties()
+// transactions turns transactions on as Kafka's tool does: a
+// --transaction-duration-ms without a transactional.id gets a made-up
+// one; a transactional.id without a duration commits every 3000 ms.
+func (pf *perfFlags) transactions(fs *cli.FlagSet) error {
+	props, _, err := pf.conn.properties(&env{stderr: discard{}}, fs.Name)
 	if err != nil {
-		return false, err
+		return err
 	}
-	return strings.TrimSpace(props["bootstrap.servers"]) != "", nil
+	hasID := strings.TrimSpace(props["transactional.id"]) != ""
+	if fs.Seen("--transaction-duration-ms") && !hasID {
+		pf.conn.transactionalID = txnIDPrefix + randomUUID()
+	}
+	if !fs.Seen("--transaction-duration-ms") {
+		pf.txnDurationMs = 3000
+	}
+	return nil
+}
+
+// randomUUID returns a random (version 4) UUID.
+func randomUUID() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6], b[8] = b[6]&0x0f|0x40, b[8]&0x3f|0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:])
 }
 
 func runPerf(e *env, args []string) int {
-	pf := &perfFlags{recordSize: defaultRecordSize, throughput: -1, txnDurationMs: 3000, progress: "auto", reportingMs: 5000}
+	pf := &perfFlags{recordSize: defaultRecordSize, throughput: -1, progress: "auto", reportingMs: 5000, goroutines: 1}
 	fs := pf.flagSet()
 	if code := parseFlags(e, fs, perfUsage, args); code >= 0 {
 		return code
 	}
-	real, err := pf.conn.hasBootstrap()
+	real, err := pf.conn.hasBootstrap(fs.Name)
 	if err != nil {
 		return usageError(e, fs.Name, "%v", err)
 	}
 	if err := pf.check(fs, !real); err != nil {
 		return usageError(e, fs.Name, "%v", err)
 	}
+	if err := pf.transactions(fs); err != nil {
+		return usageError(e, fs.Name, "%v", err)
+	}
 	values, err := pf.payloads()
 	if err != nil {
 		return usageError(e, fs.Name, "%v", err)
 	}
-	s, err := pf.conn.connect(e, fs.Name, pf.topic, nil)
+	mode, _ := parseProgress(pf.progress)
+	if mode == progressAuto {
+		mode = progressLines
+		if e.stderrTTY {
+			mode = progressBar
+		}
+	}
+	term := newTermWriter(e.stderr, mode == progressBar, e.width)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	s, err := pf.conn.connect(ctx, e, connectOpts{cmd: fs.Name, topic: pf.topic, term: term, clientID: "perf-producer-client"})
 	if err != nil {
 		return connectError(e, fs.Name, err)
 	}
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	return pf.run(ctx, stop, e, s, values)
+	run := &perfRun{pf: pf, e: e, s: s, term: term, mode: mode, values: values}
+	return run.run(ctx, stop)
 }
 
 // payloads returns the values to send: one random value of --record-size
 // bytes, or the pieces of --payload-file.
 func (pf *perfFlags) payloads() ([][]byte, error) {
 	if pf.payloadFile == "" {
-		rng := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 1))
+		rng := mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 1))
 		v := make([]byte, pf.recordSize)
 		for i := range v {
 			v[i] = byte('A' + rng.IntN(26))
@@ -199,244 +264,21 @@ func (pf *perfFlags) payloads() ([][]byte, error) {
 	return out, nil
 }
 
-// run produces the records, prints the lines and writes the report.
-func (pf *perfFlags) run(ctx context.Context, stop func(), e *env, s *setup, values [][]byte) int {
-	p := s.producer
-	txn := pf.conn.transactionalID != ""
-	if txn {
-		if err := beginTxn(ctx, p); err != nil {
-			fmt.Fprintf(e.stderr, "samsa perf: %v\n", err)
-			s.close(5 * time.Second)
-			return exitFailure
-		}
+// announce prints the lines Kafka's tool prints before it starts.
+func (pf *perfFlags) announce(out io.Writer, values [][]byte) {
+	if pf.payloadFile != "" {
+		abs, _ := filepath.Abs(pf.payloadFile)
+		fmt.Fprintf(out, "Reading payloads from: %s\n", abs)
+		fmt.Fprintf(out, "Number of messages read: %d\n", len(values))
 	}
-	out := e.stdout
-	if pf.json {
-		out = io.Discard
-	}
-	term := &termWriter{w: e.stderr}
-	stats := newPerfStats(time.Now())
-	bg := pf.startBackground(e, stats, term, out)
-	sent, txnErr := pf.sendAll(ctx, e, p, stats, values)
-	interrupted := ctx.Err() != nil
-	stop()
-	code := exitOK
-	fctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	if txn {
-		if err := endTxn(fctx, p, txnErr == nil && !interrupted); err != nil {
-			fmt.Fprintf(e.stderr, "samsa perf: %v\n", err)
-			code = exitFailure
-		}
-	} else if err := p.Flush(fctx); err != nil {
-		fmt.Fprintf(e.stderr, "samsa perf: flushing: %v\n", err)
-		code = exitFailure
-	}
-	end := time.Now()
-	bg.stop(end)
-	res := stats.result(end)
-	res.Topic, res.Embedded, res.Interrupted = pf.topic, s.embedded != nil, interrupted
-	if pf.payloadFile == "" && !pf.monotonic {
-		res.RecordSize = int(pf.recordSize)
-	}
-	if err := s.close(10 * time.Second); err != nil {
-		fmt.Fprintf(e.stderr, "samsa perf: closing: %v\n", err)
-	}
-	if txnErr != nil {
-		fmt.Fprintf(e.stderr, "samsa perf: stopped after %d records: %v\n", sent, txnErr)
-		code = exitFailure
-	}
-	if res.Errors > 0 {
-		fmt.Fprintf(e.stderr, "samsa perf: %d of %d records failed; the first: %s\n", res.Errors, sent, res.FirstError)
-		code = exitFailure
-	}
-	if interrupted && code == exitOK {
-		code = exitInterrupted
-	}
-	return pf.finish(e, out, res, code)
-}
-
-// finish prints the final line or JSON and writes the report.
-func (pf *perfFlags) finish(e *env, out io.Writer, res *result, code int) int {
-	res.printFinal(out)
-	if pf.json {
-		enc := json.NewEncoder(e.stdout)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(res); err != nil {
-			fmt.Fprintf(e.stderr, "samsa perf: %v\n", err)
-			return exitFailure
-		}
-	}
-	if pf.report != "" {
-		if err := writeReport(pf.report, res, pf.describe()); err != nil {
-			fmt.Fprintf(e.stderr, "samsa perf: --report: %v\n", err)
-			return exitFailure
-		}
-		fmt.Fprintf(e.stderr, "samsa perf: report written to %s\n", pf.report)
-	}
-	return code
-}
-
-// describe is the run's settings, for the report's subtitle.
-func (pf *perfFlags) describe() string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "topic %s, %d records", pf.topic, pf.numRecords)
-	switch {
-	case pf.monotonic:
-		b.WriteString(", values 0, 1, 2, ...")
-	case pf.payloadFile != "":
-		fmt.Fprintf(&b, ", payloads from %s", filepath.Base(pf.payloadFile))
-	default:
-		fmt.Fprintf(&b, " of %d bytes", pf.recordSize)
-	}
-	if pf.throughput > 0 {
-		fmt.Fprintf(&b, ", target %.0f rec/s", pf.throughput)
-	}
-	if len(pf.conn.props) > 0 {
-		fmt.Fprintf(&b, ", %s", strings.Join(pf.conn.props, " "))
-	}
-	return b.String()
-}
-
-// sendAll produces the records at the target rate, committing
-// transactions every --transaction-duration-ms. It returns how many it
-// produced and a transaction error that stopped it.
-func (pf *perfFlags) sendAll(ctx context.Context, e *env, p *samsa.Producer, stats *perfStats, values [][]byte) (int64, error) {
-	var keys []byte
-	if pf.keys {
-		keys = make([]byte, 1<<16)
-		for i := range keys {
-			keys[i] = "0123456789abcdefghijklmnopqrstuvwxyz"[rand.IntN(36)]
-		}
-	}
-	rng := rand.New(rand.NewPCG(2, 3))
-	throttle := newThrottle(pf.throughput, stats.start)
-	txnStart := time.Now()
-	txnEvery := time.Duration(pf.txnDurationMs) * time.Millisecond
-	var i int64
-	var number []byte
-	for ; i < pf.numRecords && ctx.Err() == nil; i++ {
-		rec := samsa.Record{Topic: pf.topic, Value: values[0]}
-		switch {
-		case pf.monotonic:
-			number = strconv.AppendInt(number[:0], i, 10)
-			rec.Value = number // Produce copies it
-		case len(values) > 1:
-			rec.Value = values[rng.IntN(len(values))]
-		}
-		if keys != nil {
-			off := rng.IntN(len(keys) - 16)
-			rec.Key = keys[off : off+16]
-		}
-		size := len(rec.Key) + len(rec.Value)
-		sentAt := time.Now()
-		p.Produce(ctx, rec, func(_ samsa.RecordMetadata, err error) {
-			if err != nil {
-				if stats.fail(err) {
-					fmt.Fprintf(e.stderr, "samsa perf: record failed: %v\n", err)
-				}
-				return
-			}
-			stats.record(time.Since(sentAt), size)
-		})
-		if pf.conn.transactionalID != "" && time.Since(txnStart) >= txnEvery {
-			if err := commitAndBegin(ctx, p); err != nil {
-				return i + 1, err
-			}
-			txnStart = time.Now()
-		}
-		throttle.wait(ctx, i+1)
-	}
-	return i, nil
-}
-
-func commitAndBegin(ctx context.Context, p *samsa.Producer) error {
-	if err := p.CommitTransaction(ctx); err != nil {
-		return fmt.Errorf("committing a transaction: %w", err)
-	}
-	if err := p.BeginTransaction(); err != nil {
-		return fmt.Errorf("beginning a transaction: %w", err)
-	}
-	return nil
-}
-
-// throttle keeps the send rate at most perSec records a second.
-type throttle struct {
-	perSec float64
-	start  time.Time
-}
-
-func newThrottle(perSec float64, start time.Time) *throttle {
-	return &throttle{perSec: perSec, start: start}
-}
-
-// wait sleeps until sent records are due, sleeping at least a millisecond
-// at a time to keep the timer cheap.
-func (t *throttle) wait(ctx context.Context, sent int64) {
-	if t.perSec <= 0 {
-		return
-	}
-	due := t.start.Add(time.Duration(float64(sent) / t.perSec * float64(time.Second)))
-	if d := time.Until(due); d >= time.Millisecond {
-		select {
-		case <-time.After(d):
-		case <-ctx.Done():
-		}
+	if pf.warmup > 0 {
+		fmt.Fprintf(out, "Warmup first %d records. Steady state results will print after the complete test summary.\n", pf.warmup)
 	}
 }
 
-// background runs the per-second sampler, the 5-second lines and the
-// progress bar.
-type background struct {
-	done chan struct{}
-	wg   sync.WaitGroup
-	last func(end time.Time)
-}
-
-func (pf *perfFlags) startBackground(e *env, stats *perfStats, term *termWriter, out io.Writer) *background {
-	bg := &background{done: make(chan struct{})}
-	showBar := pf.progress == "always" || (pf.progress == "auto" && e.stderrTTY)
-	bar := &progressBar{total: pf.numRecords, term: term, stats: stats}
-	bg.wg.Add(1)
-	go func() {
-		defer bg.wg.Done()
-		tick := time.NewTicker(200 * time.Millisecond)
-		defer tick.Stop()
-		nextSample := stats.start.Add(time.Second)
-		every := time.Duration(pf.reportingMs) * time.Millisecond
-		nextLine := stats.start.Add(every)
-		for {
-			select {
-			case <-bg.done:
-				return
-			case now := <-tick.C:
-				if !now.Before(nextSample) {
-					stats.takeSample(now)
-					nextSample = nextSample.Add(time.Second)
-				}
-				if !now.Before(nextLine) {
-					term.clearThen(func() { stats.printWindow(out, now) })
-					nextLine = nextLine.Add(every)
-				}
-				if showBar {
-					bar.draw(now)
-				}
-			}
-		}
-	}()
-	bg.last = func(end time.Time) {
-		stats.takeSample(end)
-		if showBar {
-			bar.draw(end)
-			term.finish()
-		}
-	}
-	return bg
-}
-
-// stop ends the background work and takes the last sample.
-func (bg *background) stop(end time.Time) {
-	close(bg.done)
-	bg.wg.Wait()
-	bg.last(end)
+// writeJSON prints res as indented JSON.
+func writeJSON(w io.Writer, res *result) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(res)
 }

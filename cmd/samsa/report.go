@@ -8,151 +8,267 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"time"
 )
 
 // Chart geometry, in SVG user units.
 const (
-	chartW     = 960
-	panelH     = 300
-	marginL    = 80
-	marginR    = 150 // room for the legend
-	marginTop  = 40
-	marginBot  = 50
-	headerH    = 70
-	plotW      = chartW - marginL - marginR
-	plotH      = panelH - marginTop - marginBot
-	chartTotal = headerH + 2*panelH
+	chartW    = 1000
+	panelH    = 300
+	marginL   = 84
+	marginR   = 130 // room for the legend
+	marginTop = 36
+	marginBot = 48
+	plotW     = chartW - marginL - marginR
+	plotH     = panelH - marginTop - marginBot
+	rowH      = 17 // a header line
 )
 
 // series is one line of a panel.
 type series struct {
 	id, name, color string
-	values          []float64
+	xs, ys          []float64
+	step            bool // a step chart: xs holds each interval's start and end
 }
+
+// The colours of the latency percentiles, from p50 to max.
+var latencyColors = []string{"#2ca02c", "#1f9bcf", "#ff7f0e", "#d62728", "#555555"}
 
 // writeReport writes res as an SVG chart, or an HTML page holding it,
 // chosen by the file name's extension.
-func writeReport(path string, res *result, settings string) error {
-	svg := reportSVG(res, settings)
-	out := svg
+func writeReport(path string, res *result) error {
+	svg := reportSVG(res)
+	out := append([]byte(`<?xml version="1.0" encoding="UTF-8"?>`+"\n"), svg...)
 	if ext := strings.ToLower(filepath.Ext(path)); ext == ".html" || ext == ".htm" {
-		out = reportHTML(res, settings, svg)
-	} else {
-		out = append([]byte(`<?xml version="1.0" encoding="UTF-8"?>`+"\n"), svg...)
+		out = reportHTML(res, svg)
 	}
 	return os.WriteFile(path, out, 0o644)
 }
 
-// reportSVG draws throughput (top) and latency percentiles (bottom)
-// against seconds since the start.
-func reportSVG(res *result, settings string) []byte {
+// reportSVG draws the header with the run's settings, throughput over
+// time, latency percentiles over time (log axis) and the latency
+// distribution (log axes).
+func reportSVG(res *result) []byte {
 	var b bytes.Buffer
-	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="system-ui, sans-serif" font-size="12">`+"\n",
-		chartW, chartTotal, chartW, chartTotal)
-	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", chartW, chartTotal)
-	fmt.Fprintf(&b, `<text x="%d" y="26" font-size="18" font-weight="600" fill="#222">samsa perf: %s records/s, p99 %s ms</text>`+"\n",
-		marginL, fmtNum(res.RecPerS), fmtNum(res.P99Ms))
-	fmt.Fprintf(&b, `<text x="%d" y="48" fill="#555">%s</text>`+"\n", marginL, esc(settings))
-	fmt.Fprintf(&b, `<text x="%d" y="64" fill="#555">%d records, %.1f MB in %.2f s (%.2f MB/s), %d errors; latency avg %s ms, max %s ms</text>`+"\n",
-		marginL, res.Records, float64(res.Bytes)/(1024*1024), res.ElapsedS, res.MBPerS, res.Errors, fmtNum(res.AvgMs), fmtNum(res.MaxMs))
-	times := make([]float64, len(res.Samples))
-	rate, p50, p95, p99, p999, mx := make([]float64, len(times)), make([]float64, len(times)), make([]float64, len(times)), make([]float64, len(times)), make([]float64, len(times)), make([]float64, len(times))
-	for i, s := range res.Samples {
-		times[i], rate[i] = s.At, s.RecPerS
-		p50[i], p95[i], p99[i], p999[i], mx[i] = s.P50Ms, s.P95Ms, s.P99Ms, s.P999Ms, s.MaxMs
-	}
-	xMax := max(res.ElapsedS, 1)
-	drawPanel(&b, headerH, "Throughput", "records / second", times, xMax, []series{
-		{"throughput", "records/s", "#1f77b4", rate},
-	}, true)
-	drawPanel(&b, headerH+panelH, "Latency, Produce to acknowledgement (per second)", "milliseconds", times, xMax, []series{
-		{"p50", "p50", "#2ca02c", p50},
-		{"p95", "p95", "#bcbd22", p95},
-		{"p99", "p99", "#ff7f0e", p99},
-		{"p999", "p99.9", "#d62728", p999},
-		{"max", "max", "#7f7f7f", mx},
-	}, false)
+	header := headerLines(res)
+	top := 62 + len(header)*rowH + 8
+	total := top + 3*panelH
+	fmt.Fprintf(&b, `<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" viewBox="0 0 %d %d" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`+"\n",
+		chartW, total, chartW, total)
+	fmt.Fprintf(&b, `<rect width="%d" height="%d" fill="#ffffff"/>`+"\n", chartW, total)
+	drawHeader(&b, res, header)
+	drawThroughput(&b, top, res)
+	drawLatencyOverTime(&b, top+panelH, res)
+	drawDistribution(&b, top+2*panelH, res)
 	b.WriteString("</svg>\n")
 	return b.Bytes()
 }
 
-// drawPanel draws one chart at vertical offset top: frame, grid, axes
-// with ticks and labels, the series as lines with a point per sample, and
-// a legend.
-func drawPanel(b *bytes.Buffer, top int, title, yLabel string, xs []float64, xMax float64, ss []series, area bool) {
-	yMax := 0.0
-	for _, s := range ss {
-		for _, v := range s.values {
-			yMax = max(yMax, v)
-		}
-	}
-	yStep := niceStep(yMax / 5)
-	yTop := math.Max(yStep, math.Ceil(yMax/yStep)*yStep)
-	xStep := niceStep(xMax / 8)
-	x0, y0 := float64(marginL), float64(top+marginTop)
-	px := func(x float64) float64 { return x0 + x/xMax*plotW }
-	py := func(y float64) float64 { return y0 + plotH - y/yTop*plotH }
-
-	fmt.Fprintf(b, `<g class="panel" id="panel-%s">`+"\n", ss[0].id)
-	fmt.Fprintf(b, `<text x="%d" y="%d" font-size="14" font-weight="600" fill="#222">%s</text>`+"\n", marginL, top+marginTop-10, esc(title))
-	for y := 0.0; y <= yTop+yStep/2; y += yStep {
-		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#e5e5e5"/>`, x0, py(y), x0+plotW, py(y))
-		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="end" fill="#444">%s</text>`+"\n", x0-6, py(y)+4, fmtNum(y))
-	}
-	for x := 0.0; x <= xMax+xStep/100; x += xStep {
-		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="#f0f0f0"/>`, px(x), y0, px(x), y0+plotH)
-		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#444">%s</text>`+"\n", px(x), y0+plotH+16, fmtNum(x))
-	}
-	fmt.Fprintf(b, `<rect x="%.1f" y="%.1f" width="%d" height="%d" fill="none" stroke="#888"/>`+"\n", x0, y0, plotW, plotH)
-	fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#333">seconds since start</text>`+"\n", x0+plotW/2, y0+plotH+36)
-	fmt.Fprintf(b, `<text transform="translate(%.1f %.1f) rotate(-90)" text-anchor="middle" fill="#333">%s</text>`+"\n", x0-58, y0+plotH/2, esc(yLabel))
-	for i, s := range ss {
-		drawSeries(b, s, xs, px, py, area && i == 0, y0+plotH)
-		ly := y0 + 10 + float64(i)*20
-		fmt.Fprintf(b, `<line x1="%.1f" y1="%.1f" x2="%.1f" y2="%.1f" stroke="%s" stroke-width="3"/>`, x0+plotW+16, ly, x0+plotW+40, ly, s.color)
-		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" fill="#222" class="legend">%s</text>`+"\n", x0+plotW+46, ly+4, esc(s.name))
-	}
-	if len(xs) == 0 {
-		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" text-anchor="middle" fill="#999">no samples</text>`+"\n", x0+plotW/2, y0+plotH/2)
-	}
-	b.WriteString("</g>\n")
-}
-
-// drawSeries draws s as a polyline (with a filled area below when area is
-// set) and a point per sample carrying a tooltip.
-func drawSeries(b *bytes.Buffer, s series, xs []float64, px, py func(float64) float64, area bool, base float64) {
-	var pts strings.Builder
-	for i, v := range s.values {
-		fmt.Fprintf(&pts, "%.1f,%.1f ", px(xs[i]), py(v))
-	}
-	if area && len(xs) > 0 {
-		fmt.Fprintf(b, `<polygon points="%.1f,%.1f %s%.1f,%.1f" fill="%s" fill-opacity="0.12" stroke="none"/>`+"\n",
-			px(xs[0]), base, pts.String(), px(xs[len(xs)-1]), base, s.color)
-	}
-	fmt.Fprintf(b, `<polyline class="series" id="series-%s" data-series="%s" points="%s" fill="none" stroke="%s" stroke-width="2" stroke-linejoin="round"/>`+"\n",
-		s.id, esc(s.name), strings.TrimSpace(pts.String()), s.color)
-	if len(xs) > 600 {
-		return
-	}
-	for i, v := range s.values {
-		fmt.Fprintf(b, `<circle cx="%.1f" cy="%.1f" r="2.5" fill="%s"><title>%s at %.1f s: %s</title></circle>`+"\n",
-			px(xs[i]), py(v), s.color, esc(s.name), xs[i], fmtNum(v))
+// drawHeader writes the title, the result line and the settings.
+func drawHeader(b *bytes.Buffer, res *result, lines [][2]string) {
+	title := fmt.Sprintf("samsa perf: %s records/s, p99 %s ms", fmtNum(res.RecPerS), fmtNum(res.P99Ms))
+	fmt.Fprintf(b, `<text x="24" y="28" font-size="19" font-weight="600" fill="#222">%s</text>`+"\n", esc(title))
+	fmt.Fprintf(b, `<text x="24" y="50" fill="#333">%s</text>`+"\n", esc(resultLine(res)))
+	for i, l := range lines {
+		y := 62 + (i+1)*rowH - 4
+		fmt.Fprintf(b, `<text x="24" y="%d" fill="#555"><tspan font-weight="600" fill="#333">%s:</tspan> %s</text>`+"\n",
+			y, esc(l[0]), esc(clip(l[1], 150)))
 	}
 }
 
-// niceStep rounds raw up to 1, 2 or 5 times a power of ten.
-func niceStep(raw float64) float64 {
-	if raw <= 0 || math.IsNaN(raw) || math.IsInf(raw, 0) {
-		return 1
+// resultLine sums up the figures.
+func resultLine(res *result) string {
+	what := "records"
+	if res.Total != nil {
+		what = "steady-state records"
 	}
-	pow := math.Pow(10, math.Floor(math.Log10(raw)))
-	for _, m := range []float64{1, 2, 5, 10} {
-		if m*pow >= raw {
-			return m * pow
+	s := fmt.Sprintf("%d %s (%.1f MB) in %.2f s, %.2f MB/s; latency avg %s ms, p50 %s, p95 %s, p99 %s, p99.9 %s, max %s ms; %d errors",
+		res.Records, what, float64(res.Bytes)/(1024*1024), res.ElapsedS, res.MBPerS, fmtNum(res.AvgMs),
+		fmtNum(res.P50Ms), fmtNum(res.P95Ms), fmtNum(res.P99Ms), fmtNum(res.P999Ms), fmtNum(res.MaxMs), res.Errors)
+	if res.Interrupted {
+		s += " (interrupted)"
+	}
+	return s
+}
+
+// headerLines are the settings, as label and value.
+func headerLines(res *result) [][2]string {
+	st := res.Settings
+	rate := "unlimited"
+	if st.Throughput > 0 {
+		rate = fmt.Sprintf("%s records/s", fmtNum(st.Throughput))
+	}
+	topic := st.Topic
+	if st.Partitions > 0 {
+		topic += fmt.Sprintf(" (%d partitions)", st.Partitions)
+	}
+	records := fmt.Sprintf("%d to send", st.NumRecords)
+	if st.Warmup > 0 {
+		records += fmt.Sprintf("; the first %d are warm-up, left out of the summary and of the latency distribution (the time series show all)", st.Warmup)
+	}
+	idem := "off"
+	if st.Idempotence {
+		idem = "on"
+	}
+	lines := [][2]string{
+		{"Broker", st.Broker},
+		{"Bootstrap", strings.Join(st.Bootstrap, ", ")},
+		{"Topic", topic},
+		{"Records", records},
+		{"Values", st.Payload},
+		{"Keys", st.Keys},
+		{"Load", fmt.Sprintf("%d goroutine(s) sharing one producer; target rate %s", st.Goroutines, rate)},
+		{"Producer", fmt.Sprintf("acks=%s, idempotence %s, transactions %s", st.Acks, idem, st.Transactions)},
+		{"Batching", fmt.Sprintf("compression %s, batch.size %d, linger.ms %s, buffer.memory %d, max.in.flight %d",
+			st.Compression, st.BatchSize, fmtNum(st.LingerMs), st.BufferMemory, st.MaxInFlight)},
+	}
+	if len(st.Properties) > 0 {
+		lines = append(lines, [2]string{"Settings given", propsText(st.Properties)})
+	}
+	return append(lines, [2]string{"Run", fmt.Sprintf("samsa %s, %s, %s, %d CPUs, started %s",
+		st.Samsa, st.Go, st.Platform, st.CPUs, st.Started)})
+}
+
+func propsText(props map[string]string) string {
+	keys := sortedKeys(props)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + props[k]
+	}
+	return strings.Join(parts, " ")
+}
+
+// clip shortens s to n characters with an ellipsis.
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// drawThroughput draws records per second of each interval as steps.
+func drawThroughput(b *bytes.Buffer, top int, res *result) {
+	var xs, ys []float64
+	for _, s := range res.Samples {
+		xs = append(xs, s.Start, s.End)
+		ys = append(ys, s.RecPerS, s.RecPerS)
+	}
+	p := newPanel(top, "Throughput: acknowledged records per second, per interval of "+fmtSeconds(res.IntervalS), "records / second")
+	p.x = linearAxis(0, max(res.Total.elapsedOr(res.ElapsedS), 1e-3))
+	p.y = linearAxis(0, maxOf(ys))
+	p.begin(b, "throughput")
+	p.warmup(b, res)
+	p.line(b, series{id: "throughput", name: "records/s", color: "#1f77b4", xs: xs, ys: ys, step: true})
+	p.end(b, len(xs) == 0)
+}
+
+// elapsedOr returns the run's length from its total summary, or def
+// without one.
+func (t *summary) elapsedOr(def float64) float64 {
+	if t == nil {
+		return def
+	}
+	return t.ElapsedS
+}
+
+// drawLatencyOverTime draws each interval's percentiles on a log axis.
+func drawLatencyOverTime(b *bytes.Buffer, top int, res *result) {
+	p := newPanel(top, "Latency over time, Produce to acknowledgement (log scale)", "milliseconds")
+	var mids []float64
+	cols := make([][]float64, 5)
+	for _, s := range res.Samples {
+		if s.Records == 0 {
+			continue
+		}
+		mids = append(mids, (s.Start+s.End)/2)
+		for i, v := range []float64{s.P50Ms, s.P95Ms, s.P99Ms, s.P999Ms, s.MaxMs} {
+			cols[i] = append(cols[i], v)
 		}
 	}
-	return 10 * pow
+	p.x = linearAxis(0, max(res.Total.elapsedOr(res.ElapsedS), 1e-3))
+	p.y = logAxis(minOf(cols[0]), maxOf(cols[4]))
+	p.begin(b, "latency")
+	p.warmup(b, res)
+	for i, id := range []string{"p50", "p95", "p99", "p999", "max"} {
+		p.line(b, series{id: id, name: percentileName(id), color: latencyColors[i], xs: mids, ys: cols[i]})
+	}
+	p.end(b, len(mids) == 0)
+}
+
+func percentileName(id string) string {
+	if id == "p999" {
+		return "p99.9"
+	}
+	return id
+}
+
+// drawDistribution draws the latency at each percentile, on a log axis of
+// nines, marking p50, p95, p99, p99.9 and the maximum.
+func drawDistribution(b *bytes.Buffer, top int, res *result) {
+	title := "Latency distribution of the whole run (log scales)"
+	if res.Total != nil {
+		title = "Latency distribution of the steady state (log scales)"
+	}
+	p := newPanel(top, title, "milliseconds")
+	p.xLabel = "percentile"
+	var xs, ys []float64
+	for _, q := range res.Latency {
+		xs = append(xs, ninesPos(q.Percentile))
+		ys = append(ys, q.Ms)
+	}
+	p.x = ninesAxis(maxOf(xs))
+	p.y = logAxis(minOf(ys), maxOf(ys))
+	p.begin(b, "distribution")
+	p.line(b, series{id: "distribution", name: "latency", color: "#6a3d9a", xs: xs, ys: ys})
+	marks := []struct {
+		pct   float64
+		label string
+		ms    float64
+	}{{50, "p50", res.P50Ms}, {95, "p95", res.P95Ms}, {99, "p99", res.P99Ms}, {99.9, "p99.9", res.P999Ms}, {100, "max", res.MaxMs}}
+	for i, m := range marks {
+		if len(xs) == 0 || (m.pct < 100 && ninesPos(m.pct) > maxOf(xs)) {
+			continue
+		}
+		x, y := p.px(ninesPos(m.pct)), p.py(m.ms)
+		fmt.Fprintf(b, `<circle class="mark" cx="%.1f" cy="%.1f" r="4" fill="%s"><title>%s: %s ms</title></circle>`, x, y, latencyColors[i], m.label, fmtNum(m.ms))
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" fill="#222" font-size="11">%s %s ms</text>`+"\n", x+6, y-6, m.label, fmtNum(m.ms))
+	}
+	p.end(b, len(xs) == 0)
+}
+
+// ninesPos places percentile p on the nines axis: log10(100/(100-p)), so
+// that 90, 99 and 99.9 are equally spaced; the maximum (100) goes half a
+// step past 99.999.
+func ninesPos(p float64) float64 {
+	if p >= 100 {
+		return 5.5
+	}
+	return math.Log10(100 / (100 - p))
+}
+
+// fmtSeconds formats an interval length: 0.02 as "20 ms", 2 as "2 s".
+func fmtSeconds(s float64) string {
+	if s < 1 {
+		return fmt.Sprintf("%.0f ms", s*1000)
+	}
+	return fmtNum(s) + " s"
+}
+
+func minOf(vs []float64) float64 {
+	m := math.Inf(1)
+	for _, v := range vs {
+		if v > 0 {
+			m = min(m, v)
+		}
+	}
+	return m
+}
+
+func maxOf(vs []float64) float64 {
+	m := 0.0
+	for _, v := range vs {
+		m = max(m, v)
+	}
+	return m
 }
 
 // fmtNum formats a value compactly: 152300 as "152.3k", 0.25 as "0.25".
@@ -178,20 +294,3 @@ func trimZeros(s string) string {
 }
 
 func esc(s string) string { return html.EscapeString(s) }
-
-// reportHTML wraps the chart in a self-contained page with a summary
-// table; it is well-formed XML as well as HTML.
-func reportHTML(res *result, settings string, svg []byte) []byte {
-	var b bytes.Buffer
-	b.WriteString("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\"/>\n<title>samsa perf report</title>\n")
-	b.WriteString("<style>body{font-family:system-ui,sans-serif;margin:24px;color:#222}table{border-collapse:collapse;margin:12px 0}" +
-		"td,th{border:1px solid #ddd;padding:4px 10px;text-align:right}th{background:#f6f6f6}</style>\n</head>\n<body>\n")
-	fmt.Fprintf(&b, "<h1>samsa perf report</h1>\n<p>%s. Generated %s.</p>\n", esc(settings), time.Now().UTC().Format(time.RFC3339))
-	b.WriteString("<table id=\"summary\">\n<tr><th>records</th><th>errors</th><th>records/s</th><th>MB/s</th><th>avg ms</th>" +
-		"<th>p50 ms</th><th>p95 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th></tr>\n")
-	fmt.Fprintf(&b, "<tr><td>%d</td><td>%d</td><td>%.1f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td><td>%.2f</td></tr>\n</table>\n",
-		res.Records, res.Errors, res.RecPerS, res.MBPerS, res.AvgMs, res.P50Ms, res.P95Ms, res.P99Ms, res.P999Ms, res.MaxMs)
-	b.Write(svg)
-	b.WriteString("<p>Each point is one second of acknowledgements; hover a point for its value.</p>\n</body>\n</html>\n")
-	return b.Bytes()
-}

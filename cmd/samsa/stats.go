@@ -10,9 +10,10 @@ import (
 	"github.com/samsa-go/samsa/cmd/samsa/internal/hist"
 )
 
-// sample is one second (or less, for the last) of a perf run.
+// sample is one interval of a perf run.
 type sample struct {
-	At       float64 `json:"t_s"` // seconds since the start, at the end of the sample
+	Start    float64 `json:"start_s"` // seconds since the start
+	End      float64 `json:"t_s"`     // the end of the interval
 	Records  int64   `json:"records"`
 	Bytes    int64   `json:"bytes"`
 	RecPerS  float64 `json:"records_per_sec"`
@@ -26,15 +27,14 @@ type sample struct {
 	Failures int64   `json:"errors"`
 }
 
-// window counts acknowledgements since a point in time.
+// window counts acknowledgements since a point in time, for Kafka's
+// periodic lines.
 type window struct {
-	start   time.Time
-	count   int64
-	bytes   int64
-	latSum  int64 // microseconds
-	latMax  int64
-	errors  int64
-	latency *hist.Histogram // nil for the 5-second window
+	start  time.Time
+	count  int64
+	bytes  int64
+	latSum int64 // microseconds
+	latMax int64
 }
 
 func (w *window) add(latUs int64, size int) {
@@ -42,56 +42,81 @@ func (w *window) add(latUs int64, size int) {
 	w.bytes += int64(size)
 	w.latSum += latUs
 	w.latMax = max(w.latMax, latUs)
-	if w.latency != nil {
-		w.latency.Record(latUs)
-	}
 }
 
-func (w *window) reset(now time.Time) {
-	h := w.latency
-	*w = window{start: now, latency: h}
-	if h != nil {
-		h.Reset()
-	}
+// totals are the figures of a whole run (or of its steady state).
+type totals struct {
+	start time.Time
+	lat   *hist.Histogram // microseconds
+	bytes int64
 }
 
-// perfStats gathers a perf run's latencies: over the whole run, the
-// current 5-second window (Kafka's periodic lines) and the current second
-// (the report's samples). Callbacks record into it concurrently.
+func newTotals(start time.Time) *totals { return &totals{start: start, lat: hist.New(7)} }
+
+// perfStats gathers a perf run's latencies: over the whole run, over the
+// steady state after the warm-up records, in Kafka's 5-second window and
+// on the timeline. Callbacks record into it concurrently.
 type perfStats struct {
-	mu      sync.Mutex
-	start   time.Time
-	total   *hist.Histogram // microseconds
-	bytes   int64
-	errors  int64
-	first   error
-	five    window
-	second  window
-	samples []sample
+	mu       sync.Mutex
+	start    time.Time
+	warmup   int64 // records, by number, left out of the steady state
+	all      *totals
+	steady   *totals // nil until the first steady-state record is sent
+	window   window
+	announce bool // "In steady state." is due before the next window line
+	timeline *timeline
+	errors   int64
+	first    error
 }
 
-func newPerfStats(now time.Time) *perfStats {
-	return &perfStats{start: now, total: hist.New(7), five: window{start: now},
-		second: window{start: now, latency: hist.New(7)}}
+func newPerfStats(now time.Time, warmup int64) *perfStats {
+	return &perfStats{start: now, warmup: warmup, all: newTotals(now), window: window{start: now}, timeline: newTimeline(now)}
 }
 
-// record counts one acknowledged record.
-func (s *perfStats) record(latency time.Duration, size int) {
-	us := latency.Microseconds()
+// beginSteady starts the steady state: from now on Kafka's window counts
+// steady-state records only, as its tool does.
+func (s *perfStats) beginSteady(now time.Time) {
 	s.mu.Lock()
-	s.total.Record(us)
-	s.bytes += int64(size)
-	s.five.add(us, size)
-	s.second.add(us, size)
+	defer s.mu.Unlock()
+	s.beginSteadyLocked(now)
+}
+
+func (s *perfStats) beginSteadyLocked(now time.Time) {
+	if s.steady == nil {
+		s.steady = newTotals(now)
+		s.window = window{start: now}
+		s.announce = true
+	}
+}
+
+// record counts the acknowledgement at now of record number i, sent at
+// sentAt.
+func (s *perfStats) record(i int64, sentAt, now time.Time, size int) {
+	us := now.Sub(sentAt).Microseconds()
+	s.mu.Lock()
+	s.all.lat.Record(us)
+	s.all.bytes += int64(size)
+	inSteady := s.warmup > 0 && i >= s.warmup
+	if inSteady {
+		// Another goroutine may have sent record number warmup but not yet
+		// begun the steady state.
+		s.beginSteadyLocked(sentAt)
+		s.steady.lat.Record(us)
+		s.steady.bytes += int64(size)
+	}
+	if s.steady == nil || inSteady {
+		s.window.add(us, size)
+	}
+	s.timeline.ack(now, us, size)
 	s.mu.Unlock()
 }
 
 // fail counts one failed record and reports whether it was the first.
-func (s *perfStats) fail(err error) bool {
+func (s *perfStats) fail(err error, now time.Time) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.errors++
-	s.second.errors++
+	s.timeline.fail(now)
 	if s.first == nil {
 		s.first = err
 		return true
@@ -103,38 +128,28 @@ func (s *perfStats) fail(err error) bool {
 func (s *perfStats) counts() (ok, failed, bytes int64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return int64(s.total.Count()), s.errors, s.bytes
-}
-
-// takeSample ends the current second's window and keeps it as a sample.
-func (s *perfStats) takeSample(now time.Time) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	w := &s.second
-	secs := now.Sub(w.start).Seconds()
-	if secs <= 0 || (w.count == 0 && w.errors == 0 && now.Sub(w.start) < 100*time.Millisecond) {
-		return
-	}
-	sm := sample{At: now.Sub(s.start).Seconds(), Records: w.count, Bytes: w.bytes,
-		RecPerS: float64(w.count) / secs, MBPerS: float64(w.bytes) / secs / (1024 * 1024), Failures: w.errors}
-	if w.count > 0 {
-		sm.P50Ms, sm.P95Ms = usToMs(w.latency.Quantile(0.5)), usToMs(w.latency.Quantile(0.95))
-		sm.P99Ms, sm.P999Ms = usToMs(w.latency.Quantile(0.99)), usToMs(w.latency.Quantile(0.999))
-		sm.MaxMs, sm.AvgMs = usToMs(w.latMax), float64(w.latSum)/float64(w.count)/1000
-	}
-	s.samples = append(s.samples, sm)
-	w.reset(now)
+	return int64(s.all.lat.Count()), s.errors, s.all.bytes
 }
 
 func usToMs(us int64) float64 { return float64(us) / 1000 }
 
-// printWindow prints the 5-second window in kafka-producer-perf-test's
-// format and starts a new one.
+// printWindow prints the current window in kafka-producer-perf-test's
+// format and starts a new one; at the first window of the steady state it
+// says so first, as that tool does.
 func (s *perfStats) printWindow(w io.Writer, now time.Time) {
 	s.mu.Lock()
-	win := s.five
-	s.five.reset(now)
+	win, announce := s.window, s.announce && s.window.count > 0
+	s.window = window{start: now}
+	if announce {
+		s.announce = false
+	}
 	s.mu.Unlock()
+	if win.count == 0 && !announce {
+		return
+	}
+	if announce {
+		fmt.Fprintln(w, "In steady state.")
+	}
 	secs := now.Sub(win.start).Seconds()
 	avg := 0.0
 	if win.count > 0 {
@@ -144,64 +159,81 @@ func (s *perfStats) printWindow(w io.Writer, now time.Time) {
 		win.count, float64(win.count)/secs, float64(win.bytes)/secs/(1024*1024), avg, usToMs(win.latMax))
 }
 
-// result is the outcome of a perf run, as --json prints it.
-type result struct {
-	Topic       string   `json:"topic"`
-	Embedded    bool     `json:"embedded_broker"`
-	Records     int64    `json:"records"`
-	Errors      int64    `json:"errors"`
-	FirstError  string   `json:"first_error,omitempty"`
-	Bytes       int64    `json:"bytes"`
-	RecordSize  int      `json:"record_size,omitempty"`
-	ElapsedS    float64  `json:"elapsed_s"`
-	RecPerS     float64  `json:"records_per_sec"`
-	MBPerS      float64  `json:"mb_per_sec"`
-	AvgMs       float64  `json:"avg_latency_ms"`
-	MaxMs       float64  `json:"max_latency_ms"`
-	P50Ms       float64  `json:"p50_ms"`
-	P95Ms       float64  `json:"p95_ms"`
-	P99Ms       float64  `json:"p99_ms"`
-	P999Ms      float64  `json:"p999_ms"`
-	Interrupted bool     `json:"interrupted,omitempty"`
-	Samples     []sample `json:"samples"`
+// summary is the figures of a run (or of its steady state).
+type summary struct {
+	Records  int64   `json:"records"`
+	Bytes    int64   `json:"bytes"`
+	ElapsedS float64 `json:"elapsed_s"`
+	RecPerS  float64 `json:"records_per_sec"`
+	MBPerS   float64 `json:"mb_per_sec"`
+	AvgMs    float64 `json:"avg_latency_ms"`
+	MaxMs    float64 `json:"max_latency_ms"`
+	P50Ms    float64 `json:"p50_ms"`
+	P95Ms    float64 `json:"p95_ms"`
+	P99Ms    float64 `json:"p99_ms"`
+	P999Ms   float64 `json:"p999_ms"`
 }
 
-// result summarizes the run, which ended at end.
-func (s *perfStats) result(end time.Time) *result {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	h := s.total
-	secs := end.Sub(s.start).Seconds()
-	r := &result{Records: int64(h.Count()), Errors: s.errors, Bytes: s.bytes, ElapsedS: secs,
-		RecPerS: float64(h.Count()) / secs, MBPerS: float64(s.bytes) / secs / (1024 * 1024),
+func (t *totals) summary(end time.Time) summary {
+	h := t.lat
+	secs := end.Sub(t.start).Seconds()
+	return summary{Records: int64(h.Count()), Bytes: t.bytes, ElapsedS: secs,
+		RecPerS: float64(h.Count()) / secs, MBPerS: float64(t.bytes) / secs / (1024 * 1024),
 		AvgMs: h.Mean() / 1000, MaxMs: usToMs(h.Max()),
 		P50Ms: usToMs(h.Quantile(0.5)), P95Ms: usToMs(h.Quantile(0.95)),
-		P99Ms: usToMs(h.Quantile(0.99)), P999Ms: usToMs(h.Quantile(0.999)), Samples: s.samples}
-	if s.first != nil {
-		r.FirstError = s.first.Error()
-	}
-	r.round()
-	return r
+		P99Ms: usToMs(h.Quantile(0.99)), P999Ms: usToMs(h.Quantile(0.999))}
 }
 
-// round keeps three decimals of the figures, enough for microseconds.
-func (r *result) round() {
-	for _, f := range []*float64{&r.ElapsedS, &r.RecPerS, &r.MBPerS, &r.AvgMs, &r.MaxMs, &r.P50Ms, &r.P95Ms, &r.P99Ms, &r.P999Ms} {
+// quantilePoint is one point of the latency distribution.
+type quantilePoint struct {
+	Percentile float64 `json:"percentile"`
+	Ms         float64 `json:"ms"`
+}
+
+// distribution returns the latency at percentiles from 0 to 99.999 (as
+// far as the count allows) and the maximum.
+func distribution(h *hist.Histogram) []quantilePoint {
+	if h.Count() == 0 {
+		return nil
+	}
+	var out []quantilePoint
+	for _, p := range []float64{0, 10, 25, 50, 75, 90, 95, 99, 99.5, 99.9, 99.95, 99.99, 99.999} {
+		if p > 0 && float64(h.Count())*(1-p/100) < 1 {
+			break // the count does not reach this percentile
+		}
+		out = append(out, quantilePoint{p, usToMs(h.Quantile(p / 100))})
+	}
+	return append(out, quantilePoint{100, usToMs(h.Max())})
+}
+
+// round keeps three decimals, enough for microseconds.
+func round3(v float64) float64 {
+	if math.IsInf(v, 0) || math.IsNaN(v) {
+		return 0
+	}
+	return math.Round(v*1000) / 1000
+}
+
+func (sm *summary) round() {
+	for _, f := range []*float64{&sm.ElapsedS, &sm.RecPerS, &sm.MBPerS, &sm.AvgMs, &sm.MaxMs, &sm.P50Ms, &sm.P95Ms, &sm.P99Ms, &sm.P999Ms} {
 		*f = round3(*f)
 	}
-	for i := range r.Samples {
-		sm := &r.Samples[i]
-		for _, f := range []*float64{&sm.At, &sm.RecPerS, &sm.MBPerS, &sm.P50Ms, &sm.P95Ms, &sm.P99Ms, &sm.P999Ms, &sm.MaxMs, &sm.AvgMs} {
-			*f = round3(*f)
-		}
+}
+
+func (s *sample) round() {
+	for _, f := range []*float64{&s.Start, &s.End, &s.RecPerS, &s.MBPerS, &s.P50Ms, &s.P95Ms, &s.P99Ms, &s.P999Ms, &s.MaxMs, &s.AvgMs} {
+		*f = round3(*f)
 	}
 }
 
-func round3(v float64) float64 { return math.Round(v*1000) / 1000 }
-
-// printFinal prints r in kafka-producer-perf-test's final format
-// (percentiles in whole milliseconds, as Kafka prints them).
-func (r *result) printFinal(w io.Writer) {
-	fmt.Fprintf(w, "%d records sent, %f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency, %d ms 50th, %d ms 95th, %d ms 99th, %d ms 99.9th.\n",
-		r.Records, r.RecPerS, r.MBPerS, r.AvgMs, r.MaxMs, int64(r.P50Ms), int64(r.P95Ms), int64(r.P99Ms), int64(r.P999Ms))
+// printKafkaSummary prints sm in kafka-producer-perf-test's final format
+// (percentiles in whole milliseconds, as Kafka prints them); steady adds
+// the words that tool puts on its steady-state line.
+func printKafkaSummary(w io.Writer, sm summary, steady bool) {
+	label := ""
+	if steady {
+		label = " steady state"
+	}
+	fmt.Fprintf(w, "%d%s records sent, %f records/sec (%.2f MB/sec), %.2f ms avg latency, %.2f ms max latency, %d ms 50th, %d ms 95th, %d ms 99th, %d ms 99.9th.\n",
+		sm.Records, label, sm.RecPerS, sm.MBPerS, sm.AvgMs, sm.MaxMs, int64(sm.P50Ms), int64(sm.P95Ms), int64(sm.P99Ms), int64(sm.P999Ms))
 }
