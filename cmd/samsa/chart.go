@@ -30,6 +30,18 @@ func linearAxis(lo, hi float64) axis {
 	return a
 }
 
+// timeAxis runs from 0 to exactly end (the run's length), with round
+// ticks within it.
+func timeAxis(end float64) axis {
+	end = math.Max(end, 1e-3)
+	step := niceStep(end / 8)
+	a := axis{pos: func(v float64) float64 { return v / end }}
+	for v := 0.0; v <= end+step/1000; v += step {
+		a.ticks = append(a.ticks, tick{v: v, label: fmtNum(v)})
+	}
+	return a
+}
+
 // logAxis runs over whole decades around lo and hi (both positive; a
 // missing lo or hi gives 0.1 to 10), with grid lines at 2 and 5 times each
 // power of ten.

@@ -153,7 +153,7 @@ func drawThroughput(b *bytes.Buffer, top int, res *result) {
 		ys = append(ys, s.RecPerS, s.RecPerS)
 	}
 	p := newPanel(top, "Throughput: acknowledged records per second, per interval of "+fmtSeconds(res.IntervalS), "records / second")
-	p.x = linearAxis(0, max(res.Total.elapsedOr(res.ElapsedS), 1e-3))
+	p.x = timeAxis(res.Total.elapsedOr(res.ElapsedS))
 	p.y = linearAxis(0, maxOf(ys))
 	p.begin(b, "throughput")
 	p.warmup(b, res)
@@ -184,7 +184,7 @@ func drawLatencyOverTime(b *bytes.Buffer, top int, res *result) {
 			cols[i] = append(cols[i], v)
 		}
 	}
-	p.x = linearAxis(0, max(res.Total.elapsedOr(res.ElapsedS), 1e-3))
+	p.x = timeAxis(res.Total.elapsedOr(res.ElapsedS))
 	p.y = logAxis(minOf(cols[0]), maxOf(cols[4]))
 	p.begin(b, "latency")
 	p.warmup(b, res)
@@ -230,7 +230,11 @@ func drawDistribution(b *bytes.Buffer, top int, res *result) {
 		}
 		x, y := p.px(ninesPos(m.pct)), p.py(m.ms)
 		fmt.Fprintf(b, `<circle class="mark" cx="%.1f" cy="%.1f" r="4" fill="%s"><title>%s: %s ms</title></circle>`, x, y, latencyColors[i], m.label, fmtNum(m.ms))
-		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" fill="#222" font-size="11">%s %s ms</text>`+"\n", x+6, y-6, m.label, fmtNum(m.ms))
+		anchor, dx := "start", 6.0
+		if m.pct == 100 {
+			anchor, dx = "end", -6 // keep the label inside the plot
+		}
+		fmt.Fprintf(b, `<text x="%.1f" y="%.1f" fill="#222" font-size="11" text-anchor="%s">%s %s ms</text>`+"\n", x+dx, y-6, anchor, m.label, fmtNum(m.ms))
 	}
 	p.end(b, len(xs) == 0)
 }
