@@ -227,6 +227,9 @@ func TestSpoolFull(t *testing.T) {
 		c.MaxRequestSize = 64 << 10
 		c.Spool.MaxBytes = 1 << 20
 		c.MaxBlock = 300 * time.Millisecond
+		// One record a batch, each reserving about what it takes: sealing
+		// a batch then frees no room that would let the next record in.
+		c.BatchSize = 1024
 	})
 	ctx := context.Background()
 	value := make([]byte, 1000)
