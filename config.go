@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net"
 	"time"
+
+	"github.com/samsa-go/samsa/internal/config"
 )
 
 // Acks is how many replicas must acknowledge a produce request before the
@@ -15,27 +17,17 @@ type Acks int8
 const (
 	// AcksNone (acks=0): the broker does not answer; the producer learns
 	// neither offsets nor failures, and nothing is retried.
-	AcksNone Acks = 0
+	AcksNone = Acks(config.AcksNone)
 	// AcksLeader (acks=1): the leader wrote the batch to its log.
-	AcksLeader Acks = 1
+	AcksLeader = Acks(config.AcksLeader)
 	// AcksAll (acks=all or -1): every in-sync replica has the batch. The
 	// default, and required by idempotence and transactions.
-	AcksAll Acks = -1
+	AcksAll = Acks(config.AcksAll)
 )
 
 // String returns the acks setting as the Java client spells it: "0", "1"
 // or "all".
-func (a Acks) String() string {
-	switch a {
-	case AcksNone:
-		return "0"
-	case AcksLeader:
-		return "1"
-	case AcksAll:
-		return "all"
-	}
-	return "invalid"
-}
+func (a Acks) String() string { return config.Acks(a).String() }
 
 // Compression is a record batch compression codec (compression.type).
 type Compression int8
@@ -73,11 +65,11 @@ const (
 	// setting conflicts with it (acks other than all, more than 5 requests
 	// in flight, retries 0), in which case it is quietly off, as the Java
 	// client does when enable.idempotence was not set explicitly.
-	IdempotenceAuto Idempotence = iota
+	IdempotenceAuto = Idempotence(config.IdempotenceAuto)
 	// IdempotenceOn requires idempotence: conflicting settings are an error.
-	IdempotenceOn
+	IdempotenceOn = Idempotence(config.IdempotenceOn)
 	// IdempotenceOff disables idempotence.
-	IdempotenceOff
+	IdempotenceOff = Idempotence(config.IdempotenceOff)
 )
 
 // MetadataRecovery is what the producer does when the brokers it knows
@@ -91,23 +83,15 @@ const (
 	// answers REBOOTSTRAP_REQUIRED (KIP-1102), or when no metadata could be
 	// had for MetadataRecoveryTrigger: a cluster whose brokers all moved
 	// to new addresses behind the same bootstrap names is found again.
-	MetadataRecoveryRebootstrap MetadataRecovery = iota
+	MetadataRecoveryRebootstrap = MetadataRecovery(config.MetadataRecoveryRebootstrap)
 	// MetadataRecoveryNone uses the bootstrap servers only until metadata
 	// lists brokers, and then only those brokers.
-	MetadataRecoveryNone
+	MetadataRecoveryNone = MetadataRecovery(config.MetadataRecoveryNone)
 )
 
 // String returns the strategy as the Java client spells it: "rebootstrap"
 // or "none".
-func (m MetadataRecovery) String() string {
-	switch m {
-	case MetadataRecoveryRebootstrap:
-		return "rebootstrap"
-	case MetadataRecoveryNone:
-		return "none"
-	}
-	return "invalid"
-}
+func (m MetadataRecovery) String() string { return config.MetadataRecovery(m).String() }
 
 // DNSLookup is how broker names are resolved (client.dns.lookup).
 type DNSLookup int8
@@ -116,50 +100,30 @@ const (
 	// DNSLookupUseAllIPs, the default, dials every address a name
 	// resolves to in turn until one connects, resolving the name again for
 	// every connection (use_all_dns_ips).
-	DNSLookupUseAllIPs DNSLookup = iota
+	DNSLookupUseAllIPs = DNSLookup(config.DNSLookupUseAllIPs)
 	// DNSLookupCanonicalBootstrap replaces each bootstrap name, before
 	// bootstrapping, by the canonical names of its addresses (each address
 	// looked up in reverse), as Kerberos setups need; after that it is
 	// DNSLookupUseAllIPs (resolve_canonical_bootstrap_servers_only).
-	DNSLookupCanonicalBootstrap
+	DNSLookupCanonicalBootstrap = DNSLookup(config.DNSLookupCanonicalBootstrap)
 )
 
 // String returns the setting as the Java client spells it.
-func (d DNSLookup) String() string {
-	switch d {
-	case DNSLookupUseAllIPs:
-		return "use_all_dns_ips"
-	case DNSLookupCanonicalBootstrap:
-		return "resolve_canonical_bootstrap_servers_only"
-	}
-	return "invalid"
-}
+func (d DNSLookup) String() string { return config.DNSLookup(d).String() }
 
 // SecurityProtocol is how connections to brokers are secured
 // (security.protocol).
 type SecurityProtocol int8
 
 const (
-	Plaintext     SecurityProtocol = iota // PLAINTEXT
-	SSL                                   // SSL: TLS
-	SASLPlaintext                         // SASL_PLAINTEXT: SASL without TLS
-	SASLSSL                               // SASL_SSL: SASL over TLS
+	Plaintext     = SecurityProtocol(config.Plaintext)     // PLAINTEXT
+	SSL           = SecurityProtocol(config.SSL)           // SSL: TLS
+	SASLPlaintext = SecurityProtocol(config.SASLPlaintext) // SASL_PLAINTEXT: SASL without TLS
+	SASLSSL       = SecurityProtocol(config.SASLSSL)       // SASL_SSL: SASL over TLS
 )
 
 // String returns the protocol's Kafka name, such as "SASL_SSL".
-func (p SecurityProtocol) String() string {
-	switch p {
-	case Plaintext:
-		return "PLAINTEXT"
-	case SSL:
-		return "SSL"
-	case SASLPlaintext:
-		return "SASL_PLAINTEXT"
-	case SASLSSL:
-		return "SASL_SSL"
-	}
-	return "invalid"
-}
+func (p SecurityProtocol) String() string { return config.SecurityProtocol(p).String() }
 
 // TLSConfig configures TLS for the SSL and SASL_SSL security protocols.
 type TLSConfig struct {

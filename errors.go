@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/samsa-go/samsa/internal/config"
 )
 
 // Errors the producer returns for records it could not deliver or accept.
@@ -186,23 +188,7 @@ type ConfigError struct {
 	Suggestion string
 }
 
-func (e *ConfigError) Error() string {
-	name := e.Key
-	if name == "" {
-		name = e.Field
-	} else if e.Field != "" {
-		name += " (Config." + e.Field + ")"
-	}
-	s := "samsa: invalid configuration: " + name
-	if e.Value != "" {
-		s += fmt.Sprintf(" = %q", e.Value)
-	}
-	s += ": " + e.Reason
-	if e.Suggestion != "" {
-		s += fmt.Sprintf("; did you mean %q?", e.Suggestion)
-	}
-	return s
-}
+func (e *ConfigError) Error() string { return (*config.Error)(e).Error() }
 
 // Is matches ErrInvalidConfig.
 func (e *ConfigError) Is(target error) bool { return target == ErrInvalidConfig }

@@ -9,10 +9,11 @@ import (
 	"net"
 	"net/http"
 	"os"
-	"strings"
 	"time"
 
+	"github.com/samsa-go/samsa/internal/config"
 	"github.com/samsa-go/samsa/internal/oauth"
+	"github.com/samsa-go/samsa/internal/pemkey"
 )
 
 // OAuthGrantJWTBearer is the JWT-bearer grant type (RFC 7523, KIP-1139):
@@ -152,76 +153,11 @@ func defaultOAuth() OAuthConfig {
 	}
 }
 
-// set reports whether o configures a token endpoint.
-func (o *OAuthConfig) set() bool { return o.TokenEndpointURL != "" }
-
-// hasAssertion reports whether an assertion is configured.
-func (a *OAuthAssertion) hasAssertion() bool { return a.File != "" || a.PrivateKeyFile != "" }
-
-// cfgValidate checks the settings that need no file.
-func (o *OAuthConfig) cfgValidate() error {
-	bad := func(key, field, value, reason string) error {
-		return cfgInvalid(key, "SASL.OAuth."+field, value, reason)
-	}
-	u := o.TokenEndpointURL
-	if !strings.HasPrefix(u, "https://") && !strings.HasPrefix(u, "http://") && !strings.HasPrefix(u, "file:") {
-		return bad("sasl.oauthbearer.token.endpoint.url", "TokenEndpointURL", u, "must be an https://, http:// or file: URL")
-	}
-	r := o.Refresh
-	switch {
-	case r.WindowFactor < 0.5 || r.WindowFactor > 1:
-		return bad("sasl.login.refresh.window.factor", "Refresh.WindowFactor", fmt.Sprint(r.WindowFactor), "must be from 0.5 to 1.0")
-	case r.WindowJitter < 0 || r.WindowJitter > 0.25:
-		return bad("sasl.login.refresh.window.jitter", "Refresh.WindowJitter", fmt.Sprint(r.WindowJitter), "must be from 0 to 0.25")
-	case r.MinPeriod < 0 || r.MinPeriod > 900*time.Second:
-		return bad("sasl.login.refresh.min.period.seconds", "Refresh.MinPeriod", r.MinPeriod.String(), "must be from 0 to 900 seconds")
-	case r.Buffer < 0 || r.Buffer > 3600*time.Second:
-		return bad("sasl.login.refresh.buffer.seconds", "Refresh.Buffer", r.Buffer.String(), "must be from 0 to 3600 seconds")
-	case o.ClockSkew < 0:
-		return bad("sasl.oauthbearer.clock.skew.seconds", "ClockSkew", o.ClockSkew.String(), "must not be negative")
-	case o.SubClaimName == "" || o.ScopeClaimName == "":
-		return bad("sasl.oauthbearer.sub.claim.name", "SubClaimName", "", "the subject and scope claim names must not be empty")
-	}
-	if strings.HasPrefix(u, "file:") {
-		return nil // the token comes from the file: no grant
-	}
-	a := &o.Assertion
-	switch o.GrantType {
-	case "", OAuthGrantClientCredentials:
-		if o.ClientID == "" && !a.hasAssertion() {
-			return bad("sasl.oauthbearer.client.credentials.client.id", "ClientID", "", "the client-credentials grant needs a client id")
-		}
-		if o.ClientSecret == "" && !a.hasAssertion() {
-			return bad("sasl.oauthbearer.client.credentials.client.secret", "ClientSecret", "",
-				"the client-credentials grant needs a client secret, or a client assertion (sasl.oauthbearer.assertion.*)")
-		}
-	case OAuthGrantJWTBearer:
-		if !a.hasAssertion() {
-			return bad("sasl.oauthbearer.assertion.private.key.file", "Assertion.PrivateKeyFile", "",
-				"the jwt-bearer grant needs an assertion: a private key to sign one, or a file holding one")
-		}
-	default:
-		return bad("sasl.oauthbearer.grant.type", "GrantType", o.GrantType,
-			"must be client_credentials or "+OAuthGrantJWTBearer)
-	}
-	if a.PrivateKeyFile != "" && a.File != "" {
-		return bad("sasl.oauthbearer.assertion.file", "Assertion.File", a.File,
-			"conflicts with sasl.oauthbearer.assertion.private.key.file: give a ready assertion or a key to sign one, not both")
-	}
-	if a.PrivateKeyFile != "" && a.Algorithm != "RS256" && a.Algorithm != "ES256" {
-		return bad("sasl.oauthbearer.assertion.algorithm", "Assertion.Algorithm", a.Algorithm, "must be RS256 or ES256")
-	}
-	if a.PrivateKeyFile != "" && (a.Expiry <= 0 || a.NotBefore < 0) {
-		return bad("sasl.oauthbearer.assertion.claim.exp.seconds", "Assertion.Expiry", a.Expiry.String(),
-			"the assertion's lifetime must be positive and its nbf offset not negative")
-	}
-	return nil
-}
-
 // source builds the token source: it reads the key and template files.
 func (o *OAuthConfig) source(log *slog.Logger) (*oauth.Source, error) {
-	if err := o.cfgValidate(); err != nil {
-		return nil, err
+	settings := o.settings()
+	if err := settings.Validate(); err != nil {
+		return nil, configError(err)
 	}
 	cfg := oauth.Config{
 		Endpoint: o.TokenEndpointURL, Grant: o.GrantType, ClientID: o.ClientID, ClientSecret: o.ClientSecret,
@@ -238,7 +174,7 @@ func (o *OAuthConfig) source(log *slog.Logger) (*oauth.Source, error) {
 	if cfg.HTTP == nil {
 		cfg.HTTP = oauthHTTPClient(o.ConnectTimeout, o.ReadTimeout)
 	}
-	if a := &o.Assertion; a.hasAssertion() {
+	if a := &o.Assertion; (*config.OAuthAssertion)(a).HasAssertion() {
 		oa, err := a.build()
 		if err != nil {
 			return nil, err
@@ -275,7 +211,7 @@ func (a *OAuthAssertion) build() (*oauth.Assertion, error) {
 	if err != nil {
 		return nil, &ConfigError{Key: keyProp, Field: keyField, Value: a.PrivateKeyFile, Reason: "cannot read the file: " + pathErr(err)}
 	}
-	key, reason := parsePrivateKey(pemBlocks(b), a.PrivateKeyPassphrase)
+	key, reason := pemkey.ParsePrivateKey(pemkey.Blocks(b), a.PrivateKeyPassphrase)
 	if reason != "" {
 		return nil, &ConfigError{Key: keyProp, Field: keyField, Value: a.PrivateKeyFile, Reason: reason}
 	}

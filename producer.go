@@ -13,6 +13,7 @@ import (
 	"github.com/samsa-go/samsa/internal/accumulator"
 	"github.com/samsa-go/samsa/internal/cluster"
 	"github.com/samsa-go/samsa/internal/compress"
+	"github.com/samsa-go/samsa/internal/config"
 	"github.com/samsa-go/samsa/internal/hashing"
 	"github.com/samsa-go/samsa/internal/sender"
 	"github.com/samsa-go/samsa/internal/spooler"
@@ -195,14 +196,14 @@ func (c *Config) wireOptions() (*wire.Options, error) {
 		MaxIdle: max(c.ConnectionsMaxIdle, 0),
 		Logger:  c.Logger, Dial: c.Dial,
 	}
-	if cfgUsesTLS(c.SecurityProtocol) {
+	if config.SecurityProtocol(c.SecurityProtocol).UsesTLS() {
 		t, err := c.TLS.build()
 		if err != nil {
 			return nil, err
 		}
 		o.TLS = t
 	}
-	if cfgUsesSASL(c.SecurityProtocol) {
+	if config.SecurityProtocol(c.SecurityProtocol).UsesSASL() {
 		m, err := c.SASL.mechanismWith(c.Logger)
 		if err != nil {
 			return nil, err

@@ -6,6 +6,8 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+
+	iprops "github.com/samsa-go/samsa/internal/props"
 )
 
 // TestNoSecurityKeyIgnored (issue 12.8): no key that configures TLS, SASL
@@ -18,7 +20,7 @@ func TestNoSecurityKeyIgnored(t *testing.T) {
 		}
 	}
 	for _, k := range []string{"ssl.cipher.suites", "connections.max.idle.ms", "ssl.provider", "ssl.keystore.password"} {
-		if propIgnored(k) {
+		if iprops.IsIgnored(k) {
 			t.Errorf("%s is still ignored", k)
 		}
 	}
@@ -73,7 +75,7 @@ func TestIgnoredPropertiesDocumented(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, k := range IgnoredProperties() {
-		row := "| `" + k + "` | " + ignoredProps[k] + " |"
+		row := "| `" + k + "` | " + iprops.IgnoredReason(k) + " |"
 		if !strings.Contains(string(doc), row) {
 			t.Errorf("docs/properties.md lacks the row\n%s", row)
 		}

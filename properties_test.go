@@ -17,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	iprops "github.com/samsa-go/samsa/internal/props"
 )
 
 // propCase tests one key: good is applied with extra and check inspects
@@ -251,13 +253,13 @@ var spoolDir = map[string]string{"spool.dir": "/var/spool/p"}
 
 func TestEveryPropertyHasACase(t *testing.T) {
 	cases := propCases(t)
-	for key := range propDefs {
+	for _, key := range iprops.Keys() {
 		if _, ok := cases[key]; !ok {
 			t.Errorf("no test case for property %q", key)
 		}
 	}
 	for key := range cases {
-		if _, ok := propDefs[key]; !ok {
+		if !iprops.Known(key) {
 			t.Errorf("test case for %q, which ConfigFromProperties does not accept", key)
 		}
 	}
@@ -288,7 +290,7 @@ func TestPropertiesEachKey(t *testing.T) {
 			if ce.Key != key || !errors.Is(err, ErrInvalidConfig) {
 				t.Errorf("error %q names key %q; want %q", err, ce.Key, key)
 			}
-			if propDefs[key].secret {
+			if iprops.Secret(key) {
 				if ce.Value != "" || strings.Contains(err.Error(), pc.bad) && pc.bad != "" {
 					t.Errorf("error for secret %s echoes its value: %q", key, err)
 				}
@@ -411,11 +413,11 @@ func TestPropertiesIgnored(t *testing.T) {
 		t.Errorf("ignored keys changed the configuration")
 	}
 	for _, k := range []string{"key.serializer", "value.serializer", "interceptor.classes", "metric.reporters", "auto.include.jmx.reporter"} {
-		if !propIgnored(k) {
+		if !iprops.IsIgnored(k) {
 			t.Errorf("%s is not ignored", k)
 		}
 	}
-	if len(IgnoredPropertyPrefixes()) == 0 || propIgnored("sasl.login.") {
+	if len(IgnoredPropertyPrefixes()) == 0 || iprops.IsIgnored("sasl.login.") {
 		t.Error("prefix rules")
 	}
 }

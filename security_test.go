@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"github.com/samsa-go/samsa/internal/itest/pkcs8"
+	"github.com/samsa-go/samsa/internal/pemkey"
 	"github.com/samsa-go/samsa/internal/sasl"
 )
 
@@ -455,10 +456,10 @@ func TestTLSBuildClientCertificate(t *testing.T) {
 			keyLen int
 			aesOID asn1.ObjectIdentifier
 		}{
-			{"AES-256/SHA-256", sha256.New, oidHMACSHA25, 32, oidAES256CBC},
-			{"AES-128/SHA-512", sha512.New, oidHMACSHA51, 16, oidAES128CBC},
-			{"AES-192/SHA-224", sha256.New224, oidHMACSHA24, 24, oidAES192CBC},
-			{"AES-256/SHA-384", sha512.New384, oidHMACSHA38, 32, oidAES256CBC},
+			{"AES-256/SHA-256", sha256.New, pemkey.OIDHMACWithSHA256, 32, pemkey.OIDAES256CBC},
+			{"AES-128/SHA-512", sha512.New, pemkey.OIDHMACWithSHA512, 16, pemkey.OIDAES128CBC},
+			{"AES-192/SHA-224", sha256.New224, pemkey.OIDHMACWithSHA224, 24, pemkey.OIDAES192CBC},
+			{"AES-256/SHA-384", sha512.New384, pemkey.OIDHMACWithSHA384, 32, pemkey.OIDAES256CBC},
 		} {
 			t.Run(enc.name, func(t *testing.T) {
 				pass := "k3y-pa55word"

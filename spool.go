@@ -3,12 +3,11 @@ package samsa
 import (
 	"errors"
 	"fmt"
-	"math"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/samsa-go/samsa/internal/accumulator"
+	"github.com/samsa-go/samsa/internal/config"
 	"github.com/samsa-go/samsa/internal/recordbatch"
 	"github.com/samsa-go/samsa/internal/sender"
 	"github.com/samsa-go/samsa/internal/spool"
@@ -79,31 +78,21 @@ const (
 	// written meanwhile. A record is spooled within linger.ms +
 	// FsyncInterval; an operating system crash loses at most the records
 	// not yet spooled.
-	SpoolFsyncInterval SpoolFsync = iota
+	SpoolFsyncInterval = SpoolFsync(config.SpoolFsyncInterval)
 	// SpoolFsyncAlways (spool.fsync=always) syncs after every batch
 	// written (batches written during a sync share the next one), and a
 	// batch is sent only once its send is recorded durably, which makes
 	// exactly-once across an operating system crash hold as well.
-	SpoolFsyncAlways
+	SpoolFsyncAlways = SpoolFsync(config.SpoolFsyncAlways)
 	// SpoolFsyncOS (spool.fsync=os) never syncs: a record is spooled once
 	// written to the operating system. It survives a crash of the process,
 	// not of the machine.
-	SpoolFsyncOS
+	SpoolFsyncOS = SpoolFsync(config.SpoolFsyncOS)
 )
 
 // String returns the policy as spool.fsync spells it: interval, always
 // or os.
-func (f SpoolFsync) String() string {
-	switch f {
-	case SpoolFsyncInterval:
-		return "interval"
-	case SpoolFsyncAlways:
-		return "always"
-	case SpoolFsyncOS:
-		return "os"
-	}
-	return "invalid"
-}
+func (f SpoolFsync) String() string { return config.SpoolFsync(f).String() }
 
 // Spool defaults.
 const (
@@ -449,59 +438,4 @@ func (p *Producer) closeRecovery() {
 	}
 	r.mu.Unlock()
 	r.finish(p.cfg.Spool.OnRecovery)
-}
-
-// validateSpool checks the spool settings.
-func (c Config) validateSpool() error {
-	s := c.Spool
-	if s.Dir == "" {
-		switch {
-		case s.MaxBytes != 0:
-			return cfgInvalid("spool.max.bytes", "Spool.MaxBytes", fmt.Sprint(s.MaxBytes), "has no effect without spool.dir")
-		case s.Fsync != SpoolFsyncInterval:
-			return cfgInvalid("spool.fsync", "Spool.Fsync", s.Fsync.String(), "has no effect without spool.dir")
-		case s.FsyncInterval != 0:
-			return cfgInvalid("spool.fsync.interval.ms", "Spool.FsyncInterval", cfgDurationText(s.FsyncInterval), "has no effect without spool.dir")
-		case s.OnRecovered != nil || s.OnRecovery != nil:
-			return cfgInvalid("spool.dir", "Spool.Dir", "", "Spool.OnRecovered and Spool.OnRecovery have no effect without a spool directory")
-		}
-		return nil
-	}
-	if c.TransactionalID != "" {
-		return cfgInvalid("spool.dir", "Spool.Dir", s.Dir,
-			"a transactional producer cannot have a spool: a transaction's records commit or abort together within the session that began it, "+
-				"and records kept past a crash would be written outside it")
-	}
-	if s.MaxBytes < 0 || s.MaxBytes > 0 && s.MaxBytes < 2*int64(c.MaxRequestSize) {
-		return cfgInvalid("spool.max.bytes", "Spool.MaxBytes", fmt.Sprint(s.MaxBytes),
-			fmt.Sprintf("must hold two requests of max.request.size=%d: at least %d (0 means the default, 1 GiB)", c.MaxRequestSize, 2*c.MaxRequestSize))
-	}
-	if s.Fsync < SpoolFsyncInterval || s.Fsync > SpoolFsyncOS {
-		return cfgInvalid("spool.fsync", "Spool.Fsync", fmt.Sprint(int(s.Fsync)), "must be interval, always or os")
-	}
-	if err := cfgCheckDuration("spool.fsync.interval.ms", "Spool.FsyncInterval", s.FsyncInterval, false); err != nil {
-		return err
-	}
-	if s.FsyncInterval != 0 && s.Fsync != SpoolFsyncInterval {
-		return cfgInvalid("spool.fsync.interval.ms", "Spool.FsyncInterval", cfgDurationText(s.FsyncInterval),
-			"applies only to spool.fsync=interval, not "+s.Fsync.String())
-	}
-	return nil
-}
-
-// definePropSpool registers the spool's keys.
-func definePropSpool() {
-	defineProp("Spool.Dir", false, propString(true, func(st *propState, v string) { st.cfg.Spool.Dir = v }), "spool.dir")
-	defineProp("Spool.MaxBytes", false, propInt("a size in bytes", 0, math.MaxInt64, func(c *Config, n int64) { c.Spool.MaxBytes = n }),
-		"spool.max.bytes")
-	defineProp("Spool.Fsync", false, func(raw string) (string, func(*propState), string) {
-		for _, f := range []SpoolFsync{SpoolFsyncInterval, SpoolFsyncAlways, SpoolFsyncOS} {
-			if strings.EqualFold(raw, f.String()) {
-				return f.String(), func(st *propState) { st.cfg.Spool.Fsync = f }, ""
-			}
-		}
-		return "", nil, "must be interval, always or os"
-	}, "spool.fsync")
-	defineProp("Spool.FsyncInterval", false, propMillis(1, false, func(c *Config, d time.Duration) { c.Spool.FsyncInterval = d }),
-		"spool.fsync.interval.ms")
 }

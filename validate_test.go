@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/samsa-go/samsa/internal/config"
 )
 
 // validBase returns a configuration that passes Validate.
@@ -69,11 +71,11 @@ func TestValidateRules(t *testing.T) {
 		{"backoff above max ok (static, as Java)", func(c *Config) { c.RetryBackoff = 2 * time.Second }, "", "", ""},
 		{"request.timeout.ms", func(c *Config) { c.RequestTimeout = -1 }, "request.timeout.ms", "RequestTimeout", "negative"},
 		{"request.timeout.ms int32", func(c *Config) {
-			c.RequestTimeout = maxInt32Millis + time.Millisecond
-			c.DeliveryTimeout = maxInt32Millis
+			c.RequestTimeout = config.MaxInt32Millis + time.Millisecond
+			c.DeliveryTimeout = config.MaxInt32Millis
 		},
 			"request.timeout.ms", "RequestTimeout", "32-bit"},
-		{"delivery.timeout.ms int32", func(c *Config) { c.DeliveryTimeout = maxInt32Millis + time.Millisecond }, "delivery.timeout.ms", "DeliveryTimeout", "32-bit"},
+		{"delivery.timeout.ms int32", func(c *Config) { c.DeliveryTimeout = config.MaxInt32Millis + time.Millisecond }, "delivery.timeout.ms", "DeliveryTimeout", "32-bit"},
 		{"availability timeout", func(c *Config) { c.PartitionerAvailabilityTimeout = -1 }, "partitioner.availability.timeout.ms", "PartitionerAvailabilityTimeout", "negative"},
 		// Built-in partitioner settings that would have no effect.
 		{"ignore keys with a custom partitioner", func(c *Config) { c.Partitioner, c.PartitionerIgnoreKeys = RoundRobinPartitioner(), true },
@@ -137,7 +139,7 @@ func TestValidateRules(t *testing.T) {
 		{"transactional with retries 0", func(c *Config) { c.TransactionalID, c.Retries = "t", 0 }, "retries", "Retries", "transactional"},
 		{"transaction timeout zero", func(c *Config) { c.TransactionTimeout = 0 }, "transaction.timeout.ms", "TransactionTimeout", "positive"},
 		{"transaction timeout negative", func(c *Config) { c.TransactionTimeout = -time.Second }, "transaction.timeout.ms", "TransactionTimeout", "negative"},
-		{"transaction timeout int32", func(c *Config) { c.TransactionTimeout = maxInt32Millis + time.Millisecond }, "transaction.timeout.ms", "TransactionTimeout", "32-bit"},
+		{"transaction timeout int32", func(c *Config) { c.TransactionTimeout = config.MaxInt32Millis + time.Millisecond }, "transaction.timeout.ms", "TransactionTimeout", "32-bit"},
 
 		// SASL.
 		{"protocol enum", func(c *Config) { c.SecurityProtocol = 9 }, "security.protocol", "SecurityProtocol", "PLAINTEXT, SSL"},

@@ -1,4 +1,4 @@
-package samsa
+package config
 
 import (
 	"crypto/tls"
@@ -6,12 +6,12 @@ import (
 	"strings"
 )
 
-// This file holds what TLSConfig.build and ConfigFromProperties share
-// about TLS versions and cipher suites.
+// This file holds what the TLS build and internal/props share about TLS
+// versions and cipher suites.
 
-// tls13Suites are TLS 1.3's cipher suites, which crypto/tls always offers
+// TLS13Suites are TLS 1.3's cipher suites, which crypto/tls always offers
 // together (they cannot be configured).
-var tls13Suites = []uint16{tls.TLS_AES_128_GCM_SHA256, tls.TLS_AES_256_GCM_SHA384, tls.TLS_CHACHA20_POLY1305_SHA256}
+var TLS13Suites = []uint16{tls.TLS_AES_128_GCM_SHA256, tls.TLS_AES_256_GCM_SHA384, tls.TLS_CHACHA20_POLY1305_SHA256}
 
 // opensslSuiteNames maps OpenSSL's names of the TLS 1.0-1.2 suites
 // crypto/tls implements (as librdkafka's ssl.cipher.suites takes them) to
@@ -41,9 +41,9 @@ var opensslSuiteNames = map[string]string{
 	"ECDHE-ECDSA-CHACHA20-POLY1305": "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256",
 }
 
-// knownSuite returns the cipher suite crypto/tls implements with the given
+// KnownSuite returns the cipher suite crypto/tls implements with the given
 // id, or nil.
-func knownSuite(id uint16) *tls.CipherSuite {
+func KnownSuite(id uint16) *tls.CipherSuite {
 	for _, list := range [][]*tls.CipherSuite{tls.CipherSuites(), tls.InsecureCipherSuites()} {
 		for _, s := range list {
 			if s.ID == id {
@@ -54,10 +54,10 @@ func knownSuite(id uint16) *tls.CipherSuite {
 	return nil
 }
 
-// suiteByName returns the id of the suite named by its IANA name (as Java
+// SuiteByName returns the id of the suite named by its IANA name (as Java
 // and crypto/tls name it; Java's legacy SSL_ prefix too) or OpenSSL name,
 // in any case.
-func suiteByName(name string) (uint16, bool) {
+func SuiteByName(name string) (uint16, bool) {
 	n := strings.ToUpper(name)
 	if iana, ok := opensslSuiteNames[n]; ok {
 		n = iana
@@ -75,9 +75,9 @@ func suiteByName(name string) (uint16, bool) {
 	return 0, false
 }
 
-// isTLS13Suite reports whether id is one of TLS 1.3's suites.
-func isTLS13Suite(id uint16) bool {
-	for _, s := range tls13Suites {
+// IsTLS13Suite reports whether id is one of TLS 1.3's suites.
+func IsTLS13Suite(id uint16) bool {
+	for _, s := range TLS13Suites {
 		if s == id {
 			return true
 		}
@@ -85,9 +85,27 @@ func isTLS13Suite(id uint16) bool {
 	return false
 }
 
-// tlsVersionName names a TLS version as Java does (TLSv1.2).
-func tlsVersionName(v uint16) string {
-	for name, x := range tlsVersions {
+// versionNames maps the JSSE protocol names to TLS versions.
+var versionNames = map[string]uint16{
+	"TLSv1":   tls.VersionTLS10,
+	"TLSv1.1": tls.VersionTLS11,
+	"TLSv1.2": tls.VersionTLS12,
+	"TLSv1.3": tls.VersionTLS13,
+}
+
+// ParseTLSVersion parses a JSSE protocol name, case-insensitively.
+func ParseTLSVersion(raw string) (uint16, bool) {
+	for name, v := range versionNames {
+		if strings.EqualFold(raw, name) {
+			return v, true
+		}
+	}
+	return 0, false
+}
+
+// VersionName names a TLS version as Java does (TLSv1.2).
+func VersionName(v uint16) string {
+	for name, x := range versionNames {
 		if x == v {
 			return name
 		}
@@ -104,45 +122,45 @@ func validTLSVersion(v uint16) bool {
 	return false
 }
 
-// protocolError checks the versions and cipher suites of t, as set in
+// ProtocolError checks the versions and cipher suites of t, as set in
 // code or by ConfigFromProperties.
-func (t *TLSConfig) protocolError() error {
+func (t *TLS) ProtocolError() error {
 	if !validTLSVersion(t.MinVersion) {
-		return cfgInvalid("ssl.enabled.protocols", "TLS.MinVersion", fmt.Sprintf("0x%04x", t.MinVersion),
+		return Invalid("ssl.enabled.protocols", "TLS.MinVersion", fmt.Sprintf("0x%04x", t.MinVersion),
 			"not a TLS version: use tls.VersionTLS12 or tls.VersionTLS13")
 	}
 	if !validTLSVersion(t.MaxVersion) {
-		return cfgInvalid("ssl.enabled.protocols", "TLS.MaxVersion", fmt.Sprintf("0x%04x", t.MaxVersion),
+		return Invalid("ssl.enabled.protocols", "TLS.MaxVersion", fmt.Sprintf("0x%04x", t.MaxVersion),
 			"not a TLS version: use tls.VersionTLS12 or tls.VersionTLS13")
 	}
 	if min := t.minVersion(); t.MaxVersion != 0 && t.MaxVersion < min {
-		return cfgInvalid("ssl.enabled.protocols", "TLS.MaxVersion", tlsVersionName(t.MaxVersion),
-			fmt.Sprintf("is below TLS.MinVersion (%s)", tlsVersionName(min)))
+		return Invalid("ssl.enabled.protocols", "TLS.MaxVersion", VersionName(t.MaxVersion),
+			fmt.Sprintf("is below TLS.MinVersion (%s)", VersionName(min)))
 	}
 	for _, id := range t.CipherSuites {
 		v := fmt.Sprintf("0x%04x", id)
 		switch {
-		case isTLS13Suite(id):
-			return cfgInvalid("ssl.cipher.suites", "TLS.CipherSuites", v,
+		case IsTLS13Suite(id):
+			return Invalid("ssl.cipher.suites", "TLS.CipherSuites", v,
 				"is a TLS 1.3 suite: crypto/tls always offers TLS 1.3's suites and cannot restrict them; list TLS 1.0-1.2 suites only")
-		case knownSuite(id) == nil:
-			return cfgInvalid("ssl.cipher.suites", "TLS.CipherSuites", v, "is not a cipher suite crypto/tls implements")
+		case KnownSuite(id) == nil:
+			return Invalid("ssl.cipher.suites", "TLS.CipherSuites", v, "is not a cipher suite crypto/tls implements")
 		}
 	}
 	return nil
 }
 
 // minVersion is the lowest version offered: MinVersion, or TLS 1.2.
-func (t *TLSConfig) minVersion() uint16 {
+func (t *TLS) minVersion() uint16 {
 	if t.MinVersion != 0 {
 		return t.MinVersion
 	}
 	return tls.VersionTLS12
 }
 
-// applyProtocols sets cfg's versions and cipher suites from t, which
-// protocolError has checked.
-func (t *TLSConfig) applyProtocols(cfg *tls.Config) {
+// ApplyProtocols sets cfg's versions and cipher suites from t, which
+// ProtocolError has checked.
+func (t *TLS) ApplyProtocols(cfg *tls.Config) {
 	cfg.MinVersion = t.minVersion()
 	cfg.MaxVersion = t.MaxVersion
 	if len(t.CipherSuites) > 0 {

@@ -1,4 +1,4 @@
-package samsa
+package config
 
 import (
 	"fmt"
@@ -23,48 +23,14 @@ const maxIdempotentInFlight = 5
 // minMetadataMaxIdle is the lower bound Java puts on metadata.max.idle.ms.
 const minMetadataMaxIdle = 5 * time.Second
 
-// maxInt32Millis is the longest duration a setting that Java declares as
+// MaxInt32Millis is the longest duration a setting that Java declares as
 // an INT of milliseconds (and that is sent as an int32) can hold.
-const maxInt32Millis = time.Duration(math.MaxInt32) * time.Millisecond
+const MaxInt32Millis = time.Duration(math.MaxInt32) * time.Millisecond
 
-// Validate checks the configuration and returns a *ConfigError describing
-// the first problem found, or nil. NewProducer calls it; call it yourself
-// to check a configuration early.
-//
-// It applies the ranges the Java client's ConfigDef puts on each setting
-// (for example batch.size >= 0, max.in.flight.requests.per.connection >= 1,
-// metadata.max.idle.ms >= 5000), the limits of settings sent as 32-bit
-// millisecond counts, and the rules that tie settings together:
-//
-//   - bootstrap.servers must list at least one valid host[:port];
-//   - delivery.timeout.ms must be at least linger.ms + request.timeout.ms;
-//   - partitioner.ignore.keys and partitioner.availability.timeout.ms
-//     configure the built-in partitioner, so they are an error with a
-//     custom Partitioner, and the availability timeout is one without
-//     adaptive partitioning (the Java client ignores them there);
-//   - a compression level must lie in its codec's range (gzip 1..9 or -1,
-//     lz4 1..17, zstd -131072..22; 0 always means the codec's default),
-//     and none and snappy take no level;
-//   - IdempotenceOn requires acks=all, at most 5 requests in flight and
-//     retries > 0; a TransactionalID requires idempotence, so it cannot be
-//     combined with IdempotenceOff or with settings that rule idempotence
-//     out;
-//   - transaction.timeout.ms must be positive;
-//   - the spool.* settings need spool.dir, a transactional producer cannot
-//     have a spool, spool.max.bytes must hold two requests of
-//     max.request.size, spool.fsync.interval.ms applies only to
-//     spool.fsync=interval, and delivery.timeout.ms may be 0 (no limit)
-//     only with a spool;
-//   - SASL_PLAINTEXT and SASL_SSL need a mechanism and its credentials
-//     (a user name and password, or a TokenSource for OAUTHBEARER), and
-//     SASL settings are an error with a protocol that does not use SASL;
-//   - a TLS client certificate needs its key and the other way round, and
-//     trusted roots, client certificates, a server name or a tls.Config
-//     are an error with a protocol that does not use TLS.
-//
-// Each error's Key is the Java property name and Field the Config field.
-func (c Config) Validate() error {
-	if _, err := c.bootstrapAddrs(); err != nil {
+// Validate checks c as samsa.Config.Validate documents (but for the hooks,
+// which the root package checks) and returns the first problem found.
+func (c *Config) Validate() error {
+	if _, err := c.BootstrapAddrs(); err != nil {
 		return err
 	}
 	checks := []func() error{
@@ -75,7 +41,6 @@ func (c Config) Validate() error {
 		c.validateNetwork,
 		c.validateIdempotence,
 		c.validateSecurity,
-		c.validateHooks,
 		c.validateSpool,
 	}
 	for _, check := range checks {
@@ -86,17 +51,12 @@ func (c Config) Validate() error {
 	return nil
 }
 
-// cfgInvalid returns a *ConfigError.
-func cfgInvalid(key, field, value, reason string) *ConfigError {
-	return &ConfigError{Key: key, Field: field, Value: value, Reason: reason}
-}
-
 // cfgMsText formats a duration as a Java millisecond setting value.
 func cfgMsText(d time.Duration) string {
 	return strconv.FormatInt(d.Milliseconds(), 10)
 }
 
-// cfgDurationText formats a duration for a ConfigError's Value: the
+// cfgDurationText formats a duration for a Error's Value: the
 // millisecond count, or the Go duration when it is not a whole number of
 // milliseconds.
 func cfgDurationText(d time.Duration) string {
@@ -110,32 +70,32 @@ func cfgDurationText(d time.Duration) string {
 // declares as INT, that it fits in an int32 of milliseconds.
 func cfgCheckDuration(key, field string, d time.Duration, int32Millis bool) error {
 	if d < 0 {
-		return cfgInvalid(key, field, cfgDurationText(d), "must not be negative")
+		return Invalid(key, field, cfgDurationText(d), "must not be negative")
 	}
-	if int32Millis && d > maxInt32Millis {
-		return cfgInvalid(key, field, cfgDurationText(d),
+	if int32Millis && d > MaxInt32Millis {
+		return Invalid(key, field, cfgDurationText(d),
 			fmt.Sprintf("must be at most %d ms (it is sent as a 32-bit millisecond count)", math.MaxInt32))
 	}
 	return nil
 }
 
-func (c Config) validateProducing() error {
+func (c *Config) validateProducing() error {
 	switch c.Acks {
 	case AcksNone, AcksLeader, AcksAll:
 	default:
-		return cfgInvalid("acks", "Acks", strconv.Itoa(int(c.Acks)), "must be 0, 1 or all (-1)")
+		return Invalid("acks", "Acks", strconv.Itoa(int(c.Acks)), "must be 0, 1 or all (-1)")
 	}
 	if c.BatchSize < 0 || c.BatchSize > math.MaxInt32 {
-		return cfgInvalid("batch.size", "BatchSize", strconv.Itoa(c.BatchSize), "must be between 0 and 2147483647 bytes")
+		return Invalid("batch.size", "BatchSize", strconv.Itoa(c.BatchSize), "must be between 0 and 2147483647 bytes")
 	}
 	if c.BufferMemory < 0 {
-		return cfgInvalid("buffer.memory", "BufferMemory", strconv.FormatInt(c.BufferMemory, 10), "must not be negative")
+		return Invalid("buffer.memory", "BufferMemory", strconv.FormatInt(c.BufferMemory, 10), "must not be negative")
 	}
 	if c.MaxRequestSize < 0 || c.MaxRequestSize > math.MaxInt32 {
-		return cfgInvalid("max.request.size", "MaxRequestSize", strconv.Itoa(c.MaxRequestSize), "must be between 0 and 2147483647 bytes")
+		return Invalid("max.request.size", "MaxRequestSize", strconv.Itoa(c.MaxRequestSize), "must be between 0 and 2147483647 bytes")
 	}
 	if c.MaxInFlight < 1 || c.MaxInFlight > math.MaxInt32 {
-		return cfgInvalid("max.in.flight.requests.per.connection", "MaxInFlight", strconv.Itoa(c.MaxInFlight), "must be at least 1")
+		return Invalid("max.in.flight.requests.per.connection", "MaxInFlight", strconv.Itoa(c.MaxInFlight), "must be at least 1")
 	}
 	if err := cfgCheckDuration("partitioner.availability.timeout.ms", "PartitionerAvailabilityTimeout", c.PartitionerAvailabilityTimeout, false); err != nil {
 		return err
@@ -147,25 +107,25 @@ func (c Config) validateProducing() error {
 // that would have no effect: with a custom Partitioner, or (for the
 // availability timeout) without adaptive partitioning. The Java client
 // ignores them there; samsa refuses a setting it would ignore.
-func (c Config) validateBuiltinPartitioner() error {
-	if c.Partitioner != nil {
+func (c *Config) validateBuiltinPartitioner() error {
+	if c.CustomPartitioner {
 		if c.PartitionerIgnoreKeys {
-			return cfgInvalid("partitioner.ignore.keys", "PartitionerIgnoreKeys", "true",
+			return Invalid("partitioner.ignore.keys", "PartitionerIgnoreKeys", "true",
 				"configures only the built-in partitioner, and Config.Partitioner (partitioner.class) replaces it")
 		}
 		if c.PartitionerAvailabilityTimeout > 0 {
-			return cfgInvalid("partitioner.availability.timeout.ms", "PartitionerAvailabilityTimeout", cfgDurationText(c.PartitionerAvailabilityTimeout),
+			return Invalid("partitioner.availability.timeout.ms", "PartitionerAvailabilityTimeout", cfgDurationText(c.PartitionerAvailabilityTimeout),
 				"configures only the built-in partitioner, and Config.Partitioner (partitioner.class) replaces it")
 		}
 	}
 	if c.PartitionerAvailabilityTimeout > 0 && !c.PartitionerAdaptive {
-		return cfgInvalid("partitioner.availability.timeout.ms", "PartitionerAvailabilityTimeout", cfgDurationText(c.PartitionerAvailabilityTimeout),
+		return Invalid("partitioner.availability.timeout.ms", "PartitionerAvailabilityTimeout", cfgDurationText(c.PartitionerAvailabilityTimeout),
 			"takes effect only with adaptive partitioning (partitioner.adaptive.partitioning.enable=true)")
 	}
 	return nil
 }
 
-func (c Config) validateTimeouts() error {
+func (c *Config) validateTimeouts() error {
 	durations := []struct {
 		key, field string
 		d          time.Duration
@@ -185,7 +145,7 @@ func (c Config) validateTimeouts() error {
 		return nil // no limit: the spool keeps the records
 	}
 	if sum := c.Linger + c.RequestTimeout; c.DeliveryTimeout < sum {
-		return cfgInvalid("delivery.timeout.ms", "DeliveryTimeout", cfgDurationText(c.DeliveryTimeout),
+		return Invalid("delivery.timeout.ms", "DeliveryTimeout", cfgDurationText(c.DeliveryTimeout),
 			fmt.Sprintf("must be at least linger.ms + request.timeout.ms = %s + %s = %s",
 				cfgDurationText(c.Linger), cfgDurationText(c.RequestTimeout), cfgDurationText(sum)))
 	}
@@ -194,49 +154,49 @@ func (c Config) validateTimeouts() error {
 
 // compressionLevelKey returns the Java property holding the level of
 // codec c.
-func compressionLevelKey(c Compression) string {
+func compressionLevelKey(c compress.Codec) string {
 	switch c {
-	case CompressionGzip, CompressionLZ4, CompressionZstd:
+	case compress.Gzip, compress.LZ4, compress.Zstd:
 		return "compression." + c.String() + ".level"
 	}
 	return "compression.level"
 }
 
-// checkCompressionLevel checks level against codec c's range, as the
+// CheckCompressionLevel checks level against codec c's range, as the
 // Java client's level validators do; 0 always selects the default.
-func checkCompressionLevel(c Compression, level int) string {
+func CheckCompressionLevel(c compress.Codec, level int) string {
 	if level == 0 {
 		return ""
 	}
-	lo, hi, def := compress.LevelRange(compress.Codec(c))
+	lo, hi, def := compress.LevelRange(c)
 	if lo == 0 && hi == 0 {
 		return fmt.Sprintf("compression.type=%s has no compression levels; leave the level 0", c)
 	}
 	if level == def || (level >= lo && level <= hi) {
 		return ""
 	}
-	if c == CompressionGzip {
+	if c == compress.Gzip {
 		return fmt.Sprintf("gzip levels are %d to %d, or %d for zlib's default (0 also selects the default)", lo, hi, def)
 	}
 	return fmt.Sprintf("%s levels are %d to %d (0 selects the default, %d)", c, lo, hi, def)
 }
 
-func (c Config) validateCompression() error {
+func (c *Config) validateCompression() error {
 	switch c.Compression {
-	case CompressionNone, CompressionGzip, CompressionSnappy, CompressionLZ4, CompressionZstd:
+	case compress.None, compress.Gzip, compress.Snappy, compress.LZ4, compress.Zstd:
 	default:
-		return cfgInvalid("compression.type", "Compression", strconv.Itoa(int(c.Compression)),
+		return Invalid("compression.type", "Compression", strconv.Itoa(int(c.Compression)),
 			"must be none, gzip, snappy, lz4 or zstd")
 	}
-	if reason := checkCompressionLevel(c.Compression, c.CompressionLevel); reason != "" {
-		return cfgInvalid(compressionLevelKey(c.Compression), "CompressionLevel", strconv.Itoa(c.CompressionLevel), reason)
+	if reason := CheckCompressionLevel(c.Compression, c.CompressionLevel); reason != "" {
+		return Invalid(compressionLevelKey(c.Compression), "CompressionLevel", strconv.Itoa(c.CompressionLevel), reason)
 	}
 	return nil
 }
 
-func (c Config) validateRetries() error {
+func (c *Config) validateRetries() error {
 	if c.Retries < 0 || c.Retries > math.MaxInt32 {
-		return cfgInvalid("retries", "Retries", strconv.Itoa(c.Retries), "must be between 0 and 2147483647")
+		return Invalid("retries", "Retries", strconv.Itoa(c.Retries), "must be between 0 and 2147483647")
 	}
 	if err := cfgCheckDuration("retry.backoff.ms", "RetryBackoff", c.RetryBackoff, false); err != nil {
 		return err
@@ -244,7 +204,7 @@ func (c Config) validateRetries() error {
 	return cfgCheckDuration("retry.backoff.max.ms", "RetryBackoffMax", c.RetryBackoffMax, false)
 }
 
-func (c Config) validateNetwork() error {
+func (c *Config) validateNetwork() error {
 	durations := []struct {
 		key, field string
 		d          time.Duration
@@ -262,22 +222,22 @@ func (c Config) validateNetwork() error {
 		}
 	}
 	if c.MetadataRecovery.String() == "invalid" {
-		return cfgInvalid("metadata.recovery.strategy", "MetadataRecovery", strconv.Itoa(int(c.MetadataRecovery)),
+		return Invalid("metadata.recovery.strategy", "MetadataRecovery", strconv.Itoa(int(c.MetadataRecovery)),
 			"must be MetadataRecoveryRebootstrap (rebootstrap) or MetadataRecoveryNone (none)")
 	}
 	if c.DNSLookup.String() == "invalid" {
-		return cfgInvalid("client.dns.lookup", "DNSLookup", strconv.Itoa(int(c.DNSLookup)),
+		return Invalid("client.dns.lookup", "DNSLookup", strconv.Itoa(int(c.DNSLookup)),
 			"must be DNSLookupUseAllIPs (use_all_dns_ips) or DNSLookupCanonicalBootstrap (resolve_canonical_bootstrap_servers_only)")
 	}
 	if c.MetadataMaxIdle < minMetadataMaxIdle {
-		return cfgInvalid("metadata.max.idle.ms", "MetadataMaxIdle", cfgDurationText(c.MetadataMaxIdle), "must be at least 5000 ms")
+		return Invalid("metadata.max.idle.ms", "MetadataMaxIdle", cfgDurationText(c.MetadataMaxIdle), "must be at least 5000 ms")
 	}
 	if c.SendBufferBytes < -1 || c.SendBufferBytes > math.MaxInt32 {
-		return cfgInvalid("send.buffer.bytes", "SendBufferBytes", strconv.Itoa(c.SendBufferBytes),
+		return Invalid("send.buffer.bytes", "SendBufferBytes", strconv.Itoa(c.SendBufferBytes),
 			"must be -1 (the OS default) or a size in bytes")
 	}
 	if c.ReceiveBufferBytes < -1 || c.ReceiveBufferBytes > math.MaxInt32 {
-		return cfgInvalid("receive.buffer.bytes", "ReceiveBufferBytes", strconv.Itoa(c.ReceiveBufferBytes),
+		return Invalid("receive.buffer.bytes", "ReceiveBufferBytes", strconv.Itoa(c.ReceiveBufferBytes),
 			"must be -1 (the OS default) or a size in bytes")
 	}
 	return nil
@@ -297,13 +257,13 @@ func (c *Config) idempotenceConflict() (key, field, value, reason string, ok boo
 	return "", "", "", "", false
 }
 
-// idempotent reports whether the producer is effectively idempotent: a
+// Idempotent reports whether the producer is effectively idempotent: a
 // transactional producer always is; otherwise IdempotenceOn means yes,
 // IdempotenceOff no, and IdempotenceAuto yes unless acks is not all, more
 // than 5 requests may be in flight or retries is 0 (as the Java client
 // does when enable.idempotence is not set explicitly). It assumes the
 // configuration passed Validate.
-func (c *Config) idempotent() bool {
+func (c *Config) Idempotent() bool {
 	if c.TransactionalID != "" {
 		return true
 	}
@@ -317,22 +277,22 @@ func (c *Config) idempotent() bool {
 	return !conflict
 }
 
-func (c Config) validateIdempotence() error {
+func (c *Config) validateIdempotence() error {
 	switch c.Idempotence {
 	case IdempotenceAuto, IdempotenceOn, IdempotenceOff:
 	default:
-		return cfgInvalid("enable.idempotence", "Idempotence", strconv.Itoa(int(c.Idempotence)),
+		return Invalid("enable.idempotence", "Idempotence", strconv.Itoa(int(c.Idempotence)),
 			"must be IdempotenceAuto, IdempotenceOn or IdempotenceOff")
 	}
 	if err := cfgCheckDuration("transaction.timeout.ms", "TransactionTimeout", c.TransactionTimeout, true); err != nil {
 		return err
 	}
 	if c.TransactionTimeout <= 0 {
-		return cfgInvalid("transaction.timeout.ms", "TransactionTimeout", cfgDurationText(c.TransactionTimeout), "must be positive")
+		return Invalid("transaction.timeout.ms", "TransactionTimeout", cfgDurationText(c.TransactionTimeout), "must be positive")
 	}
 	transactional := c.TransactionalID != ""
 	if transactional && c.Idempotence == IdempotenceOff {
-		return cfgInvalid("transactional.id", "TransactionalID", c.TransactionalID,
+		return Invalid("transactional.id", "TransactionalID", c.TransactionalID,
 			"a transactional producer must be idempotent, but enable.idempotence is false (IdempotenceOff)")
 	}
 	if c.Idempotence != IdempotenceOn && !transactional {
@@ -346,21 +306,15 @@ func (c Config) validateIdempotence() error {
 	if transactional {
 		why = "a transactional producer (transactional.id is set), which must be idempotent"
 	}
-	return cfgInvalid(key, field, value, reason+" for "+why)
+	return Invalid(key, field, value, reason+" for "+why)
 }
-
-// cfgUsesSASL reports whether p authenticates with SASL.
-func cfgUsesSASL(p SecurityProtocol) bool { return p == SASLPlaintext || p == SASLSSL }
-
-// cfgUsesTLS reports whether p uses TLS.
-func cfgUsesTLS(p SecurityProtocol) bool { return p == SSL || p == SASLSSL }
 
 // cfgSettingGiven reports whether a TLS setting has been made that shows
 // the user expects TLS (trusted roots, a client certificate, a server
 // name or a ready tls.Config), naming one of them. Settings often left in
 // shared configuration files (TLS versions, host name verification) do
 // not count.
-func (t *TLSConfig) cfgSettingGiven() (key string, ok bool) {
+func (t *TLS) cfgSettingGiven() (key string, ok bool) {
 	switch {
 	case t.Config != nil:
 		return "TLS.Config", true
@@ -376,125 +330,125 @@ func (t *TLSConfig) cfgSettingGiven() (key string, ok bool) {
 	return "", false
 }
 
-func (c Config) validateSecurity() error {
+func (c *Config) validateSecurity() error {
 	switch c.SecurityProtocol {
 	case Plaintext, SSL, SASLPlaintext, SASLSSL:
 	default:
-		return cfgInvalid("security.protocol", "SecurityProtocol", strconv.Itoa(int(c.SecurityProtocol)),
+		return Invalid("security.protocol", "SecurityProtocol", strconv.Itoa(int(c.SecurityProtocol)),
 			"must be PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL")
 	}
 	proto := c.SecurityProtocol.String()
-	if cfgUsesSASL(c.SecurityProtocol) {
+	if c.SecurityProtocol.UsesSASL() {
 		if err := c.SASL.cfgValidate(proto); err != nil {
 			return err
 		}
 	} else {
 		switch {
 		case c.SASL.Mechanism != "":
-			return cfgInvalid("sasl.mechanism", "SASL.Mechanism", c.SASL.Mechanism,
+			return Invalid("sasl.mechanism", "SASL.Mechanism", c.SASL.Mechanism,
 				"is set but security.protocol="+proto+" does not use SASL; use SASL_PLAINTEXT or SASL_SSL")
-		case c.SASL.Username != "" || c.SASL.Password != "" || c.SASL.TokenSource != nil || c.SASL.OAuth.set() || c.SASL.Custom != nil:
-			return cfgInvalid("sasl.jaas.config", "SASL", "",
+		case c.SASL.Username != "" || c.SASL.Password != "" || c.SASL.HasTokenSource || c.SASL.OAuth.Set() || c.SASL.HasCustom:
+			return Invalid("sasl.jaas.config", "SASL", "",
 				"SASL credentials are set but security.protocol="+proto+" does not use SASL; use SASL_PLAINTEXT or SASL_SSL")
 		}
 	}
-	if !cfgUsesTLS(c.SecurityProtocol) {
+	if !c.SecurityProtocol.UsesTLS() {
 		if key, ok := c.TLS.cfgSettingGiven(); ok {
-			return cfgInvalid("security.protocol", "SecurityProtocol", proto,
+			return Invalid("security.protocol", "SecurityProtocol", proto,
 				"does not use TLS, but TLS is configured ("+key+"); use SSL or SASL_SSL, or remove the TLS settings")
 		}
 		return nil
 	}
-	return c.TLS.cfgValidate()
+	return c.TLS.Validate()
 }
 
 // cfgValidate checks the SASL settings for the SASL protocol proto.
-func (s *SASLConfig) cfgValidate(proto string) error {
-	if s.Custom != nil {
-		if name := s.Custom.Name(); s.Mechanism != "" && !strings.EqualFold(s.Mechanism, name) {
-			return cfgInvalid("sasl.mechanism", "SASL.Mechanism", s.Mechanism,
+func (s *SASL) cfgValidate(proto string) error {
+	if s.HasCustom {
+		if name := s.CustomName; s.Mechanism != "" && !strings.EqualFold(s.Mechanism, name) {
+			return Invalid("sasl.mechanism", "SASL.Mechanism", s.Mechanism,
 				"conflicts with SASL.Custom, which implements "+name+": leave Mechanism empty or set it to "+name)
 		}
 		return nil
 	}
 	switch s.Mechanism {
 	case "":
-		return cfgInvalid("sasl.mechanism", "SASL.Mechanism", "",
+		return Invalid("sasl.mechanism", "SASL.Mechanism", "",
 			"security.protocol="+proto+" needs a SASL mechanism: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER")
 	case "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512":
 		if s.Username == "" {
-			return cfgInvalid("sasl.jaas.config", "SASL.Username", "", "SASL "+s.Mechanism+" needs a user name")
+			return Invalid("sasl.jaas.config", "SASL.Username", "", "SASL "+s.Mechanism+" needs a user name")
 		}
 		if s.Password == "" {
-			return cfgInvalid("sasl.jaas.config", "SASL.Password", "", "SASL "+s.Mechanism+" needs a password")
+			return Invalid("sasl.jaas.config", "SASL.Password", "", "SASL "+s.Mechanism+" needs a password")
 		}
 	case "OAUTHBEARER":
 		switch {
-		case s.TokenSource != nil && s.OAuth.set():
-			return cfgInvalid("sasl.oauthbearer.token.endpoint.url", "SASL.OAuth.TokenEndpointURL", s.OAuth.TokenEndpointURL,
+		case s.HasTokenSource && s.OAuth.Set():
+			return Invalid("sasl.oauthbearer.token.endpoint.url", "SASL.OAuth.TokenEndpointURL", s.OAuth.TokenEndpointURL,
 				"conflicts with SASL.TokenSource: tokens come from one or the other")
-		case s.TokenSource == nil && !s.OAuth.set():
-			return cfgInvalid("sasl.mechanism", "SASL.TokenSource", "",
+		case !s.HasTokenSource && !s.OAuth.Set():
+			return Invalid("sasl.mechanism", "SASL.TokenSource", "",
 				"SASL OAUTHBEARER needs a token endpoint (sasl.oauthbearer.token.endpoint.url, SASL.OAuth) or Config.SASL.TokenSource, a function that supplies tokens")
-		case s.OAuth.set():
-			return s.OAuth.cfgValidate()
+		case s.OAuth.Set():
+			return s.OAuth.Validate()
 		}
 	case "GSSAPI":
-		return cfgInvalid("sasl.mechanism", "SASL.Mechanism", s.Mechanism,
+		return Invalid("sasl.mechanism", "SASL.Mechanism", s.Mechanism,
 			"GSSAPI (Kerberos) is not supported; use PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER")
 	default:
-		return cfgInvalid("sasl.mechanism", "SASL.Mechanism", s.Mechanism,
+		return Invalid("sasl.mechanism", "SASL.Mechanism", s.Mechanism,
 			"must be PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 or OAUTHBEARER, or a mechanism set in SASL.Custom (such as AWS_MSK_IAM from plugin/awsmskiam)")
 	}
 	return nil
 }
 
-// cfgValidate checks TLS settings that can be checked without reading files.
-func (t *TLSConfig) cfgValidate() error {
+// Validate checks TLS settings that can be checked without reading files.
+func (t *TLS) Validate() error {
 	if t.Config != nil {
 		return t.besideConfig()
 	}
-	if err := t.protocolError(); err != nil {
+	if err := t.ProtocolError(); err != nil {
 		return err
 	}
 	if t.CertFile != "" && t.KeyFile == "" {
-		return cfgInvalid("ssl.key.location", "TLS.KeyFile", "",
+		return Invalid("ssl.key.location", "TLS.KeyFile", "",
 			"a client certificate (TLS.CertFile) needs its private key (TLS.KeyFile; the same file when it holds both)")
 	}
 	if t.KeyFile != "" && t.CertFile == "" {
-		return cfgInvalid("ssl.certificate.location", "TLS.CertFile", "",
+		return Invalid("ssl.certificate.location", "TLS.CertFile", "",
 			"a private key (TLS.KeyFile) needs its client certificate (TLS.CertFile; the same file when it holds both)")
 	}
 	return nil
 }
 
-// bootstrapAddrs returns BootstrapServers normalised to host:port, with
+// BootstrapAddrs returns BootstrapServers normalised to host:port, with
 // the default port 9092 where none is given, IPv6 addresses in brackets,
 // and a listener prefix such as "SASL_SSL://" removed. Entries that are
 // empty after trimming spaces are skipped; none left is an error.
-func (c *Config) bootstrapAddrs() ([]string, error) {
+func (c *Config) BootstrapAddrs() ([]string, error) {
 	out := make([]string, 0, len(c.BootstrapServers))
 	for _, s := range c.BootstrapServers {
 		s = strings.TrimSpace(s)
 		if s == "" {
 			continue
 		}
-		addr, reason := normalizeBootstrapAddr(s)
+		addr, reason := NormalizeBootstrapAddr(s)
 		if reason != "" {
-			return nil, cfgInvalid("bootstrap.servers", "BootstrapServers", s, reason)
+			return nil, Invalid("bootstrap.servers", "BootstrapServers", s, reason)
 		}
 		out = append(out, addr)
 	}
 	if len(out) == 0 {
-		return nil, cfgInvalid("bootstrap.servers", "BootstrapServers", "",
+		return nil, Invalid("bootstrap.servers", "BootstrapServers", "",
 			"no bootstrap servers: give at least one host:port, such as localhost:9092")
 	}
 	return out, nil
 }
 
-// normalizeBootstrapAddr returns s as host:port, or a reason it is not a
+// NormalizeBootstrapAddr returns s as host:port, or a reason it is not a
 // valid address.
-func normalizeBootstrapAddr(s string) (string, string) {
+func NormalizeBootstrapAddr(s string) (string, string) {
 	if i := strings.Index(s, "://"); i >= 0 {
 		switch strings.ToUpper(s[:i]) {
 		case "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL":
@@ -572,7 +526,7 @@ func cfgStripZone(host string) string {
 
 // besideConfig refuses a TLS field set together with TLS.Config, which is
 // used as it is: the field would be ignored.
-func (t *TLSConfig) besideConfig() error {
+func (t *TLS) besideConfig() error {
 	fields := []struct {
 		set        bool
 		key, field string
@@ -590,7 +544,7 @@ func (t *TLSConfig) besideConfig() error {
 	}
 	for _, f := range fields {
 		if f.set {
-			return cfgInvalid(f.key, "TLS."+f.field, "",
+			return Invalid(f.key, "TLS."+f.field, "",
 				"TLS.Config is used as it is, so TLS."+f.field+" would be ignored: set it in the tls.Config instead")
 		}
 	}

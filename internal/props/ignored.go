@@ -1,18 +1,18 @@
-package samsa
+package props
 
 import (
 	"slices"
 	"strings"
 )
 
-// IgnoredProperties returns the keys ConfigFromProperties accepts and
+// Ignored returns the keys Parse accepts and
 // ignores because they configure something the Go producer does
 // differently or not at all: Java classes (serializers, interceptors,
 // metrics reporters), JVM metrics options, and options of kafka-python and
 // librdkafka with no counterpart. docs/properties.md gives the reason for
 // each. Keys starting with one of IgnoredPropertyPrefixes are ignored too.
 // No key that changes security is among them.
-func IgnoredProperties() []string {
+func Ignored() []string {
 	out := make([]string, 0, len(ignoredProps))
 	for k := range ignoredProps {
 		out = append(out, k)
@@ -21,11 +21,11 @@ func IgnoredProperties() []string {
 	return out
 }
 
-// IgnoredPropertyPrefixes returns the key prefixes ConfigFromProperties
+// IgnoredPrefixes returns the key prefixes Parse
 // ignores: Java's Kerberos options (GSSAPI is not supported, and
 // sasl.mechanism=GSSAPI is refused). The sasl.login.* and
 // sasl.oauthbearer.* options configure Config.SASL.OAuth.
-func IgnoredPropertyPrefixes() []string {
+func IgnoredPrefixes() []string {
 	return append([]string(nil), ignoredPrefixes...)
 }
 
@@ -134,3 +134,10 @@ func definePropChecked() {
 	defineProp("Dial", false, propOnly(false, "samsa always disables Nagle's algorithm (TCP_NODELAY); use Config.Dial for other socket options",
 		"true"), "socket.nagle.disable")
 }
+
+// IsIgnored reports whether Parse accepts key and ignores it.
+func IsIgnored(key string) bool { return propIgnored(key) }
+
+// IgnoredReason returns why an ignored key has no effect, as
+// docs/properties.md gives it.
+func IgnoredReason(key string) string { return ignoredProps[key] }

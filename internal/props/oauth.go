@@ -1,9 +1,12 @@
-package samsa
+package props
 
 import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/samsa-go/samsa/internal/config"
+	"github.com/samsa-go/samsa/internal/oauth"
 )
 
 // This file maps the OAUTHBEARER token retrieval settings (KIP-768,
@@ -17,8 +20,8 @@ import (
 var (
 	oauthRetrievers = map[string]string{
 		"DefaultJwtRetriever":           "",
-		"ClientCredentialsJwtRetriever": OAuthGrantClientCredentials,
-		"JwtBearerJwtRetriever":         OAuthGrantJWTBearer,
+		"ClientCredentialsJwtRetriever": oauth.GrantClientCredentials,
+		"JwtBearerJwtRetriever":         oauth.GrantJWTBearer,
 		"FileJwtRetriever":              "file",
 	}
 	oauthValidators = []string{"DefaultJwtValidator", "ClientJwtValidator"}
@@ -29,12 +32,12 @@ var (
 func simpleClassName(cls string) string { return cls[strings.LastIndexByte(cls, '.')+1:] }
 
 // propSeconds parses whole seconds from min to max.
-func propSeconds(min, max int64, set func(*Config, time.Duration)) propParser {
-	return propInt("a whole number of seconds", min, max, func(c *Config, n int64) { set(c, time.Duration(n)*time.Second) })
+func propSeconds(min, max int64, set func(*config.Config, time.Duration)) propParser {
+	return propInt("a whole number of seconds", min, max, func(c *config.Config, n int64) { set(c, time.Duration(n)*time.Second) })
 }
 
 // propFloat parses a decimal number from min to max.
-func propFloat(min, max float64, set func(*Config, float64)) propParser {
+func propFloat(min, max float64, set func(*config.Config, float64)) propParser {
 	return func(raw string) (string, func(*propState), string) {
 		f, err := strconv.ParseFloat(raw, 64)
 		if err != nil || f < min || f > max {
@@ -45,7 +48,7 @@ func propFloat(min, max float64, set func(*Config, float64)) propParser {
 }
 
 // propOAuthString sets a string field of SASL.OAuth.
-func propOAuthString(set func(*OAuthConfig, string)) propParser {
+func propOAuthString(set func(*config.OAuth, string)) propParser {
 	return propString(false, func(st *propState, v string) { set(&st.cfg.SASL.OAuth, v) })
 }
 
@@ -86,21 +89,21 @@ func parseExtensions(raw string) (map[string]string, string) {
 }
 
 func init() {
-	o := func(f func(*OAuthConfig) *string) propParser {
-		return propOAuthString(func(c *OAuthConfig, v string) { *f(c) = v })
+	o := func(f func(*config.OAuth) *string) propParser {
+		return propOAuthString(func(c *config.OAuth, v string) { *f(c) = v })
 	}
-	defineProp("SASL.OAuth.TokenEndpointURL", false, o(func(c *OAuthConfig) *string { return &c.TokenEndpointURL }),
+	defineProp("SASL.OAuth.TokenEndpointURL", false, o(func(c *config.OAuth) *string { return &c.TokenEndpointURL }),
 		"sasl.oauthbearer.token.endpoint.url")
-	defineProp("SASL.OAuth.ClientID", false, o(func(c *OAuthConfig) *string { return &c.ClientID }),
+	defineProp("SASL.OAuth.ClientID", false, o(func(c *config.OAuth) *string { return &c.ClientID }),
 		"sasl.oauthbearer.client.credentials.client.id", "sasl.oauthbearer.client.id")
-	defineProp("SASL.OAuth.ClientSecret", true, o(func(c *OAuthConfig) *string { return &c.ClientSecret }),
+	defineProp("SASL.OAuth.ClientSecret", true, o(func(c *config.OAuth) *string { return &c.ClientSecret }),
 		"sasl.oauthbearer.client.credentials.client.secret", "sasl.oauthbearer.client.secret")
-	defineProp("SASL.OAuth.Scope", false, o(func(c *OAuthConfig) *string { return &c.Scope }), "sasl.oauthbearer.scope")
+	defineProp("SASL.OAuth.Scope", false, o(func(c *config.OAuth) *string { return &c.Scope }), "sasl.oauthbearer.scope")
 	defineProp("SASL.OAuth.ScopeClaimName", false, propString(true, func(st *propState, v string) { st.cfg.SASL.OAuth.ScopeClaimName = v }),
 		"sasl.oauthbearer.scope.claim.name")
 	defineProp("SASL.OAuth.SubClaimName", false, propString(true, func(st *propState, v string) { st.cfg.SASL.OAuth.SubClaimName = v }),
 		"sasl.oauthbearer.sub.claim.name")
-	defineProp("SASL.OAuth.ExpectedAudience", false, propOAuthString(func(c *OAuthConfig, v string) {
+	defineProp("SASL.OAuth.ExpectedAudience", false, propOAuthString(func(c *config.OAuth, v string) {
 		c.ExpectedAudience = nil
 		for _, a := range strings.Split(v, ",") {
 			if a = strings.TrimSpace(a); a != "" {
@@ -108,18 +111,18 @@ func init() {
 			}
 		}
 	}), "sasl.oauthbearer.expected.audience")
-	defineProp("SASL.OAuth.ExpectedIssuer", false, o(func(c *OAuthConfig) *string { return &c.ExpectedIssuer }),
+	defineProp("SASL.OAuth.ExpectedIssuer", false, o(func(c *config.OAuth) *string { return &c.ExpectedIssuer }),
 		"sasl.oauthbearer.expected.issuer")
-	defineProp("SASL.OAuth.ClockSkew", false, propSeconds(0, 1<<31-1, func(c *Config, d time.Duration) { c.SASL.OAuth.ClockSkew = d }),
+	defineProp("SASL.OAuth.ClockSkew", false, propSeconds(0, 1<<31-1, func(c *config.Config, d time.Duration) { c.SASL.OAuth.ClockSkew = d }),
 		"sasl.oauthbearer.clock.skew.seconds")
 	defineProp("SASL.OAuth.HeaderURLEncode", false, propBool(func(st *propState, b bool) { st.cfg.SASL.OAuth.HeaderURLEncode = b }),
 		"sasl.oauthbearer.header.urlencode")
 	defineProp("SASL.OAuth.GrantType", false, func(raw string) (string, func(*propState), string) {
 		switch raw {
-		case OAuthGrantClientCredentials, OAuthGrantJWTBearer:
+		case oauth.GrantClientCredentials, oauth.GrantJWTBearer:
 			return raw, func(st *propState) { st.cfg.SASL.OAuth.GrantType = raw }, ""
 		}
-		return "", nil, "must be client_credentials or " + OAuthGrantJWTBearer
+		return "", nil, "must be client_credentials or " + oauth.GrantJWTBearer
 	}, "sasl.oauthbearer.grant.type")
 	retrievers := make([]string, 0, len(oauthRetrievers))
 	for _, name := range []string{"DefaultJwtRetriever", "ClientCredentialsJwtRetriever", "JwtBearerJwtRetriever", "FileJwtRetriever"} {
@@ -148,8 +151,8 @@ func init() {
 	}, "sasl.oauthbearer.extensions")
 
 	// The assertion (KIP-1139, KIP-1258).
-	a := func(f func(*OAuthAssertion) *string) propParser {
-		return propOAuthString(func(c *OAuthConfig, v string) { *f(&c.Assertion) = v })
+	a := func(f func(*config.OAuthAssertion) *string) propParser {
+		return propOAuthString(func(c *config.OAuth, v string) { *f(&c.Assertion) = v })
 	}
 	defineProp("SASL.OAuth.Assertion.Algorithm", false, func(raw string) (string, func(*propState), string) {
 		if raw != "RS256" && raw != "ES256" {
@@ -157,39 +160,39 @@ func init() {
 		}
 		return raw, func(st *propState) { st.cfg.SASL.OAuth.Assertion.Algorithm = raw }, ""
 	}, "sasl.oauthbearer.assertion.algorithm")
-	defineProp("SASL.OAuth.Assertion.Audience", false, a(func(x *OAuthAssertion) *string { return &x.Audience }), "sasl.oauthbearer.assertion.claim.aud")
-	defineProp("SASL.OAuth.Assertion.Issuer", false, a(func(x *OAuthAssertion) *string { return &x.Issuer }), "sasl.oauthbearer.assertion.claim.iss")
-	defineProp("SASL.OAuth.Assertion.Subject", false, a(func(x *OAuthAssertion) *string { return &x.Subject }), "sasl.oauthbearer.assertion.claim.sub")
-	defineProp("SASL.OAuth.Assertion.File", false, a(func(x *OAuthAssertion) *string { return &x.File }), "sasl.oauthbearer.assertion.file")
-	defineProp("SASL.OAuth.Assertion.PrivateKeyFile", false, a(func(x *OAuthAssertion) *string { return &x.PrivateKeyFile }),
+	defineProp("SASL.OAuth.Assertion.Audience", false, a(func(x *config.OAuthAssertion) *string { return &x.Audience }), "sasl.oauthbearer.assertion.claim.aud")
+	defineProp("SASL.OAuth.Assertion.Issuer", false, a(func(x *config.OAuthAssertion) *string { return &x.Issuer }), "sasl.oauthbearer.assertion.claim.iss")
+	defineProp("SASL.OAuth.Assertion.Subject", false, a(func(x *config.OAuthAssertion) *string { return &x.Subject }), "sasl.oauthbearer.assertion.claim.sub")
+	defineProp("SASL.OAuth.Assertion.File", false, a(func(x *config.OAuthAssertion) *string { return &x.File }), "sasl.oauthbearer.assertion.file")
+	defineProp("SASL.OAuth.Assertion.PrivateKeyFile", false, a(func(x *config.OAuthAssertion) *string { return &x.PrivateKeyFile }),
 		"sasl.oauthbearer.assertion.private.key.file")
-	defineProp("SASL.OAuth.Assertion.PrivateKeyPassphrase", true, a(func(x *OAuthAssertion) *string { return &x.PrivateKeyPassphrase }),
+	defineProp("SASL.OAuth.Assertion.PrivateKeyPassphrase", true, a(func(x *config.OAuthAssertion) *string { return &x.PrivateKeyPassphrase }),
 		"sasl.oauthbearer.assertion.private.key.passphrase")
-	defineProp("SASL.OAuth.Assertion.TemplateFile", false, a(func(x *OAuthAssertion) *string { return &x.TemplateFile }),
+	defineProp("SASL.OAuth.Assertion.TemplateFile", false, a(func(x *config.OAuthAssertion) *string { return &x.TemplateFile }),
 		"sasl.oauthbearer.assertion.template.file", "sasl.oauthbearer.assertion.jwt.template.file")
-	defineProp("SASL.OAuth.Assertion.Expiry", false, propSeconds(1, 1<<31-1, func(c *Config, d time.Duration) { c.SASL.OAuth.Assertion.Expiry = d }),
+	defineProp("SASL.OAuth.Assertion.Expiry", false, propSeconds(1, 1<<31-1, func(c *config.Config, d time.Duration) { c.SASL.OAuth.Assertion.Expiry = d }),
 		"sasl.oauthbearer.assertion.claim.exp.seconds")
-	defineProp("SASL.OAuth.Assertion.NotBefore", false, propSeconds(0, 1<<31-1, func(c *Config, d time.Duration) { c.SASL.OAuth.Assertion.NotBefore = d }),
+	defineProp("SASL.OAuth.Assertion.NotBefore", false, propSeconds(0, 1<<31-1, func(c *config.Config, d time.Duration) { c.SASL.OAuth.Assertion.NotBefore = d }),
 		"sasl.oauthbearer.assertion.claim.nbf.seconds")
 	defineProp("SASL.OAuth.Assertion.IncludeJTI", false, propBool(func(st *propState, b bool) { st.cfg.SASL.OAuth.Assertion.IncludeJTI = b }),
 		"sasl.oauthbearer.assertion.claim.jti.include")
 
 	// Refresh and token requests (sasl.login.*).
-	defineProp("SASL.OAuth.Refresh.WindowFactor", false, propFloat(0.5, 1, func(c *Config, f float64) { c.SASL.OAuth.Refresh.WindowFactor = f }),
+	defineProp("SASL.OAuth.Refresh.WindowFactor", false, propFloat(0.5, 1, func(c *config.Config, f float64) { c.SASL.OAuth.Refresh.WindowFactor = f }),
 		"sasl.login.refresh.window.factor")
-	defineProp("SASL.OAuth.Refresh.WindowJitter", false, propFloat(0, 0.25, func(c *Config, f float64) { c.SASL.OAuth.Refresh.WindowJitter = f }),
+	defineProp("SASL.OAuth.Refresh.WindowJitter", false, propFloat(0, 0.25, func(c *config.Config, f float64) { c.SASL.OAuth.Refresh.WindowJitter = f }),
 		"sasl.login.refresh.window.jitter")
-	defineProp("SASL.OAuth.Refresh.MinPeriod", false, propSeconds(0, 900, func(c *Config, d time.Duration) { c.SASL.OAuth.Refresh.MinPeriod = d }),
+	defineProp("SASL.OAuth.Refresh.MinPeriod", false, propSeconds(0, 900, func(c *config.Config, d time.Duration) { c.SASL.OAuth.Refresh.MinPeriod = d }),
 		"sasl.login.refresh.min.period.seconds")
-	defineProp("SASL.OAuth.Refresh.Buffer", false, propSeconds(0, 3600, func(c *Config, d time.Duration) { c.SASL.OAuth.Refresh.Buffer = d }),
+	defineProp("SASL.OAuth.Refresh.Buffer", false, propSeconds(0, 3600, func(c *config.Config, d time.Duration) { c.SASL.OAuth.Refresh.Buffer = d }),
 		"sasl.login.refresh.buffer.seconds")
-	defineProp("SASL.OAuth.ConnectTimeout", false, propMillis(0, true, func(c *Config, d time.Duration) { c.SASL.OAuth.ConnectTimeout = d }),
+	defineProp("SASL.OAuth.ConnectTimeout", false, propMillis(0, true, func(c *config.Config, d time.Duration) { c.SASL.OAuth.ConnectTimeout = d }),
 		"sasl.login.connect.timeout.ms")
-	defineProp("SASL.OAuth.ReadTimeout", false, propMillis(0, true, func(c *Config, d time.Duration) { c.SASL.OAuth.ReadTimeout = d }),
+	defineProp("SASL.OAuth.ReadTimeout", false, propMillis(0, true, func(c *config.Config, d time.Duration) { c.SASL.OAuth.ReadTimeout = d }),
 		"sasl.login.read.timeout.ms")
-	defineProp("SASL.OAuth.RetryBackoff", false, propMillis(0, false, func(c *Config, d time.Duration) { c.SASL.OAuth.RetryBackoff = d }),
+	defineProp("SASL.OAuth.RetryBackoff", false, propMillis(0, false, func(c *config.Config, d time.Duration) { c.SASL.OAuth.RetryBackoff = d }),
 		"sasl.login.retry.backoff.ms")
-	defineProp("SASL.OAuth.RetryBackoffMax", false, propMillis(0, false, func(c *Config, d time.Duration) { c.SASL.OAuth.RetryBackoffMax = d }),
+	defineProp("SASL.OAuth.RetryBackoffMax", false, propMillis(0, false, func(c *config.Config, d time.Duration) { c.SASL.OAuth.RetryBackoffMax = d }),
 		"sasl.login.retry.backoff.max.ms")
 	for _, key := range []string{"sasl.login.class", "sasl.oauthbearer.config", "sasl.oauthbearer.assertion.private.key.pem"} {
 		reason := map[string]string{
@@ -226,7 +229,7 @@ func (st *propState) finishOAuth() error {
 				continue
 			}
 			if st.has(f.canon) && *f.dst != f.val {
-				return &ConfigError{Key: st.keyOf(f.canon), Field: "SASL.OAuth", Reason: "conflicts with the " + f.opt + " option of " + key}
+				return &config.Error{Key: st.keyOf(f.canon), Field: "SASL.OAuth", Reason: "conflicts with the " + f.opt + " option of " + key}
 			}
 			*f.dst = f.val
 		}
@@ -236,7 +239,7 @@ func (st *propState) finishOAuth() error {
 	}
 	if st.oauthExtensions != nil {
 		if o.Extensions != nil {
-			return &ConfigError{Key: st.keyOf("sasl.oauthbearer.extensions"), Field: "SASL.OAuth.Extensions",
+			return &config.Error{Key: st.keyOf("sasl.oauthbearer.extensions"), Field: "SASL.OAuth.Extensions",
 				Reason: "conflicts with the extension_ options of sasl.jaas.config"}
 		}
 		o.Extensions = st.oauthExtensions
@@ -245,12 +248,12 @@ func (st *propState) finishOAuth() error {
 	case st.oauthRetriever == "" || grant == "":
 	case grant == "file":
 		if !strings.HasPrefix(o.TokenEndpointURL, "file:") {
-			return &ConfigError{Key: st.keyOf("sasl.oauthbearer.jwt.retriever.class"), Field: "SASL.OAuth",
+			return &config.Error{Key: st.keyOf("sasl.oauthbearer.jwt.retriever.class"), Field: "SASL.OAuth",
 				Reason: "FileJwtRetriever reads the token from sasl.oauthbearer.token.endpoint.url, which must then be a file: URL"}
 		}
 	default:
 		if st.has("sasl.oauthbearer.grant.type") && o.GrantType != grant {
-			return &ConfigError{Key: st.keyOf("sasl.oauthbearer.jwt.retriever.class"), Field: "SASL.OAuth.GrantType",
+			return &config.Error{Key: st.keyOf("sasl.oauthbearer.jwt.retriever.class"), Field: "SASL.OAuth.GrantType",
 				Reason: "conflicts with sasl.oauthbearer.grant.type=" + o.GrantType}
 		}
 		o.GrantType = grant

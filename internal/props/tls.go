@@ -1,10 +1,12 @@
-package samsa
+package props
 
 import (
 	"crypto/tls"
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/samsa-go/samsa/internal/config"
 )
 
 // tlsProtocolProps are the TLS version and cipher suite keys of a
@@ -24,11 +26,11 @@ func definePropTLSProtocols() {
 		if strings.EqualFold(raw, "TLS") {
 			return "TLS", func(*propState) {}, ""
 		}
-		v, ok := parseTLSVersion(raw)
+		v, ok := config.ParseTLSVersion(raw)
 		if !ok {
 			return "", nil, "must be TLSv1.2 or TLSv1.3 (or TLSv1.1, TLSv1, TLS)"
 		}
-		return tlsVersionName(v), func(st *propState) { st.tlsp.protocol = v }, ""
+		return config.VersionName(v), func(st *propState) { st.tlsp.protocol = v }, ""
 	}, "ssl.protocol")
 	defineProp("TLS.MinVersion", false, parseEnabledProtocols, "ssl.enabled.protocols")
 	defineProp("TLS.CipherSuites", false, parseCipherSuites, "ssl.cipher.suites", "ssl_ciphers")
@@ -43,7 +45,7 @@ func parseEnabledProtocols(raw string) (string, func(*propState), string) {
 		if s == "" {
 			continue
 		}
-		v, ok := parseTLSVersion(s)
+		v, ok := config.ParseTLSVersion(s)
 		if !ok {
 			return "", nil, fmt.Sprintf("%q is not a TLS version: list TLSv1.2, TLSv1.3 (or TLSv1.1, TLSv1), separated by commas", s)
 		}
@@ -58,12 +60,12 @@ func parseEnabledProtocols(raw string) (string, func(*propState), string) {
 	lo, hi := vs[0], vs[len(vs)-1]
 	for v := lo; v <= hi; v++ {
 		if !slices.Contains(vs, v) {
-			return "", nil, fmt.Sprintf("crypto/tls enables a range of versions: add %s, or list only versions next to each other", tlsVersionName(v))
+			return "", nil, fmt.Sprintf("crypto/tls enables a range of versions: add %s, or list only versions next to each other", config.VersionName(v))
 		}
 	}
 	names := make([]string, len(vs))
 	for i, v := range vs {
-		names[i] = tlsVersionName(v)
+		names[i] = config.VersionName(v)
 	}
 	return strings.Join(names, ","), func(st *propState) {
 		st.tlsp.enabledMin, st.tlsp.enabledMax = lo, hi
@@ -79,12 +81,12 @@ func parseCipherSuites(raw string) (string, func(*propState), string) {
 		seen []string
 	)
 	for _, name := range strings.FieldsFunc(raw, func(r rune) bool { return r == ',' || r == ':' || r == ' ' || r == '\t' }) {
-		id, ok := suiteByName(name)
+		id, ok := config.SuiteByName(name)
 		if !ok {
 			return "", nil, fmt.Sprintf("%q is not a cipher suite crypto/tls implements: use IANA names, as Java does "+
 				"(such as TLS_ECDHE_RSA_WITH_AES_128_GCM_SHA256), or OpenSSL's (ECDHE-RSA-AES128-GCM-SHA256)", name)
 		}
-		if isTLS13Suite(id) {
+		if config.IsTLS13Suite(id) {
 			if !slices.Contains(s13, id) {
 				s13 = append(s13, id)
 			}
@@ -96,7 +98,7 @@ func parseCipherSuites(raw string) (string, func(*propState), string) {
 	switch {
 	case len(seen) == 0:
 		return "", nil, "must list at least one cipher suite"
-	case len(s13) > 0 && len(s13) < len(tls13Suites):
+	case len(s13) > 0 && len(s13) < len(config.TLS13Suites):
 		return "", nil, "crypto/tls offers all of TLS 1.3's suites and cannot restrict them: list all three " +
 			"(TLS_AES_128_GCM_SHA256, TLS_AES_256_GCM_SHA384, TLS_CHACHA20_POLY1305_SHA256) or none, which keeps TLS 1.3 off"
 	}
@@ -164,9 +166,9 @@ func (st *propState) checkVersionRange(min, max uint16, key string, others ...st
 	if !st.has(key) {
 		key, with = with[0][:strings.IndexByte(with[0], '=')], with[1:]
 	}
-	reason := fmt.Sprintf("leaves no TLS version to use (from %s up to %s)", tlsVersionName(lo), tlsVersionName(max))
+	reason := fmt.Sprintf("leaves no TLS version to use (from %s up to %s)", config.VersionName(lo), config.VersionName(max))
 	if len(with) > 0 {
 		reason += " together with " + strings.Join(with, " and ")
 	}
-	return &ConfigError{Key: st.keyOf(key), Field: "TLS", Value: st.given[key].norm, Reason: reason}
+	return &config.Error{Key: st.keyOf(key), Field: "TLS", Value: st.given[key].norm, Reason: reason}
 }
