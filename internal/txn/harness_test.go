@@ -1,0 +1,210 @@
+package txn
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/samsa-go/samsa/internal/accumulator"
+	"github.com/samsa-go/samsa/internal/cluster"
+	"github.com/samsa-go/samsa/internal/wire"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+	"github.com/twmb/franz-go/pkg/kversion"
+	"go.uber.org/goleak"
+)
+
+func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
+
+// harness is a Manager on a kfake cluster, with the accumulator it gates
+// and no sender: the transaction state machine is driven through the
+// Manager's methods alone, and error codes are injected into the
+// coordinator's responses.
+type harness struct {
+	t   *testing.T
+	kc  *kfake.Cluster
+	cl  *cluster.Cluster
+	acc *accumulator.Accumulator
+	m   *Manager
+
+	mu     sync.Mutex
+	resets []accumulator.ProducerState // Config.Reset calls
+	wakes  atomic.Int32                // Config.Wake calls
+}
+
+// harnessOpts configures a harness.
+type harnessOpts struct {
+	txnID string // "" for an idempotent (non-transactional) manager
+	v1    bool   // a 3.9 broker: transactions v1 (AddPartitionsToTxn)
+	// before runs on the harness before the manager starts (to inject
+	// errors into its first requests).
+	before func(h *harness)
+}
+
+func newHarness(t *testing.T, o harnessOpts) *harness {
+	t.Helper()
+	kopts := []kfake.Opt{kfake.NumBrokers(1), kfake.SeedTopics(2, "t")}
+	if o.v1 {
+		kopts = append(kopts, kfake.MaxVersions(kversion.V3_9_0()))
+	}
+	kc, err := kfake.NewCluster(kopts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(kc.Close)
+	cl, err := cluster.New(cluster.Config{
+		Bootstrap: kc.ListenAddrs(),
+		Wire:      &wire.Options{ClientID: "txn-test", DialTimeout: 5 * time.Second, RequestTimeout: 5 * time.Second, MaxInFlight: 5},
+		Reconnect: cluster.Backoff{Base: 5 * time.Millisecond, Max: 50 * time.Millisecond},
+		MaxAge:    time.Minute, MaxIdle: time.Minute,
+		RefreshBackoff: 5 * time.Millisecond, RefreshBackoffMax: 50 * time.Millisecond,
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	h := &harness{t: t, kc: kc, cl: cl}
+	h.acc = accumulator.New(accumulator.Config{
+		BatchSize: 16384, Linger: time.Millisecond, BufferMemory: 1 << 20, DeliveryTimeout: time.Minute,
+		MaxBlock: time.Second, Transactional: o.txnID != "",
+		Wake: func(*accumulator.Partition) {}, Deliver: func(*accumulator.Batch) {},
+	})
+	h.m = New(Config{
+		Cluster: cl, Backoff: cluster.Backoff{Base: 5 * time.Millisecond, Max: 20 * time.Millisecond},
+		Busy: func() int { return 0 },
+		Reset: func(ps accumulator.ProducerState) {
+			h.mu.Lock()
+			h.resets = append(h.resets, ps)
+			h.mu.Unlock()
+		},
+		Wake:            func() { h.wakes.Add(1) },
+		TransactionalID: o.txnID, TransactionTimeout: time.Minute,
+		Accumulator: h.acc,
+		Flush:       func(ctx context.Context) error { return h.acc.Flush(ctx) },
+	})
+	if o.before != nil {
+		o.before(h)
+	}
+	h.m.Start()
+	t.Cleanup(func() {
+		h.m.Close()
+		h.acc.Close()
+		cl.Close()
+	})
+	return h
+}
+
+// ctx returns a context that ends with the test, bounded so that a hang
+// fails instead of blocking.
+func (h *harness) ctx() context.Context {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	h.t.Cleanup(cancel)
+	return ctx
+}
+
+// partition returns partition id of topic t in the accumulator.
+func (h *harness) partition(id int32) *accumulator.Partition {
+	tp := h.acc.AddTopic("t")
+	if len(tp.Partitions()) == 0 {
+		tp.SetPartitions(2, []int32{0, 1})
+	}
+	return tp.Partitions()[id]
+}
+
+// inject makes the next n requests of key fail with code; FindCoordinator
+// requests pass through. It returns the number of requests it answered.
+func (h *harness) inject(key kmsg.Key, code int16, n int32) *atomic.Int32 {
+	var hits atomic.Int32
+	h.kc.ControlKey(key.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		h.kc.KeepControl()
+		if hits.Load() >= n {
+			return nil, nil, false
+		}
+		hits.Add(1)
+		resp := req.ResponseKind()
+		resp.SetVersion(req.GetVersion())
+		setCode(req, resp, code)
+		return resp, nil, true
+	})
+	return &hits
+}
+
+// setCode puts code everywhere a response of these APIs carries one.
+func setCode(req kmsg.Request, resp kmsg.Response, code int16) {
+	switch r := resp.(type) {
+	case *kmsg.InitProducerIDResponse:
+		r.ErrorCode, r.ProducerID, r.ProducerEpoch = code, -1, -1
+	case *kmsg.EndTxnResponse:
+		r.ErrorCode, r.ProducerID, r.ProducerEpoch = code, -1, -1
+	case *kmsg.AddOffsetsToTxnResponse:
+		r.ErrorCode = code
+	case *kmsg.AddPartitionsToTxnResponse:
+		for _, t := range req.(*kmsg.AddPartitionsToTxnRequest).Topics {
+			rt := kmsg.AddPartitionsToTxnResponseTopic{Topic: t.Topic}
+			for _, p := range t.Partitions {
+				rt.Partitions = append(rt.Partitions, kmsg.AddPartitionsToTxnResponseTopicPartition{Partition: p, ErrorCode: code})
+			}
+			r.Topics = append(r.Topics, rt)
+		}
+	case *kmsg.TxnOffsetCommitResponse:
+		for _, t := range req.(*kmsg.TxnOffsetCommitRequest).Topics {
+			rt := kmsg.TxnOffsetCommitResponseTopic{Topic: t.Topic}
+			for _, p := range t.Partitions {
+				rt.Partitions = append(rt.Partitions, kmsg.TxnOffsetCommitResponseTopicPartition{Partition: p.Partition, ErrorCode: code})
+			}
+			r.Topics = append(r.Topics, rt)
+		}
+	default:
+		panic("no error code for this response")
+	}
+}
+
+// state returns the manager's transaction state.
+func (h *harness) state() State { return h.m.txnState() }
+
+// waitState waits for the manager to reach want (for transitions made by
+// the background add loop).
+func (h *harness) waitState(want State) {
+	h.t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for h.state() != want {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("state %v, want %v", h.state(), want)
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
+
+// errClass names what kind of error err is, for table comparisons.
+func errClass(err error) string {
+	var (
+		se *StateError
+		ae *AbortableError
+		fe *ProducerFatalError
+	)
+	switch {
+	case err == nil:
+		return "ok"
+	case errors.As(err, &fe):
+		return "fatal"
+	case errors.As(err, &ae):
+		return "abortable"
+	case errors.As(err, &se):
+		return "state"
+	}
+	return "other: " + err.Error()
+}
+
+// waitFor waits until cond holds, failing the test after 10 s.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 10 s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
