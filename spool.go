@@ -20,8 +20,8 @@ import (
 // process lives, loses none. The zero value (no Dir) has no spool.
 //
 // With a spool, every batch is written to the spool's append-only log
-// when it is sealed (when full, or after linger.ms, whether or not a
-// broker can take it), before it is sent. A record is spooled once its
+// when it is sealed (when full, or after linger.ms, or after 100 ms when
+// no broker can take it), before it is sent. A record is spooled once its
 // batch is durable there under Fsync; Future.WaitSpooled reports that
 // moment, and the record's callback or Future still reports Kafka's
 // acknowledgement later. A batch leaves the spool when it has its
@@ -75,9 +75,9 @@ type SpoolFsync int8
 const (
 	// SpoolFsyncInterval (spool.fsync=interval), the default, is group
 	// commit: one fdatasync at most every FsyncInterval covers every batch
-	// written meanwhile. A record is spooled within linger.ms +
-	// FsyncInterval; an operating system crash loses at most the records
-	// not yet spooled.
+	// written meanwhile. A record is spooled within linger.ms (100 ms
+	// while no broker can take it) + FsyncInterval; an operating system
+	// crash loses at most the records not yet spooled.
 	SpoolFsyncInterval = SpoolFsync(config.SpoolFsyncInterval)
 	// SpoolFsyncAlways (spool.fsync=always) syncs after every batch
 	// written (batches written during a sync share the next one), and a
@@ -290,14 +290,6 @@ func (p *Producer) openSpool() error {
 // starts the report.
 func (p *Producer) startSpool() {
 	rec := p.spool.Recovery()
-	topics := p.spool.Start(p.acc, p.ids != nil)
-	for _, t := range topics {
-		p.acc.AddTopic(t)
-		p.cl.Use(t)
-	}
-	if len(topics) > 0 {
-		p.cl.RequestRefresh()
-	}
 	r := &SpoolRecovery{Dir: p.cfg.Spool.Dir, Unclean: rec.Unclean, Batches: len(rec.Batches), LostBatches: len(rec.Lost)}
 	for _, b := range rec.Batches {
 		r.Records += int(b.Records)
@@ -308,7 +300,17 @@ func (p *Producer) startSpool() {
 	if r.Records > 0 || len(r.Damage) > 0 {
 		p.log.Info("spool: resending what an earlier producer left", "dir", r.Dir, "records", r.Records,
 			"batches", r.Batches, "unclean", r.Unclean, "damaged_ranges", len(r.Damage), "lost_batches", r.LostBatches)
-		p.recovery.report = r
+		p.recovery.mu.Lock()
+		p.recovery.report = r // before any restored batch can be delivered
+		p.recovery.mu.Unlock()
+	}
+	topics := p.spool.Start(p.acc, p.ids != nil)
+	for _, t := range topics {
+		p.acc.AddTopic(t)
+		p.cl.Use(t)
+	}
+	if len(topics) > 0 {
+		p.cl.RequestRefresh()
 	}
 	if r.Records == 0 {
 		p.recovery.finish(p.cfg.Spool.OnRecovery)

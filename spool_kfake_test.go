@@ -1,21 +1,27 @@
 package samsa
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/samsa-go/samsa/internal/faultnet"
+	"github.com/samsa-go/samsa/internal/recordbatch"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // spoolProducer starts a producer with a spool in dir.
@@ -60,6 +66,9 @@ func TestSpoolAckedRecordsLeaveTheSpool(t *testing.T) {
 	}
 	var reports atomic.Int32
 	p2 := spoolProducer(t, fake.ListenAddrs(), dir, func(c *Config) {
+		if os.Getenv("SPOOL_DEBUG") != "" {
+			c.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
 		c.Spool.OnRecovery = func(SpoolRecovery) { reports.Add(1) }
 	})
 	if err := p2.Close(ctx); err != nil {
@@ -330,4 +339,237 @@ func TestSpoolMemoryBounded(t *testing.T) {
 	if len(got) != n {
 		t.Fatalf("read %d records, want %d", len(got), n)
 	}
+}
+
+// produceErrorFor answers a produce request with code() for every
+// partition whose batch carries a producer id pick selects, and lets
+// kfake handle the others.
+func produceErrorFor(fake *kfake.Cluster, code func() int16, pick func(pid int64) bool) {
+	fake.ControlKey(kmsg.Produce.Int16(), func(kr kmsg.Request) (kmsg.Response, error, bool) {
+		fake.KeepControl()
+		req := kr.(*kmsg.ProduceRequest)
+		hit := false
+		resp := req.ResponseKind().(*kmsg.ProduceResponse)
+		for _, rt := range req.Topics {
+			st := kmsg.NewProduceResponseTopic()
+			st.Topic = rt.Topic
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewProduceResponseTopicPartition()
+				sp.Partition = rp.Partition
+				if h, err := recordbatch.ParseHeader(rp.Records); err == nil && pick(h.ProducerID) {
+					hit = true
+					sp.ErrorCode = code()
+				}
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		if !hit {
+			return nil, nil, false
+		}
+		return resp, nil, true
+	})
+}
+
+// TestSpoolRestampCountsDuplicates: batches a first producer sent (the
+// broker kept answering NOT_LEADER_OR_FOLLOWER) stay in the spool when it
+// closes; the second producer resends them with the first one's producer
+// id and sequences, the broker refuses that state
+// (OUT_OF_ORDER_SEQUENCE_NUMBER), and they go out as new writes of the
+// second producer: delivered, but reported as possible duplicates,
+// because the first attempts may have been written.
+func TestSpoolRestampCountsDuplicates(t *testing.T) {
+	fake := fakeCluster(t, kfake.NumBrokers(1), kfake.SeedTopics(1, "t"))
+	dir := t.TempDir()
+	var firstPID atomic.Int64
+	firstPID.Store(-2)
+	var code atomic.Int32
+	code.Store(6) // NOT_LEADER_OR_FOLLOWER
+	produceErrorFor(fake, func() int16 { return int16(code.Load()) }, func(pid int64) bool {
+		firstPID.CompareAndSwap(-2, pid)
+		return pid == firstPID.Load()
+	})
+	p := spoolProducer(t, fake.ListenAddrs(), dir, nil)
+	ctx := context.Background()
+	const n = 50
+	var futures []*Future
+	for i := range n {
+		futures = append(futures, p.Send(ctx, Record{Topic: "t", Value: []byte(fmt.Sprint(i))}))
+	}
+	for _, f := range futures {
+		if err := f.WaitSpooled(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // attempts go out and are refused
+	cctx, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+	defer cancel()
+	p.Close(cctx)
+	if _, err := futures[0].Wait(ctx); !errors.Is(err, ErrLeftInSpool) {
+		t.Fatalf("first producer's record: %v", err)
+	}
+
+	code.Store(45) // OUT_OF_ORDER_SEQUENCE_NUMBER
+	var dupFlags atomic.Int32
+	reports := make(chan SpoolRecovery, 1)
+	p2 := spoolProducer(t, fake.ListenAddrs(), dir, func(c *Config) {
+		if os.Getenv("SPOOL_DEBUG") != "" {
+			c.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		}
+		c.Spool.OnRecovered = func(r RecoveredRecord) {
+			if r.Err == nil && r.MaybeDuplicate {
+				dupFlags.Add(1)
+			}
+		}
+		c.Spool.OnRecovery = func(r SpoolRecovery) { reports <- r }
+	})
+	select {
+	case r := <-reports:
+		if r.Records != n || r.Acked != n || r.PossibleDuplicates != n || r.Deduplicated != 0 {
+			t.Errorf("report %+v, want %d records acknowledged, all possible duplicates", r, n)
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatal("no recovery report")
+	}
+	if dupFlags.Load() != n {
+		t.Errorf("%d records reported MaybeDuplicate, want %d", dupFlags.Load(), n)
+	}
+	p2.Close(ctx)
+	if got := consumeAll(t, fake.ListenAddrs(), "t", n); len(got) != n {
+		t.Errorf("read %d records, want %d", len(got), n)
+	}
+}
+
+// TestSpoolReportsDamage: a spool whose file was damaged in the middle
+// opens; the damaged batch is reported with what was lost, the others
+// are resent, and a second start does not report the damage again.
+func TestSpoolReportsDamage(t *testing.T) {
+	fake := fakeCluster(t, kfake.NumBrokers(1), kfake.SeedTopics(1, "t"))
+	dir := t.TempDir()
+	p, _ := downProducer(t, fake, dir, nil)
+	ctx := context.Background()
+	const batches = 5
+	for i := range batches {
+		// One batch each: SendBatch seals a batch of its own.
+		b := p.CreateBatch()
+		for j := range 10 {
+			b.Append(Record{Value: []byte(fmt.Sprintf("%d-%d", i, j))})
+		}
+		p.SendBatch(ctx, b, TopicPartition{Topic: "t", Partition: 0})
+	}
+	p.spool.SealAll()
+	cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	p.Close(cctx)
+	// Damage the third batch's records: find its value in the segment.
+	segs, _ := filepath.Glob(filepath.Join(dir, "*.seg"))
+	data, err := os.ReadFile(segs[len(segs)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	at := bytes.Index(data, []byte("2-5"))
+	if at < 0 {
+		t.Fatal("the third batch is not in the newest segment")
+	}
+	data[at] ^= 0xff
+	if err := os.WriteFile(segs[len(segs)-1], data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	var mu sync.Mutex
+	var values []string
+	reports := make(chan SpoolRecovery, 1)
+	p2 := spoolProducer(t, fake.ListenAddrs(), dir, func(c *Config) {
+		c.Spool.OnRecovered = func(r RecoveredRecord) {
+			mu.Lock()
+			values = append(values, string(r.Record.Value))
+			mu.Unlock()
+		}
+		c.Spool.OnRecovery = func(r SpoolRecovery) { reports <- r }
+	})
+	var rep SpoolRecovery
+	select {
+	case rep = <-reports:
+	case <-time.After(30 * time.Second):
+		t.Fatal("no recovery report")
+	}
+	if len(rep.Damage) != 1 || rep.Damage[0].Entries != 1 || rep.Damage[0].Path != segs[len(segs)-1] || rep.Records != 40 || rep.Acked != 40 {
+		t.Fatalf("report %+v, want one damaged entry and the 40 other records delivered", rep)
+	}
+	p2.Close(ctx)
+	mu.Lock()
+	for _, v := range values {
+		if strings.HasPrefix(v, "2-") {
+			t.Errorf("record %s of the damaged batch was resent", v)
+		}
+	}
+	if len(values) != 40 {
+		t.Errorf("%d records reported, want 40", len(values))
+	}
+	mu.Unlock()
+	again := make(chan SpoolRecovery, 1)
+	p3 := spoolProducer(t, fake.ListenAddrs(), dir, func(c *Config) { c.Spool.OnRecovery = func(r SpoolRecovery) { again <- r } })
+	p3.Close(ctx)
+	select {
+	case r := <-again:
+		t.Errorf("the damage was reported again: %+v", r)
+	default:
+	}
+}
+
+// TestSpoolDiskRefusesWrites: when the spool's disk refuses to create a
+// segment (here an immutable directory, which even root cannot write
+// to), the batch that needed it is sent from memory and its records'
+// WaitSpooled say why, Produce then fails after max.block.ms with a
+// SpoolError naming the file and matching the system's error, and the
+// spool takes records again once the disk does.
+func TestSpoolDiskRefusesWrites(t *testing.T) {
+	fake := fakeCluster(t, kfake.NumBrokers(1), kfake.SeedTopics(1, "t"))
+	dir := t.TempDir()
+	p := spoolProducer(t, fake.ListenAddrs(), dir, func(c *Config) {
+		c.MaxRequestSize = 64 << 10
+		c.Spool.MaxBytes = 2 << 20 // 256 KiB segments
+		c.MaxBlock = 500 * time.Millisecond
+	})
+	ctx := context.Background()
+	if _, err := p.SendSync(ctx, Record{Topic: "t", Value: []byte("before")}); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("chattr", "+i", dir).CombinedOutput(); err != nil {
+		t.Skipf("cannot make the spool directory immutable (%v: %s): no way to make the disk refuse writes here", err, out)
+	}
+	defer exec.Command("chattr", "-i", dir).Run()
+	value := make([]byte, 1000)
+	var spoolErr error
+	var refused *Future
+	for i := 0; i < 2000 && spoolErr == nil; i++ {
+		f := p.Send(ctx, Record{Topic: "t", Value: value})
+		if err := f.WaitSpooled(ctx); err != nil {
+			spoolErr, refused = err, f
+		}
+	}
+	var se *SpoolError
+	if !errors.As(spoolErr, &se) || !errors.Is(spoolErr, os.ErrPermission) || filepath.Dir(se.Path) != dir || se.Op != "create" {
+		t.Fatalf("WaitSpooled when the disk refused a segment: %v", spoolErr)
+	}
+	if _, err := refused.Wait(ctx); err != nil {
+		t.Fatalf("a record the spool could not take must still be delivered: %v", err)
+	}
+	_, err := p.SendSync(ctx, Record{Topic: "t", Value: value})
+	if !errors.As(err, &se) || se.Op != "reserve" || !errors.Is(err, os.ErrPermission) || !strings.Contains(err.Error(), dir) {
+		t.Fatalf("Produce while the disk refuses writes: %v", err)
+	}
+	if out, err := exec.Command("chattr", "-i", dir).CombinedOutput(); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	// The spool probes the disk a few times a second; within max.block.ms
+	// or two, records are taken again.
+	var err2 error
+	for range 10 {
+		f := p.Send(ctx, Record{Topic: "t", Value: []byte("after")})
+		if err2 = f.WaitSpooled(ctx); err2 == nil {
+			return
+		}
+	}
+	t.Fatalf("once the disk takes writes again: %v", err2)
 }

@@ -5,6 +5,12 @@
 //
 //	go build -o /tmp/samsa-contestant ./bench/contestant
 //	go run ./cmd/compare -extra 'samsa=exec /tmp/samsa-contestant {flags}'
+//
+// SAMSA_SPOOL=interval|always|os produces through a spool (spool.fsync)
+// in a fresh directory under SAMSA_SPOOL_DIR (default the system's
+// temporary directory), removed at exit: with the harness,
+//
+//	-extra 'samsa-spool=exec env SAMSA_SPOOL=interval /tmp/samsa-contestant {flags}'
 package main
 
 import (
@@ -145,6 +151,20 @@ func main() {
 		}
 	}
 	cfg, notes := k.config()
+	if policy := os.Getenv("SAMSA_SPOOL"); policy != "" {
+		dir, err := os.MkdirTemp(os.Getenv("SAMSA_SPOOL_DIR"), "samsa-bench-spool")
+		if err != nil {
+			fatalf("spool: %v", err)
+		}
+		defer os.RemoveAll(dir)
+		c, err := samsa.ConfigFromProperties(map[string]string{"bootstrap.servers": k.brokers, "spool.dir": dir, "spool.fsync": policy})
+		if err != nil {
+			fatalf("spool: %v", err)
+		}
+		cfg.Spool = c.Spool
+		cfg.Spool.MaxBytes = 1 << 40 // never the bottleneck: the run's records, written once
+		notes += fmt.Sprintf("; spool.fsync=%s in %s", policy, dir)
+	}
 	p, err := samsa.NewProducer(cfg)
 	if err != nil {
 		fatalf("producer: %v", err)

@@ -297,6 +297,9 @@ var errNoPartitions = errors.New("topic has no partitions")
 
 // deliver hands b's outcome to the producer and frees b's resources.
 func (a *Accumulator) deliver(b *Batch) {
+	if b.entries == nil && b.nrec > 0 {
+		b.expandEntries(b.Wire) // a spilled batch failed before it was read back
+	}
 	a.cfg.Deliver(b)
 	a.pool.Release(b.reserved)
 	if b.SpoolReserved > 0 {
@@ -310,7 +313,9 @@ func (a *Accumulator) deliver(b *Batch) {
 		if b.Wire != nil && (b.buf == nil || &b.Wire[0] != &b.buf[0]) {
 			a.bufs.put(b.Wire)
 		}
-		putEntries(b.entries)
+		if b.entries != nil {
+			putEntries(b.entries)
+		}
 	}
 	b.buf, b.Wire, b.entries = nil, nil, nil
 	if b.done != nil {

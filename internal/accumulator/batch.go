@@ -92,6 +92,12 @@ type Batch struct {
 	durable       bool // its bytes are durable in the spool
 	spilled       bool // Wire was dropped to free memory; Drain reads it back
 	wireLen       int  // len(Wire) when spilled
+	// While spilled, entries is nil and the batch keeps only its record
+	// count and, if any record has one, their callbacks: a spool may hold
+	// millions of records, and their timestamps and sizes are in the
+	// bytes read back.
+	nrec int
+	cbs  []any
 
 	// Outcome, set by Complete.
 	BaseOffset    int64
@@ -102,7 +108,12 @@ type Batch struct {
 }
 
 // Records returns the number of records in the batch.
-func (b *Batch) Records() int { return len(b.entries) }
+func (b *Batch) Records() int {
+	if b.entries == nil {
+		return b.nrec
+	}
+	return len(b.entries)
+}
 
 // Entries returns the batch's per-record entries, in offset order.
 func (b *Batch) Entries() []Entry { return b.entries }

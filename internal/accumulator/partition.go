@@ -466,7 +466,7 @@ func (p *Partition) deliverLocked() {
 		b := p.undelivered[0]
 		p.undelivered[0] = nil
 		p.undelivered = p.undelivered[1:]
-		p.bufRecords -= int64(len(b.entries))
+		p.bufRecords -= int64(b.Records())
 		p.bufBytes -= b.bytes
 		if len(p.undelivered) == 0 {
 			p.undelivered = p.undelivered[:0:0]

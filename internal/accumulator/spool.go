@@ -3,6 +3,8 @@ package accumulator
 import (
 	"context"
 	"time"
+
+	"github.com/samsa-go/samsa/internal/recordbatch"
 )
 
 // Spool is a durable log that every batch is written to before it can be
@@ -108,6 +110,14 @@ func (p *Partition) loadSpilledLocked(b *Batch, res *DrainResult) bool {
 	b.state = stateSealing
 	p.mu.Unlock()
 	wire, err := p.acc.cfg.Spool.Load(b, p.acc.bufs.get(b.wireLen))
+	if err == nil {
+		if b.baseTs == 0 && len(wire) >= recordbatch.HeaderSize {
+			if h, herr := recordbatch.ParseHeader(wire); herr == nil {
+				b.baseTs, b.maxTs = h.BaseTimestamp, h.MaxTimestamp // a restored batch
+			}
+		}
+		b.expandEntries(wire)
+	}
 	p.mu.Lock()
 	if err == nil {
 		b.Wire, b.buf, b.spilled = wire, nil, false
@@ -187,13 +197,60 @@ func (p *Partition) spillLocked(b *Batch) {
 		a.bufs.put(b.Wire)
 	}
 	b.buf, b.Wire, b.spilled = nil, nil, true
-	if cap(b.entries) > len(b.entries)+len(b.entries)/4 {
-		// A spilled batch may wait long: keep only what its records need.
-		e := make([]Entry, len(b.entries))
-		copy(e, b.entries)
-		putEntries(b.entries)
-		b.entries = e
+	b.compactEntries()
+}
+
+// compactEntries keeps of b's entries only their count and callbacks
+// (none when no record has one), for as long as b is spilled.
+func (b *Batch) compactEntries() {
+	if b.entries == nil {
+		return
 	}
+	var cbs []any
+	for i := range b.entries {
+		if cb := b.entries[i].CB; cb != nil {
+			if cbs == nil {
+				cbs = make([]any, len(b.entries))
+			}
+			cbs[i] = cb
+		}
+	}
+	b.nrec, b.cbs = len(b.entries), cbs
+	putEntries(b.entries)
+	b.entries = nil
+}
+
+// expandEntries rebuilds the entries compactEntries dropped: callbacks
+// from cbs, timestamps and sizes from wire, the batch's bytes (zero when
+// wire is nil or does not decode: a batch that failed before it was read
+// back).
+func (b *Batch) expandEntries(wire []byte) {
+	e := getEntries()
+	var recs []recordbatch.Record
+	if wire != nil {
+		if _, r, err := recordbatch.Decode(wire, 1<<31-1); err == nil && len(r) == b.nrec {
+			recs = r
+		}
+	}
+	for i := range b.nrec {
+		en := Entry{KeySize: -1, ValueSize: -1}
+		if b.cbs != nil {
+			en.CB = b.cbs[i]
+		}
+		if recs != nil {
+			en.Timestamp = b.baseTs + recs[i].TimestampDelta
+			en.KeySize, en.ValueSize = sizeOrNull(recs[i].Key), sizeOrNull(recs[i].Value)
+		}
+		e = append(e, en)
+	}
+	b.entries, b.cbs, b.nrec = e, nil, 0
+}
+
+func sizeOrNull(b []byte) int32 {
+	if b == nil {
+		return -1
+	}
+	return int32(len(b))
 }
 
 // RestoredBatch is a batch read back from the spool at startup, to be
@@ -263,7 +320,7 @@ func (a *Accumulator) Unrestored() int {
 
 func (p *Partition) restore(rb RestoredBatch) {
 	b := &Batch{
-		P: p, entries: make([]Entry, rb.Records), state: stateReady, spilled: true, durable: true,
+		P: p, nrec: rb.Records, state: stateReady, spilled: true, durable: true,
 		wireLen: rb.Size, bytes: int64(rb.Size), HeaderWritten: true, span: seqStride,
 		ProducerID: rb.ProducerID, ProducerEpoch: rb.ProducerEpoch, BaseSeq: rb.BaseSeq,
 		Recovered: rb.ProducerID >= 0, MaybeWritten: rb.Sent, Spooled: rb.Spooled,
@@ -286,16 +343,16 @@ func (p *Partition) restore(rb RestoredBatch) {
 // a partition are sent in increasing Order.
 func (b *Batch) Order() uint64 { return b.seq }
 
-// SealLingering seals every open batch whose linger.ms has passed (all
-// of them with all), so that it is written to the spool even when no
-// sink drains its partition (no leader, or the cluster is down). It
-// returns once the batches are written, compression included.
-func (a *Accumulator) SealLingering(now time.Time, all bool) {
+// SealLingering seals every open batch older than after (all of them
+// with all), so that it is written to the spool even when no sink drains
+// its partition (no leader, or the cluster is down). It returns once the
+// batches are written, compression included.
+func (a *Accumulator) SealLingering(now time.Time, after time.Duration, all bool) {
 	for _, t := range a.Topics() {
 		for _, p := range t.Partitions() {
 			p.mu.Lock()
 			var sealed *Batch
-			if o := p.open; o != nil && (all || !now.Before(o.Created.Add(a.cfg.Linger))) {
+			if o := p.open; o != nil && (all || !now.Before(o.Created.Add(after))) {
 				sealed = p.sealOpenLocked()
 			}
 			p.mu.Unlock()

@@ -118,6 +118,7 @@ type Log struct {
 	waiters  []waiter            // durability callbacks, in LSN order
 	syncErr  error               // a sync failed: nothing more is durable
 	writeErr error               // the last write failed (cleared by a successful one)
+	rollErr  bool                // writeErr is a new segment the disk refused: only a new segment clears it
 	reserved int64               // bytes reserved by batches not yet written
 	freed    chan struct{}       // closed and replaced when space frees or writes resume
 	doomed   []*segment          // segments to delete, oldest first, for the worker

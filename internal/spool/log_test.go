@@ -548,7 +548,7 @@ func TestDiskFull(t *testing.T) {
 		t.Fatalf("reserve while the disk is full: %v", err)
 	}
 	full.Store(false)
-	// The probe (every second) finds the disk writable again.
+	// The probe (five times a second) finds the disk writable again.
 	if err := l.Reserve(context.Background(), 100, false); err != nil {
 		t.Fatal(err)
 	}

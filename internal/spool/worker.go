@@ -12,7 +12,7 @@ import (
 // that refused a write.
 func (l *Log) worker() {
 	defer close(l.done)
-	probe := time.NewTicker(time.Second)
+	probe := time.NewTicker(200 * time.Millisecond)
 	defer probe.Stop()
 	lastSync := time.Now()
 	for {
@@ -106,17 +106,22 @@ func runWaiters(fns []func(error), err error) {
 	}
 }
 
-// probeDisk writes a Nop entry while writes fail, so that records
-// waiting for space go ahead once the disk takes writes again.
+// probeDisk retries what the disk refused (a new segment, or a write,
+// with a Nop entry) while writes fail, so that records waiting for space
+// go ahead once the disk takes writes again.
 func (l *Log) probeDisk() {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.writeErr == nil || l.closed || l.syncErr != nil {
 		return
 	}
-	if _, err := l.appendLocked(typeNop, nil, nil); err == nil {
-		l.wakeReserveLocked()
+	if l.rollErr {
+		if l.roll() == nil {
+			l.deleteDeadLocked()
+		}
+		return
 	}
+	l.appendLocked(typeNop, nil, nil)
 }
 
 // wakeReserveLocked wakes the goroutines waiting in Reserve. l.mu is

@@ -96,7 +96,7 @@ func (l *Log) writeFrame(seg *segment, t entryType, meta, wire []byte, ref *Ref)
 		if terr := seg.f.Truncate(off); terr != nil {
 			l.log.Error("spool: cannot cut off a failed write", "path", seg.path, "err", terr)
 		}
-		l.setWriteErr(&Error{Op: "write", Path: seg.path, Err: err})
+		l.setWriteErr(&Error{Op: "write", Path: seg.path, Err: err}, false)
 		return 0, l.writeErr
 	}
 	if ref != nil {
@@ -106,19 +106,26 @@ func (l *Log) writeFrame(seg *segment, t entryType, meta, wire []byte, ref *Ref)
 	seg.size += int64(frameHeader + len(meta) + len(wire))
 	l.nextLSN++
 	l.written = lsn
-	if l.writeErr != nil {
-		l.writeErr = nil
-		l.log.Info("spool: writes succeed again", "path", seg.path)
-		l.wakeReserveLocked()
+	if l.writeErr != nil && !l.rollErr {
+		l.clearWriteErr(seg.path)
 	}
 	return lsn, nil
 }
 
-func (l *Log) setWriteErr(err *Error) {
+// setWriteErr records that the disk refused a write (roll: the creation
+// of a new segment). Until the same kind of write succeeds, Reserve
+// waits. l.mu is held.
+func (l *Log) setWriteErr(err *Error, roll bool) {
 	if l.writeErr == nil {
 		l.log.Error("spool: write failed; new records wait for the disk", "err", err)
 	}
-	l.writeErr = err
+	l.writeErr, l.rollErr = err, roll
+}
+
+func (l *Log) clearWriteErr(path string) {
+	l.writeErr, l.rollErr = nil, false
+	l.log.Info("spool: writes succeed again", "path", path)
+	l.wakeReserveLocked()
 }
 
 func appendFrameHeader(dst []byte, lsn uint64, t entryType, n int) []byte {
@@ -166,14 +173,26 @@ func (l *Log) roomFor(size int64, small bool) error {
 	if seg.size+size <= limit || seg.size == seg.base {
 		return nil
 	}
-	if err := l.startSegment(); err != nil {
-		var se *Error
-		if errors.As(err, &se) {
-			l.setWriteErr(se)
-		}
+	if err := l.roll(); err != nil {
 		return err
 	}
 	l.deleteDeadLocked()
+	return nil
+}
+
+// roll starts a new segment, recording a refusal as a write error and
+// clearing one a refused roll left. l.mu is held.
+func (l *Log) roll() error {
+	if err := l.startSegment(); err != nil {
+		var se *Error
+		if errors.As(err, &se) {
+			l.setWriteErr(se, true)
+		}
+		return err
+	}
+	if l.writeErr != nil && l.rollErr {
+		l.clearWriteErr(l.active().path)
+	}
 	return nil
 }
 

@@ -150,27 +150,34 @@ func (s *Spooler) Start(acc *accumulator.Accumulator, idempotent bool) []string 
 // Restored returns the batches Start put back.
 func (s *Spooler) Restored() []*Recovered { return s.restored }
 
-// sealer seals batches whose linger.ms passed although no sink took
-// them (their partition has no leader, or its broker is down), so that
-// their records reach the spool, and gives back the memory of durable
-// batches while memory is short.
+// SealDelay is how long a batch no sink takes (its partition has no
+// leader, or the cluster is down) stays open before the spool's sealer
+// seals and writes it, if linger.ms is shorter: long enough that batches
+// spooled during an outage are not tiny (each costs about 600 bytes of
+// memory until it is sent), short enough that their records are spooled
+// soon. Sinks still seal at linger.ms the batches they send.
+const SealDelay = 100 * time.Millisecond
+
+// sealer seals the batches no sink took within SealDelay (or
+// linger.ms), so that their records reach the spool.
 func (s *Spooler) sealer() {
 	defer close(s.done)
-	t := time.NewTicker(max(s.cfg.Linger, 2*time.Millisecond))
+	after := max(s.cfg.Linger, SealDelay)
+	t := time.NewTicker(after / 4)
 	defer t.Stop()
 	for {
 		select {
 		case <-s.stop:
 			return
 		case now := <-t.C:
-			s.acc.SealLingering(now, false)
+			s.acc.SealLingering(now, after, false)
 		}
 	}
 }
 
 // SealAll seals every open batch and waits until they are written: at
 // Close, so that what Kafka does not take in time stays in the spool.
-func (s *Spooler) SealAll() { s.acc.SealLingering(time.Now(), true) }
+func (s *Spooler) SealAll() { s.acc.SealLingering(time.Now(), 0, true) }
 
 // Close stops the sealer and closes the log; batches without an outcome
 // stay in it for the next session. Call it once the sender has stopped.

@@ -24,8 +24,11 @@ type childConfig struct {
 	Dir       string
 	Topic     string
 	Fsync     string
-	Run       int // records are "run-seq"
-	Records   int // how many to produce before closing
+	// NotIdempotent turns idempotence off: resent batches may then be
+	// written twice, and must be reported so.
+	NotIdempotent bool
+	Run           int // records are "run-seq"
+	Records       int // how many to produce before closing
 	// Progress receives "P run seq" once every record up to seq is
 	// spooled; Report receives one line per record found in the spool and
 	// resent ("R value dup error") and one per recovery ("S ...").
@@ -83,6 +86,9 @@ func produceChild(cc childConfig) error {
 	cfg.DeliveryTimeout = 0 // no limit: the spool keeps the records
 	cfg.RequestTimeout = 10 * time.Second
 	cfg.Idempotence = samsa.IdempotenceOn
+	if cc.NotIdempotent {
+		cfg.Idempotence = samsa.IdempotenceOff
+	}
 	cfg.Spool.Dir = cc.Dir
 	if os.Getenv("SAMSA_SPOOL_DEBUG") != "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
