@@ -2,6 +2,7 @@ package compat
 
 import (
 	"testing"
+	"time"
 
 	"github.com/samsa-go/samsa/internal/kafkatest"
 )
@@ -19,5 +20,8 @@ var serverProps = map[string]string{
 }
 
 func TestMain(m *testing.M) {
-	kafkatest.Main(m, kafkatest.Options{Nodes: 3, MinInsyncReplicas: 2, ServerProps: serverProps})
+	// Three brokers (and a ZooKeeper) of an old version without a
+	// class-data archive can take a while on a loaded machine: give each
+	// start four minutes rather than two.
+	kafkatest.Main(m, kafkatest.Options{Nodes: 3, MinInsyncReplicas: 2, ServerProps: serverProps, ReadyTimeout: 4 * time.Minute})
 }

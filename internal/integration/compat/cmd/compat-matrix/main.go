@@ -180,6 +180,10 @@ func parse(r io.Reader, col *column) {
 				continue
 			}
 			col.tests[top] = &result{action: e.Action, why: reason(outputs[top]), notes: notes[top]}
+			if e.Action == "fail" {
+				// The table keeps one line; the whole story goes to stderr.
+				fmt.Fprintf(os.Stderr, "compat-matrix: Kafka %s: %s failed:\n%s\n", col.version, top, strings.Join(outputs[top], "\n"))
+			}
 		}
 	}
 }
@@ -194,8 +198,8 @@ func reason(lines []string) string {
 		if _, msg, ok := strings.Cut(l, ": "); ok {
 			l = msg
 		}
-		if len(l) > 160 {
-			l = l[:157] + "..."
+		if len(l) > 300 {
+			l = l[:297] + "..."
 		}
 		return strings.ReplaceAll(l, "|", "/")
 	}
