@@ -155,6 +155,8 @@ func TestServerProperties(t *testing.T) {
 		"node.id=2\n",
 		"process.roles=broker,controller\n",
 		"controller.quorum.bootstrap.servers=127.0.0.1:9000,127.0.0.1:9001,127.0.0.1:9002\n",
+		"broker.heartbeat.interval.ms=500\n",
+		"broker.session.timeout.ms=6000\n",
 		"offsets.topic.replication.factor=3\n",
 		"transaction.state.log.min.isr=2\n",
 		"default.replication.factor=3\n",
