@@ -143,7 +143,7 @@ func (p *Producer) SendBatch(ctx context.Context, b *RecordBatch, to TopicPartit
 	}
 	if err := p.sendBatch(ctx, b, topic, partition, cbs); err != nil {
 		for i := range b.recs {
-			p.failRecord(&b.recs[i], partition, cbs[i], err)
+			_ = p.failRecord(&b.recs[i], partition, cbs[i], err)
 		}
 	}
 	return f

@@ -28,7 +28,6 @@ func TestSendBatch(t *testing.T) {
 	produce("before-0")
 	produce("before-1")
 	var futures []*BatchFuture
-	var batches [][]string
 	n := 0
 	for range 3 {
 		b := p.CreateBatch()
@@ -49,7 +48,6 @@ func TestSendBatch(t *testing.T) {
 			t.Fatalf("a full batch of batch.size 2000 has %d records, %d bytes", b.Len(), b.Size())
 		}
 		futures = append(futures, p.SendBatch(ctx, b, TopicPartition{Topic: "t", Partition: 1}))
-		batches = append(batches, vals)
 		want = append(want, vals...)
 		produce(fmt.Sprint("between-", len(futures)))
 	}

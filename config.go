@@ -32,6 +32,7 @@ func (a Acks) String() string { return config.Acks(a).String() }
 // Compression is a record batch compression codec (compression.type).
 type Compression int8
 
+// The codecs, by their value in a record batch's attributes.
 const (
 	CompressionNone   Compression = 0
 	CompressionGzip   Compression = 1
@@ -61,7 +62,7 @@ func (c Compression) String() string {
 type Idempotence int8
 
 const (
-	// IdempotenceAuto, the default, enables idempotence unless another
+	// IdempotenceAuto is the default: it enables idempotence unless another
 	// setting conflicts with it (acks other than all, more than 5 requests
 	// in flight, retries 0), in which case it is quietly off, as the Java
 	// client does when enable.idempotence was not set explicitly.
@@ -77,8 +78,8 @@ const (
 type MetadataRecovery int8
 
 const (
-	// MetadataRecoveryRebootstrap, the default as in the Java client since
-	// Kafka 4.0, resolves the bootstrap servers again and starts over from
+	// MetadataRecoveryRebootstrap is the default, as in the Java client
+	// since Kafka 4.0: it resolves the bootstrap servers again and starts over from
 	// them when none of the brokers metadata listed answers, when one
 	// answers REBOOTSTRAP_REQUIRED (KIP-1102), or when no metadata could be
 	// had for MetadataRecoveryTrigger: a cluster whose brokers all moved
@@ -97,7 +98,7 @@ func (m MetadataRecovery) String() string { return config.MetadataRecovery(m).St
 type DNSLookup int8
 
 const (
-	// DNSLookupUseAllIPs, the default, dials every address a name
+	// DNSLookupUseAllIPs is the default: it dials every address a name
 	// resolves to in turn until one connects, resolving the name again for
 	// every connection (use_all_dns_ips).
 	DNSLookupUseAllIPs = DNSLookup(config.DNSLookupUseAllIPs)
@@ -115,6 +116,7 @@ func (d DNSLookup) String() string { return config.DNSLookup(d).String() }
 // (security.protocol).
 type SecurityProtocol int8
 
+// The security protocols, by their Kafka names.
 const (
 	Plaintext     = SecurityProtocol(config.Plaintext)     // PLAINTEXT
 	SSL           = SecurityProtocol(config.SSL)           // SSL: TLS

@@ -78,6 +78,6 @@ func ExampleBytesSerializer() {
 	s := samsa.BytesSerializer()
 	null, _ := s.Serialize(ctx, "t", nil, nil)
 	b, _ := s.Serialize(ctx, "t", nil, []byte{1, 2})
-	fmt.Println(null == nil, b)
+	fmt.Println(null == nil, b) //nolint:staticcheck // QF1010: the Output shows the bytes, [1 2], not a string
 	// Output: true [1 2]
 }

@@ -59,7 +59,7 @@ func startOutageEnv(t *testing.T, seed int64, idem bool, mod func(*samsa.Config)
 type bufferUse struct {
 	samples           int
 	maxUsed, maxHeap  uint64
-	total, bufferMem  int64
+	bufferMem         int64
 	overPool, badPool int
 }
 

@@ -122,7 +122,7 @@ func (f *Future) Result() (md RecordMetadata, done bool, err error) {
 // Send sends r asynchronously, as Produce, and returns its Future.
 func (p *Producer) Send(ctx context.Context, r Record) *Future {
 	f := newFuture()
-	p.produce(ctx, &r, f, false)
+	_ = p.produce(ctx, &r, f, false)
 	return f
 }
 

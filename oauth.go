@@ -267,4 +267,6 @@ func (o OAuthConfig) Format(f fmt.State, _ rune) { fmt.Fprintf(f, "%+v", o.redac
 func (o OAuthConfig) LogValue() slog.Value { return slog.StringValue(fmt.Sprintf("%+v", o.redacted())) }
 
 // MarshalJSON encodes the configuration with its secrets redacted.
-func (o OAuthConfig) MarshalJSON() ([]byte, error) { return json.Marshal(o.redacted()) }
+func (o OAuthConfig) MarshalJSON() ([]byte, error) {
+	return json.Marshal(o.redacted()) //nolint:staticcheck // SA1026: redacted sets HTTPClient, whose CheckRedirect is a func, to nil
+}

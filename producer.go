@@ -113,7 +113,7 @@ func NewProducer(cfg Config) (*Producer, error) {
 		Logger:             log,
 	})
 	if err != nil {
-		p.closeSpool()
+		_ = p.closeSpool()
 		return nil, err
 	}
 	delivery := cfg.DeliveryTimeout
@@ -232,7 +232,7 @@ func (p *Producer) Produce(ctx context.Context, r Record, fn func(RecordMetadata
 	if fn != nil {
 		cb = fn
 	}
-	p.produce(ctx, &r, cb, false)
+	_ = p.produce(ctx, &r, cb, false)
 }
 
 // TryProduce is Produce without blocking: when the record would have to

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"testing"
 	"time"
 
@@ -86,7 +87,7 @@ func TestRecordSizeCheckMatchesJava(t *testing.T) {
 				t.Fatalf("a record of exactly %s=%d bytes was refused: %v", tc.setting, tc.limit, err)
 			}
 			over := fit
-			over.Value = append(fit.Value, 'v')
+			over.Value = append(slices.Clone(fit.Value), 'v') // fit stays as it was
 			_, err = p.SendSync(ctx, over)
 			var tl *RecordTooLargeError
 			if !errors.As(err, &tl) || !errors.Is(err, ErrRecordTooLarge) || tl.Size != int(tc.limit)+1 || tl.Max != tc.limit || tl.Setting != tc.setting {

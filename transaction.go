@@ -176,7 +176,7 @@ func (p *Producer) Transact(ctx context.Context, fn func(ctx context.Context) er
 	}
 	defer func() {
 		if v := recover(); v != nil {
-			p.AbortTransaction(context.WithoutCancel(ctx))
+			_ = p.AbortTransaction(context.WithoutCancel(ctx))
 			panic(v)
 		}
 	}()

@@ -126,10 +126,10 @@ func (t *TypedProducer[K, V]) Produce(ctx context.Context, r TypedRecord[K, V], 
 	}
 	rec, err := t.serialize(ctx, &r)
 	if err != nil {
-		t.p.failUnsent(ctx, &rec, cb, err)
+		_ = t.p.failUnsent(ctx, &rec, cb, err)
 		return
 	}
-	t.p.produce(ctx, &rec, cb, false)
+	_ = t.p.produce(ctx, &rec, cb, false)
 }
 
 // TryProduce serializes r and produces it as Producer.TryProduce does,
@@ -154,10 +154,10 @@ func (t *TypedProducer[K, V]) Send(ctx context.Context, r TypedRecord[K, V]) *Fu
 	f := newFuture()
 	rec, err := t.serialize(ctx, &r)
 	if err != nil {
-		t.p.failUnsent(ctx, &rec, f, err)
+		_ = t.p.failUnsent(ctx, &rec, f, err)
 		return f
 	}
-	t.p.produce(ctx, &rec, f, false)
+	_ = t.p.produce(ctx, &rec, f, false)
 	return f
 }
 

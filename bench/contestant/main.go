@@ -211,7 +211,7 @@ func main() {
 	report(k, r, start, processCPU()-cpu0, notes, waitErr)
 	cctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
-	p.Close(cctx)
+	_ = p.Close(cctx)
 }
 
 type result struct {
@@ -266,7 +266,7 @@ func report(k *knobs, r *run, start time.Time, cpu time.Duration, notes string, 
 			res.FirstError = waitErr.Error()
 		}
 		b, _ := json.Marshal(res)
-		os.Stdout.Write(append(b, '\n'))
+		_, _ = os.Stdout.Write(append(b, '\n'))
 	})
 }
 
@@ -300,8 +300,8 @@ func startWaitProfiles() func() {
 				continue
 			}
 			if f, err := os.Create(path); err == nil {
-				pprof.Lookup(name).WriteTo(f, 0)
-				f.Close()
+				_ = pprof.Lookup(name).WriteTo(f, 0)
+				_ = f.Close()
 			}
 		}
 	}

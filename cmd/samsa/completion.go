@@ -248,5 +248,5 @@ func writeFishFlag(w io.Writer, cond string, f *cli.Flag) {
 		}
 	}
 	fmt.Fprintf(&b, " -d %s\n", zshQuote(firstSentence(f.Help)))
-	io.WriteString(w, b.String())
+	_, _ = io.WriteString(w, b.String())
 }

@@ -307,7 +307,7 @@ func (c *connFlags) connect(ctx context.Context, e *env, o connectOpts) (*setup,
 	}
 	if s.embedded == nil && !o.noWait {
 		if err := awaitCluster(ctx, s, o.term, c.budget(cfg)); err != nil {
-			s.close(time.Second)
+			_ = s.close(time.Second)
 			return nil, err
 		}
 	}

@@ -44,7 +44,7 @@ func (r *perfRun) run(ctx context.Context, stop func()) int {
 	if txn {
 		if err := beginTxn(ctx, p); err != nil {
 			fmt.Fprintf(r.e.stderr, "samsa perf: %v\n", err)
-			r.s.close(5 * time.Second)
+			_ = r.s.close(5 * time.Second)
 			return exitFailure
 		}
 	}

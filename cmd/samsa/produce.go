@@ -235,7 +235,7 @@ func (r *produceRun) all(ctx context.Context, stop func(), files []string) int {
 	if txn {
 		if err := beginTxn(ctx, p); err != nil {
 			fmt.Fprintf(r.e.stderr, "samsa produce: %v\n", err)
-			r.s.close(5 * time.Second)
+			_ = r.s.close(5 * time.Second)
 			return exitFailure
 		}
 	}
@@ -360,11 +360,12 @@ func (r *produceRun) one(ctx context.Context, in inputRecord) {
 	}
 	st.produced++
 	r.s.producer.Produce(ctx, in.rec, func(_ samsa.RecordMetadata, err error) {
-		if errors.Is(err, samsa.ErrLeftInSpool) {
+		switch {
+		case errors.Is(err, samsa.ErrLeftInSpool):
 			st.spooled.Add(1)
-		} else if err != nil {
+		case err != nil:
 			st.fail(pos, err)
-		} else {
+		default:
 			st.sent.Add(1)
 			st.bytes.Add(size)
 		}
@@ -376,7 +377,7 @@ func (r *produceRun) one(ctx context.Context, in inputRecord) {
 		if !r.format.wholeFile {
 			in.raw = append(in.raw, r.format.delimiter...)
 		}
-		r.e.stdout.Write(in.raw)
+		_, _ = r.e.stdout.Write(in.raw)
 	}
 	if acked != nil {
 		<-acked

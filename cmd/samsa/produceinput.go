@@ -181,14 +181,14 @@ func readInputs(ctx context.Context, e *env, f *inputFormat, files []string, eac
 }
 
 func scanFile(e *env, f *inputFormat, name string, emit func(inputRecord) bool) error {
-	var r io.Reader = e.stdin
+	r := io.Reader(e.stdin)
 	label := "stdin"
 	if name != "-" {
 		file, err := os.Open(name)
 		if err != nil {
 			return err
 		}
-		defer file.Close()
+		defer func() { _ = file.Close() }()
 		r, label = file, name
 	}
 	return f.scan(r, label, emit)

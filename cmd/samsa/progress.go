@@ -66,7 +66,7 @@ func (t *termWriter) clearLocked() {
 
 // print writes s (whole lines) above the status line.
 func (t *termWriter) print(s string) {
-	t.clearThen(func() { io.WriteString(t.w, s) })
+	t.clearThen(func() { _, _ = io.WriteString(t.w, s) })
 }
 
 // clearThen removes the status line, runs print, and draws the status

@@ -163,11 +163,11 @@ func drawThroughput(b *bytes.Buffer, top int, res *result) {
 
 // elapsedOr returns the run's length from its total summary, or def
 // without one.
-func (t *summary) elapsedOr(def float64) float64 {
-	if t == nil {
+func (sm *summary) elapsedOr(def float64) float64 {
+	if sm == nil {
 		return def
 	}
-	return t.ElapsedS
+	return sm.ElapsedS
 }
 
 // drawLatencyOverTime draws each interval's percentiles on a log axis.

@@ -204,7 +204,7 @@ func (p *Partition) sealOpenLocked() *Batch {
 	p.open = nil
 	p.ready = append(p.ready, b)
 	if p.acc.cfg.Codec == 0 && p.acc.cfg.Spool == nil {
-		b.encode(nil, 0, nil)
+		_ = b.encode(nil, 0, nil)
 		b.state = stateReady
 		return nil
 	}

@@ -183,7 +183,7 @@ func (b *Broker) dialed(kind ConnKind, addr string, c *wire.Conn, err error) (in
 	s := &b.slots[kind]
 	s.dialing = nil
 	if err == nil && (b.gone || b.addr != addr) {
-		c.Close()
+		_ = c.Close()
 		c, err = nil, fmt.Errorf("broker %d moved or left while dialing %s: %w", b.ID, addr, ErrBrokerGone)
 	}
 	if err != nil {
@@ -253,7 +253,7 @@ func (b *Broker) closeConns() {
 	open := b.takeConnsLocked()
 	b.mu.Unlock()
 	for _, c := range open {
-		c.Close()
+		_ = c.Close()
 	}
 }
 
@@ -283,7 +283,7 @@ func (b *Broker) close() {
 func (b *Broker) closeConnsLocked() {
 	for i := range b.slots {
 		if c := b.slots[i].conn; c != nil {
-			c.Close()
+			_ = c.Close()
 			b.slots[i].conn = nil
 		}
 		b.slots[i].failures, b.slots[i].retryAt = 0, time.Time{}

@@ -108,6 +108,6 @@ func zstdStream(dst, src []byte, limit int) ([]byte, error) {
 	if err := d.Reset(&in); err != nil {
 		return dst, corrupt(Zstd, "%v", err)
 	}
-	defer d.Reset(nil)
+	defer func() { _ = d.Reset(nil) }()
 	return readLimited(Zstd, dst, d, limit, 4*len(src))
 }

@@ -25,6 +25,8 @@ const minMetadataMaxIdle = 5 * time.Second
 
 // MaxInt32Millis is the longest duration a setting that Java declares as
 // an INT of milliseconds (and that is sent as an int32) can hold.
+//
+//nolint:staticcheck // ST1011: "Millis" names the int32 count that bounds the value, not its unit.
 const MaxInt32Millis = time.Duration(math.MaxInt32) * time.Millisecond
 
 // Validate checks c as samsa.Config.Validate documents (but for the hooks,

@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// EnvCDS, when "0", turns off the class-data sharing archives that speed up
+// EnvCDS names the variable that, when "0", turns off the class-data sharing archives that speed up
 // the JVMs' start (see Prepare).
 const EnvCDS = "SAMSA_KAFKA_CDS"
 
@@ -72,7 +72,7 @@ func ensureCDS(ctx context.Context, base *Cluster, libs string) (cdsArchives, er
 		a.tool = "" // no storage tool runs: nothing to format
 	}
 	failed := prefix + ".failed"
-	ready := func() bool { return a.ready() }
+	ready := a.ready
 	if ready() {
 		return a, nil
 	}
@@ -128,7 +128,7 @@ func trainCDS(ctx context.Context, base *Cluster, a cdsArchives) (err error) {
 		dumpCDS:   true,
 		cds:       tmp,
 	}
-	defer train.Close()
+	defer func() { _ = train.Close() }()
 	if err := train.start(ctx); err != nil {
 		return fmt.Errorf("kafkatest: CDS training start: %w", err)
 	}

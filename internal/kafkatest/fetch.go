@@ -110,12 +110,12 @@ func lockFile(ctx context.Context, path string) (func(), error) {
 			}, nil
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) && !errors.Is(err, syscall.EINTR) {
-			f.Close()
+			_ = f.Close()
 			return nil, fmt.Errorf("kafkatest: lock %s: %w", path, err)
 		}
 		select {
 		case <-ctx.Done():
-			f.Close()
+			_ = f.Close()
 			return nil, fmt.Errorf("kafkatest: waiting for lock %s: %w", path, ctx.Err())
 		case <-time.After(100 * time.Millisecond):
 		}
@@ -196,7 +196,7 @@ func Fetch(ctx context.Context, version string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(work)
+	defer func() { _ = os.RemoveAll(work) }()
 	if err := os.WriteFile(filepath.Join(work, "pom.xml"), []byte(pomFor(version, layout.Log4j2)), 0o644); err != nil {
 		return "", err
 	}

@@ -253,7 +253,7 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 		if err == nil {
 			return c, nil
 		}
-		c.Close()
+		_ = c.Close()
 		if attempt < 3 && errors.Is(err, errPortTaken) {
 			continue
 		}
@@ -371,7 +371,7 @@ func freePorts(n int) ([]int, error) {
 	ls := make([]net.Listener, 0, n)
 	defer func() {
 		for _, l := range ls {
-			l.Close()
+			_ = l.Close()
 		}
 	}()
 	ports := make([]int, 0, n)
@@ -753,7 +753,7 @@ func (c *Cluster) checkNode(ctx context.Context, n *node, want map[int32]bool) e
 		if err != nil {
 			return fmt.Errorf("listener %s: %w", l, err)
 		}
-		conn.Close()
+		_ = conn.Close()
 	}
 	return nil
 }

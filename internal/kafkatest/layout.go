@@ -59,11 +59,6 @@ func LayoutOf(v string) (Layout, error) {
 	return l, nil
 }
 
-// atLeast reports whether the layout's version is major.minor or newer.
-func (l Layout) atLeast(major, minor int) bool {
-	return l.Major > major || (l.Major == major && l.Minor >= minor)
-}
-
 // hasTransactionVersion reports whether the version has the
 // transaction.version feature (KIP-890 part 2), which Kafka 4.0 brought.
 func (l Layout) hasTransactionVersion() bool { return l.Major >= 4 }

@@ -59,12 +59,12 @@ func startProc(argv []string, dir, logPath, pidFile string, env []string) (*proc
 	if err != nil {
 		return nil, err
 	}
-	defer logf.Close()
+	defer func() { _ = logf.Close() }()
 	r, w, err := os.Pipe()
 	if err != nil {
 		return nil, err
 	}
-	defer r.Close()
+	defer func() { _ = r.Close() }()
 	_ = os.Remove(pidFile)
 	args := append([]string{"-c", watchdogScript, "kafkatest-watchdog", pidFile}, argv...)
 	cmd := exec.Command("/bin/sh", args...)
@@ -78,7 +78,7 @@ func startProc(argv []string, dir, logPath, pidFile string, env []string) (*proc
 		Pdeathsig: syscall.SIGKILL, // extra safety on top of the lifeline pipe
 	}
 	if err := cmd.Start(); err != nil {
-		w.Close()
+		_ = w.Close()
 		return nil, fmt.Errorf("kafkatest: starting %s: %w", argv[0], err)
 	}
 	p := &proc{cmd: cmd, lifeline: w, pidFile: pidFile, done: make(chan struct{})}
@@ -111,7 +111,7 @@ func (p *proc) jvmPid() int {
 
 // kill SIGKILLs the JVM and its watchdog and waits for the watchdog.
 func (p *proc) kill() {
-	p.once.Do(func() { p.lifeline.Close() })
+	p.once.Do(func() { _ = p.lifeline.Close() })
 	if pid := p.jvmPid(); pid > 0 && !p.exited() {
 		_ = syscall.Kill(pid, syscall.SIGKILL)
 	}
@@ -123,7 +123,7 @@ func (p *proc) kill() {
 // waits up to timeout for the exit; then it kills.
 func (p *proc) terminate(timeout time.Duration) error {
 	if p.exited() {
-		p.once.Do(func() { p.lifeline.Close() })
+		p.once.Do(func() { _ = p.lifeline.Close() })
 		return nil
 	}
 	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil && !errors.Is(err, os.ErrProcessDone) {
@@ -132,7 +132,7 @@ func (p *proc) terminate(timeout time.Duration) error {
 	}
 	select {
 	case <-p.done:
-		p.once.Do(func() { p.lifeline.Close() })
+		p.once.Do(func() { _ = p.lifeline.Close() })
 		return nil
 	case <-time.After(timeout):
 		p.kill()

@@ -120,7 +120,7 @@ func probe(ctx context.Context, addr string, topics []string) (*kmsg.MetadataRes
 	if err != nil {
 		return nil, err
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	avr, err := c.apiVersions(ctx)
 	if err != nil {
 		return nil, err
@@ -148,7 +148,7 @@ func probe(ctx context.Context, addr string, topics []string) (*kmsg.MetadataRes
 	}
 	resp, err := c.request(ctx, md)
 	if err != nil {
-		return nil, fmt.Errorf("Metadata: %w", err)
+		return nil, fmt.Errorf("the Metadata request: %w", err)
 	}
 	return resp.(*kmsg.MetadataResponse), nil
 }

@@ -75,7 +75,7 @@ func (c *Cluster) startZooKeeper(ctx context.Context, port int) error {
 	for {
 		conn, err := d.DialContext(wctx, "tcp", "127.0.0.1:"+strconv.Itoa(port))
 		if err == nil {
-			conn.Close()
+			_ = conn.Close()
 			return nil
 		}
 		if p.exited() || wctx.Err() != nil {

@@ -122,7 +122,7 @@ func (s *Source) requestOnce(ctx context.Context) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("OAuth token endpoint %s: %w", s.cfg.Endpoint, err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, maxResponse))
 	if err != nil {
 		return "", fmt.Errorf("OAuth token endpoint %s: reading the answer: %w", s.cfg.Endpoint, err)

@@ -34,7 +34,7 @@ func goCommandStdout() *os.File {
 	// command's next write. It needs ptrace rights over the parent.
 	if pidfd, _, errno := syscall.Syscall(sysPidfdOpen, uintptr(ppid), 0, 0); errno == 0 {
 		fd, _, errno := syscall.Syscall(sysPidfdGetfd, pidfd, 1, 0)
-		syscall.Close(int(pidfd))
+		_ = syscall.Close(int(pidfd))
 		if errno == 0 {
 			return os.NewFile(fd, "go command stdout")
 		}

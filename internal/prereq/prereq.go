@@ -14,7 +14,8 @@ import (
 	"time"
 )
 
-// EnvRequire, when "1", turns every Skip into a failure.
+// EnvRequire names the variable that, when "1", turns every Skip into a
+// failure.
 const EnvRequire = "SAMSA_REQUIRE_KAFKA"
 
 // skips are this test binary's skips by Skip.
@@ -47,7 +48,7 @@ func record(name, why string) {
 	}
 	if m := markerPath(); m != "" && len(skips.tests) == 1 {
 		if f, err := os.OpenFile(m, os.O_RDWR|os.O_CREATE, 0o644); err == nil {
-			f.Close()
+			_ = f.Close()
 		}
 	}
 }
@@ -67,7 +68,7 @@ func Run(m *testing.M) int {
 	return code
 }
 
-// Announce, called by a TestMain with m.Run's code, reports the tests
+// Announce reports, when a TestMain calls it with m.Run's code, the tests
 // that Skip skipped, if any (see the package documentation).
 func Announce(code int) {
 	if line := report(); line != "" {
@@ -106,8 +107,8 @@ func announce(line string, failed bool) {
 		return
 	}
 	if w := goCommandStdout(); w != nil {
-		io.WriteString(w, line+"\n")
-		w.Close()
+		_, _ = io.WriteString(w, line+"\n")
+		_ = w.Close()
 	}
 }
 
@@ -119,7 +120,7 @@ func announce(line string, failed bool) {
 func uncache() {
 	if m := markerPath(); m != "" {
 		now := time.Now()
-		os.Chtimes(m, now, now)
+		_ = os.Chtimes(m, now, now)
 	}
 }
 
@@ -136,7 +137,7 @@ func markerPath() string {
 	}
 	sum := sha256.Sum256([]byte(rel))
 	dir := filepath.Join(root, markerDir)
-	os.Mkdir(dir, 0o755)
+	_ = os.Mkdir(dir, 0o755)
 	return filepath.Join(dir, hex.EncodeToString(sum[:8]))
 }
 

@@ -124,10 +124,7 @@ func init() {
 		}
 		return "", nil, "must be client_credentials or " + oauth.GrantJWTBearer
 	}, "sasl.oauthbearer.grant.type")
-	retrievers := make([]string, 0, len(oauthRetrievers))
-	for _, name := range []string{"DefaultJwtRetriever", "ClientCredentialsJwtRetriever", "JwtBearerJwtRetriever", "FileJwtRetriever"} {
-		retrievers = append(retrievers, name)
-	}
+	retrievers := []string{"DefaultJwtRetriever", "ClientCredentialsJwtRetriever", "JwtBearerJwtRetriever", "FileJwtRetriever"}
 	defineProp("SASL.OAuth.GrantType", false, propOAuthClass("JwtRetriever", retrievers, func(st *propState, name string) {
 		st.oauthRetriever = name
 	}), "sasl.oauthbearer.jwt.retriever.class")

@@ -176,12 +176,10 @@ func propMillis(min int64, int32Range bool, set func(*config.Config, time.Durati
 
 // propRangeReason describes the allowed values of a number.
 func propRangeReason(what string, min, max int64) string {
-	switch {
-	case max == math.MaxInt64:
+	if max == math.MaxInt64 {
 		return fmt.Sprintf("must be %s, at least %d", what, min)
-	default:
-		return fmt.Sprintf("must be %s from %d to %d", what, min, max)
 	}
+	return fmt.Sprintf("must be %s from %d to %d", what, min, max)
 }
 
 // propInt parses an integer in [min, max].

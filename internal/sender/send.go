@@ -117,14 +117,15 @@ func (k *sink) group(batches []*accumulator.Batch) []reqTopic {
 // connection's reader goroutine.
 func (r *request) onResponse(body []byte, err error) (throttleMs int32) {
 	k, s := r.k, r.k.s
-	if s.cfg.Acks == 0 && err == nil {
+	switch {
+	case s.cfg.Acks == 0 && err == nil:
 		for _, b := range r.batches {
 			s.Stats.batchDone(b, time.Since(b.Created))
 			b.P.Complete(b, -1, -1, nil)
 		}
-	} else if err != nil {
+	case err != nil:
 		r.retryAll(err, true)
-	} else {
+	default:
 		s.Stats.requestDone(k.id, time.Since(r.sentAt))
 		resp, derr := decodeProduceResponse(body, r.ver)
 		if derr != nil {

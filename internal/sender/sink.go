@@ -1,7 +1,6 @@
 package sender
 
 import (
-	"errors"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -257,6 +256,3 @@ func (k *sink) forget(idle, moved []*accumulator.Partition) {
 		k.s.Wake(p)
 	}
 }
-
-// errNoResponse marks batches sent with acks=0.
-var errNoResponse = errors.New("acks=0")

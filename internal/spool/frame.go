@@ -20,8 +20,8 @@ import (
 // frame after damage; the CRC covers the length, so a damaged length is
 // caught like damaged data.
 const (
-	frameMagic  uint32 = 0x53504cab
-	frameHeader        = 21 // magic, crc, length, lsn, type
+	frameMagic  = uint32(0x53504cab)
+	frameHeader = 21 // magic, crc, length, lsn, type
 	// maxPayload bounds a payload: a length beyond it is damage. A batch
 	// is at most max.request.size (an int32), and a split entry holds the
 	// parts of one batch.

@@ -46,20 +46,20 @@ func lockDir(dir string) (*os.File, error) {
 	}
 	ok, err := tryLock(f)
 	if err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	if !ok {
 		pid := readPID(f)
-		f.Close()
+		_ = f.Close()
 		return nil, &LockedError{Dir: dir, PID: pid}
 	}
 	if err := f.Truncate(0); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	if _, err := f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0); err != nil {
-		f.Close()
+		_ = f.Close()
 		return nil, err
 	}
 	return f, nil

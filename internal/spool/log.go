@@ -282,7 +282,7 @@ func (l *Log) readAll(path string) ([]byte, error) {
 	if err != nil {
 		return nil, &Error{Op: "open", Path: path, Err: err}
 	}
-	defer f.Close()
+	defer func() { _ = f.Close() }()
 	var data []byte
 	buf := make([]byte, 1<<20)
 	for off := int64(0); ; {
@@ -396,10 +396,10 @@ func (l *Log) Close() error {
 func (l *Log) closeFiles() {
 	for _, s := range l.segs {
 		if s.f != nil {
-			s.f.Close()
+			_ = s.f.Close()
 		}
 	}
 	if l.lock != nil {
-		l.lock.Close()
+		_ = l.lock.Close()
 	}
 }

@@ -29,14 +29,14 @@ func (l *Log) startSegment() error {
 	}
 	seg.f = f
 	if err := l.fs.preallocate(f, l.segBytes+smallReserve); err != nil {
-		f.Close()
-		os.Remove(seg.path)
+		_ = f.Close()
+		_ = os.Remove(seg.path)
 		return &Error{Op: "preallocate", Path: seg.path, Err: err}
 	}
 	if l.opts.Fsync != FsyncNever {
 		if err := syncDir(l.dir); err != nil {
-			f.Close()
-			os.Remove(seg.path)
+			_ = f.Close()
+			_ = os.Remove(seg.path)
 			return &Error{Op: "sync directory", Path: l.dir, Err: err}
 		}
 	}
@@ -49,8 +49,8 @@ func (l *Log) startSegment() error {
 	l.scratch.b = l.scratch.b[:0]
 	l.scratch.header(h)
 	if _, err := l.writeFrame(seg, typeHeader, l.scratch.b, nil, nil); err != nil {
-		f.Close()
-		os.Remove(seg.path)
+		_ = f.Close()
+		_ = os.Remove(seg.path)
 		return err
 	}
 	seg.base = seg.size
@@ -426,7 +426,7 @@ func (l *Log) deleteDoomed() {
 		return
 	}
 	for _, s := range doomed {
-		s.f.Close()
+		_ = s.f.Close()
 		if err := os.Remove(s.path); err != nil && !os.IsNotExist(err) {
 			l.log.Error("spool: cannot delete a segment whose batches are all acknowledged", "path", s.path, "err", err)
 		}

@@ -170,10 +170,3 @@ func (c *coordinated) run(ctx context.Context, api string, do func(*wire.Conn) (
 		}
 	}
 }
-
-func strOf(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
-}

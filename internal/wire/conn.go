@@ -232,7 +232,7 @@ func dialTransport(ctx context.Context, addr string, opts *Options) (net.Conn, e
 	}
 	tc := tls.Client(nc, cfg)
 	if err := tc.HandshakeContext(ctx); err != nil {
-		nc.Close()
+		_ = nc.Close()
 		return nil, fmt.Errorf("TLS handshake: %w", err)
 	}
 	return tc, nil
@@ -350,7 +350,7 @@ func (c *Conn) Send(ctx context.Context, r *Request) error {
 func (c *Conn) writeLocked(r *Request, slot bool) (int, error) {
 	c.corr++
 	corr := c.corr
-	hdr := append(c.hdr[:0], 0, 0, 0, 0)
+	hdr := append(c.hdr[:0], 0, 0, 0, 0) //nolint:gocritic // appendAssign: c.hdr is scratch space, hdr this request's header in it
 	hdr = appendRequestHeader(hdr, r.Key, r.Version, corr, c.clientID, r.Flexible)
 	size := len(hdr) - 4
 	for _, b := range r.Body {
@@ -391,7 +391,7 @@ func (c *Conn) write(hdr []byte, body net.Buffers) error {
 		_, err := c.nc.Write(hdr)
 		return err
 	}
-	buf := append(c.hdr, nil...)
+	buf := append(c.hdr, nil...) //nolint:gocritic // appendAssign: the body goes after the header in the scratch buffer, which keeps only the header
 	for _, b := range body {
 		buf = append(buf, b...)
 	}
@@ -615,7 +615,7 @@ func (c *Conn) closeWith(err error) {
 		upAt = c.upAt
 		c.pendMu.Unlock()
 		close(c.closed)
-		c.nc.Close()
+		_ = c.nc.Close()
 		for _, p := range failed {
 			if p.done != nil {
 				p.done(nil, err)
@@ -676,10 +676,6 @@ func (c *Conn) DoMax(ctx context.Context, req kmsg.Request, max int16) (kmsg.Res
 func (c *Conn) doVersioned(ctx context.Context, req kmsg.Request, exclusive bool) (kmsg.Response, error) {
 	resp := req.ResponseKind()
 	resp.SetVersion(req.GetVersion())
-	type result struct {
-		body []byte
-		err  error
-	}
 	ch := make(chan error, 1)
 	r := &Request{
 		Key:      req.Key(),

@@ -26,7 +26,8 @@ func (c headerCarrier) Set(key, value string) {
 			hs = append(hs, h)
 		}
 	}
-	c.r.Headers = append(hs, samsa.Header{Key: key, Value: []byte(value)})
+	hs = append(hs, samsa.Header{Key: key, Value: []byte(value)})
+	c.r.Headers = hs
 }
 
 // Keys returns the header names.

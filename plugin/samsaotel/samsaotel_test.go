@@ -227,7 +227,7 @@ func points(t *testing.T, reader *sdkmetric.ManualReader, name string) map[strin
 }
 
 func key(set attribute.Set) string {
-	v := func(k string) string { x, _ := set.Value(attribute.Key(k)); return x.Emit() }
+	v := func(k string) string { x, _ := set.Value(attribute.Key(k)); return x.String() }
 	return v("messaging.destination.name") + "/" + v("messaging.destination.partition.id") + "/" + v("error.type") +
 		"/" + v("messaging.system") + "/" + v("messaging.operation.name")
 }

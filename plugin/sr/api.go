@@ -51,7 +51,7 @@ type SubjectVersion struct {
 	Version int    `json:"version"`
 }
 
-// Latest, as a version number, asks for a subject's latest version.
+// Latest is the version number that asks for a subject's latest version.
 const Latest = -1
 
 // Compatibility is a compatibility level (the registry's config).

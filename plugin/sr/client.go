@@ -200,7 +200,7 @@ func (c *Client) once(ctx context.Context, u *url.URL, method string, path []str
 		// stops when the caller's context ends.
 		return true, fmt.Errorf("sr: %s %s: %w", method, redact(req.URL), err)
 	}
-	defer resp.Body.Close()
+	defer func() { _ = resp.Body.Close() }()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
 	if err != nil {
 		return true, fmt.Errorf("sr: %s %s: reading the answer: %w", method, redact(req.URL), err)

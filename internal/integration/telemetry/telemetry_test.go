@@ -33,7 +33,6 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	defer os.RemoveAll(dir)
 	recordFile = filepath.Join(dir, "pushes.tsv")
 	classes := filepath.Join(dir, "classes")
 	opts := kafkatest.Options{Nodes: 1}
@@ -49,7 +48,9 @@ func TestMain(m *testing.M) {
 			"samsa.telemetry.file": recordFile,
 		}
 	}
-	os.Exit(kafkatest.Run(m, opts))
+	code := kafkatest.Run(m, opts)
+	_ = os.RemoveAll(dir)
+	os.Exit(code)
 }
 
 // cluster returns the shared cluster, failing (or skipping, as kafkatest

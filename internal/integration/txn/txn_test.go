@@ -193,26 +193,11 @@ func (o *outcomes) wait(t *testing.T) {
 	}
 }
 
-func (o *outcomes) ackedCount() int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return len(o.acked)
-}
-
 // values returns the values of records read back, in partition order.
 func values(recs []*kgo.Record) []string {
 	out := make([]string, len(recs))
 	for i, r := range recs {
 		out[i] = string(r.Value)
-	}
-	return out
-}
-
-// byPartition groups read-back values by partition, in offset order.
-func byPartition(recs []*kgo.Record) map[int32][]string {
-	out := map[int32][]string{}
-	for _, r := range recs {
-		out[r.Partition] = append(out[r.Partition], string(r.Value))
 	}
 	return out
 }

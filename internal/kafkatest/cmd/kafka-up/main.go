@@ -72,7 +72,7 @@ func main() {
 	if err != nil {
 		fail(err)
 	}
-	defer c.Close()
+	defer func() { _ = c.Close() }()
 	fmt.Printf("Kafka %s, %d node(s), ready in %v; files in %s\n", c.Version(), len(c.NodeIDs()), time.Since(start).Round(time.Millisecond), c.Dir())
 	ls := []kafkatest.Listener{kafkatest.PLAINTEXT}
 	if *security {
