@@ -156,7 +156,7 @@ func main() {
 		if err != nil {
 			fatalf("spool: %v", err)
 		}
-		defer os.RemoveAll(dir)
+		defer func() { _ = os.RemoveAll(dir) }()
 		c, err := samsa.ConfigFromProperties(map[string]string{"bootstrap.servers": k.brokers, "spool.dir": dir, "spool.fsync": policy})
 		if err != nil {
 			fatalf("spool: %v", err)

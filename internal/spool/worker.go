@@ -121,7 +121,7 @@ func (l *Log) probeDisk() {
 		}
 		return
 	}
-	l.appendLocked(typeNop, nil, nil)
+	_, _ = l.appendLocked(typeNop, nil, nil) // as before: the nop entry's result is not used here
 }
 
 // wakeReserveLocked wakes the goroutines waiting in Reserve. l.mu is
