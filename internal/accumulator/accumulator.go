@@ -52,8 +52,11 @@ type Accumulator struct {
 
 	topicsMu  sync.Mutex
 	restoring map[string]map[int32][]RestoredBatch // under topicsMu: batches for partitions not made yet
-	topics    atomic.Pointer[map[string]*Topic]    // copy on write
-	lastTopic atomic.Pointer[Topic]                // the topic Topic found last
+	// memFullSince is when a spooled append last found buffer memory
+	// exhausted (unix ns; 0 while it is not): see spillAfter.
+	memFullSince atomic.Int64
+	topics       atomic.Pointer[map[string]*Topic] // copy on write
+	lastTopic    atomic.Pointer[Topic]             // the topic Topic found last
 
 	flushing       atomic.Int32
 	batchesCreated atomic.Int64

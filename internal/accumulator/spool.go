@@ -34,21 +34,21 @@ type Spool interface {
 	Load(b *Batch, buf []byte) ([]byte, error)
 }
 
+// spillAfter is how long buffer memory must stay exhausted before
+// batches durable in the spool give theirs back: acknowledgements free
+// memory within milliseconds when the cluster keeps up, and a batch read
+// back from the spool costs a read and a decode that waiting spares.
+const spillAfter = 50 * time.Millisecond
+
 // reserveSpooled reserves need bytes of the spool, then of buffer
 // memory, for a new batch, within max.block.ms in all; with try it waits
-// for neither. While memory is short, batches whose bytes are durable in
-// the spool give theirs back first.
+// for neither. While memory stays exhausted (the cluster is slow or
+// down), batches durable in the spool give theirs back.
 func (a *Accumulator) reserveSpooled(ctx context.Context, need int64, try bool) error {
 	s := a.cfg.Spool
 	spoolErr := s.Reserve(ctx, need, true)
-	if spoolErr == nil && a.pool.TryReserve(need) {
+	if spoolErr == nil && a.tryReserveSpilling(need) {
 		return nil
-	}
-	if spoolErr == nil {
-		a.SpillDurable()
-		if a.pool.TryReserve(need) {
-			return nil
-		}
 	}
 	if try {
 		if spoolErr != nil {
@@ -67,16 +67,51 @@ func (a *Accumulator) reserveSpooled(ctx context.Context, need int64, try bool) 
 			}
 			return err
 		}
-		a.SpillDurable()
 	}
-	if err := a.pool.Reserve(bctx, need); err != nil {
-		s.Release(need)
-		if ctx.Err() != nil {
-			return ctx.Err()
+	for {
+		wctx, wcancel := context.WithTimeout(bctx, spillAfter)
+		err := a.pool.Reserve(wctx, need)
+		wcancel()
+		if err == nil {
+			a.memFullSince.Store(0)
+			return nil
 		}
-		return &ExhaustedError{Waited: time.Since(start), Need: need}
+		if bctx.Err() != nil {
+			s.Release(need)
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			return &ExhaustedError{Waited: time.Since(start), Need: need}
+		}
+		if a.tryReserveSpilling(need) {
+			return nil
+		}
 	}
-	return nil
+}
+
+// tryReserveSpilling takes need bytes of buffer memory if they are free,
+// first making durable batches give theirs back if memory has been
+// exhausted for spillAfter.
+func (a *Accumulator) tryReserveSpilling(need int64) bool {
+	if a.pool.TryReserve(need) {
+		a.memFullSince.Store(0)
+		return true
+	}
+	now := time.Now().UnixNano()
+	since := a.memFullSince.Load()
+	if since == 0 {
+		a.memFullSince.CompareAndSwap(0, now)
+		return false
+	}
+	if now-since < int64(spillAfter) {
+		return false
+	}
+	a.SpillDurable()
+	if a.pool.TryReserve(need) {
+		a.memFullSince.Store(0)
+		return true
+	}
+	return false
 }
 
 // unreserve returns a new batch's reservations when the batch is not
@@ -138,40 +173,29 @@ func (p *Partition) loadSpilledLocked(b *Batch, res *DrainResult) bool {
 }
 
 // MarkDurable records that b's bytes are durable in the spool (ok), or
-// that they cannot be. While memory is short, a durable batch waiting to
-// be sent gives its memory back at once (it is read back when drained).
-// notify, if not nil, is run on b's entries unless b already has its
-// outcome (its entries may be recycled once it is delivered); it runs
-// under p.mu and must only signal, never block or call out.
+// that they cannot be: a durable batch may give its memory back while it
+// waits to be sent (SpillDurable). notify, if not nil, is run on b's
+// entries unless b already has its outcome (its entries may be recycled
+// once it is delivered); it runs under p.mu and must only signal, never
+// block or call out.
 func (p *Partition) MarkDurable(b *Batch, ok bool, notify func([]Entry)) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if notify != nil && b.state != stateDone {
 		notify(b.entries)
 	}
-	if !ok {
-		return
-	}
-	b.durable = true
-	if p.acc.memoryShort() {
-		p.spillLocked(b)
-	}
+	b.durable = b.durable || ok
 }
 
-// memoryShort reports whether buffer memory is running out: appends wait
-// for it, or less than half is free.
-func (a *Accumulator) memoryShort() bool {
-	return a.pool.Waiting() > 0 || a.pool.Available() < a.pool.Total()/2
-}
-
-// SpillDurable makes every batch waiting to be sent whose bytes are
-// durable in the spool give its memory back.
+// SpillDurable makes the batches waiting to be sent whose bytes are
+// durable in the spool give their memory back (they are read back when
+// drained), all but the next of each partition, which goes out first.
 func (a *Accumulator) SpillDurable() {
 	for _, t := range a.Topics() {
 		for _, p := range t.Partitions() {
 			p.mu.Lock()
-			for _, b := range p.ready {
-				if b.durable {
+			for i, b := range p.ready {
+				if i > 0 && b.durable {
 					p.spillLocked(b)
 				}
 			}

@@ -89,7 +89,7 @@ func WriteHeader(batch []byte, h *BatchHeader) {
 
 // SetProducerState rewrites the producer id, epoch and base sequence of
 // an already written batch, sets or clears its transactional bit, and
-// recomputes its CRC. The producer uses it to resend a batch under a new
+// recomputes its CRC (unless nothing changed). The producer uses it to resend a batch under a new
 // producer epoch. batch must be a whole batch as WriteHeader left it.
 func SetProducerState(batch []byte, id int64, epoch int16, baseSeq int32, transactional bool) {
 	_ = batch[HeaderSize-1]
@@ -97,6 +97,10 @@ func SetProducerState(batch []byte, id int64, epoch int16, baseSeq int32, transa
 	attrs := be.Uint16(batch[offAttributes:]) &^ AttrTransactional
 	if transactional {
 		attrs |= AttrTransactional
+	}
+	if attrs == be.Uint16(batch[offAttributes:]) && int64(be.Uint64(batch[offProducerID:])) == id &&
+		int16(be.Uint16(batch[offProducerEpoch:])) == epoch && int32(be.Uint32(batch[offBaseSequence:])) == baseSeq {
+		return // unchanged: the CRC stands, and computing it again would read the whole batch
 	}
 	be.PutUint16(batch[offAttributes:], attrs)
 	be.PutUint64(batch[offProducerID:], uint64(id))

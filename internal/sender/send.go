@@ -82,11 +82,20 @@ func (k *sink) recordSends(batches []*accumulator.Batch) []*accumulator.Batch {
 	keep := batches[:0]
 	for _, b := range batches {
 		if err := sp.Sending(b); err != nil {
-			k.s.log.Warn("cannot record a send in the spool; the batch waits", "partition", b.P.String(), "err", err)
+			k.s.log.Warn("cannot record a send in the spool; the batch waits", "topic", b.P.Topic.Name, "partition", b.P.ID, "err", err)
 			k.s.retryOrFail(b, err, -1)
 			continue
 		}
 		keep = append(keep, b)
+	}
+	if len(keep) > 0 {
+		if err := sp.Sync(); err != nil {
+			k.s.log.Warn("cannot make the sends' records durable in the spool; the batches wait", "err", err)
+			for _, b := range keep {
+				k.s.retryOrFail(b, err, -1)
+			}
+			return nil
+		}
 	}
 	return keep
 }
@@ -245,7 +254,7 @@ func (s *Sender) handlePartition(b *accumulator.Batch, rp *respPartition) {
 // is now written twice; the spool counts such batches.
 func (s *Sender) restamp(b *accumulator.Batch, err error) {
 	s.log.Warn("the broker refused the producer state of a batch restored from the spool; resending it as a new write",
-		"partition", b.P.String(), "producer_id", b.ProducerID, "epoch", b.ProducerEpoch, "base_sequence", b.BaseSeq, "err", err)
+		"topic", b.P.Topic.Name, "partition", b.P.ID, "producer_id", b.ProducerID, "epoch", b.ProducerEpoch, "base_sequence", b.BaseSeq, "err", err)
 	b.Recovered = false
 	b.ProducerID, b.ProducerEpoch, b.BaseSeq = -1, -1, -1
 	s.retryOrFail(b, err, -1)

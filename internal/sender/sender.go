@@ -39,6 +39,9 @@ type Spool interface {
 	// producer id, epoch and base sequence; it returns an error when that
 	// cannot be recorded, and the batch is then retried instead of sent.
 	Sending(b *accumulator.Batch) error
+	// Sync waits until what Sending recorded is durable, if the spool
+	// needs that before a send; on error the batches are retried.
+	Sync() error
 }
 
 // ProducerIDs gives sinks the producer id and epoch to stamp batches with.

@@ -209,7 +209,8 @@ type BatchEntry struct {
 	Seq     uint64
 	Records int32
 	// Wire is the Kafka record batch (v2), header included, as it is sent
-	// without a producer id unless Sequenced entries say otherwise.
+	// without a producer id unless Sequenced entries say otherwise. Its
+	// header's CRC must be right: the entry's checksum is derived from it.
 	Wire []byte
 }
 

@@ -2,6 +2,8 @@ package spool
 
 import (
 	"bytes"
+	"encoding/binary"
+	"hash/crc32"
 	"context"
 	"errors"
 	"fmt"
@@ -19,12 +21,17 @@ import (
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
 
-// wire returns n bytes standing for a record batch, derived from seed.
+// wire returns n bytes standing for a record batch, derived from seed:
+// random, but for the CRC-32C a batch header carries of its bytes from
+// offset 21 on.
 func wire(seed, n int) []byte {
 	b := make([]byte, n)
 	r := rand.New(rand.NewPCG(uint64(seed), 7))
 	for i := range b {
 		b[i] = byte(r.IntN(256))
+	}
+	if n >= kafkaCRCCovers {
+		binary.BigEndian.PutUint32(b[kafkaCRCAt:], crc32.Checksum(b[kafkaCRCCovers:], castagnoli))
 	}
 	return b
 }
@@ -582,5 +589,27 @@ func TestPermissionError(t *testing.T) {
 	}
 	if !bytes.Contains([]byte(err.Error()), []byte(dir)) {
 		t.Errorf("error %q does not name the path", err)
+	}
+}
+
+// TestWrongBatchCRCIsDamage: the entry's checksum is derived from the
+// batch header's CRC, so a batch handed over with a wrong one is
+// reported as damage on recovery, never trusted.
+func TestWrongBatchCRCIsDamage(t *testing.T) {
+	dir := t.TempDir()
+	l, _ := open(t, dir, opts(FsyncNever))
+	good, _ := appendBatch(t, l, "t", 0, 0, wire(1, 100))
+	bad := wire(2, 100)
+	bad[kafkaCRCAt] ^= 1
+	appendBatch(t, l, "t", 0, 1, bad)
+	last, _ := appendBatch(t, l, "t", 0, 2, wire(3, 100))
+	l.Close()
+	l, rec := open(t, dir, opts(FsyncNever))
+	defer l.Close()
+	if len(rec.Damage) != 1 || rec.Damage[0].Entries != 1 {
+		t.Fatalf("damage %v, want the batch with the wrong CRC", rec.Damage)
+	}
+	if len(rec.Batches) != 2 || rec.Batches[0].ID != good || rec.Batches[1].ID != last {
+		t.Fatalf("recovered %+v", rec.Batches)
 	}
 }

@@ -88,8 +88,7 @@ func (l *Log) writeFrame(seg *segment, t entryType, meta, wire []byte, ref *Ref)
 	var hdr [frameHeader]byte
 	n := 9 + len(meta) + len(wire)
 	pre := appendFrameHeader(hdr[:0], lsn, t, n)
-	crc := frameCRC(pre[8:], meta, wire)
-	putCRC(pre, crc)
+	putCRC(pre, wireFrameCRC(pre[8:], meta, wire))
 	off := seg.size
 	err := writeAll(seg.f, off, pre, meta, wire)
 	if err != nil {
@@ -137,6 +136,28 @@ func appendFrameHeader(dst []byte, lsn uint64, t entryType, n int) []byte {
 }
 
 func putCRC(frame []byte, crc uint32) { binary.BigEndian.PutUint32(frame[4:], crc) }
+
+// kafkaCRCOffset is where a record batch's CRC-32C is, and where the
+// bytes it covers begin.
+const (
+	kafkaCRCAt     = 17
+	kafkaCRCCovers = 21
+)
+
+// wireFrameCRC is frameCRC(head, meta, wire) where wire, if not empty,
+// is a record batch whose header holds the CRC-32C of its bytes from
+// kafkaCRCCovers on: that CRC is combined in rather than computed again,
+// so the batch's bytes are read once (when the batch was sealed). A batch
+// whose header CRC is wrong therefore makes a frame whose checksum fails:
+// recovery reports it as damage rather than trusting it.
+func wireFrameCRC(head, meta, wire []byte) uint32 {
+	if len(wire) < kafkaCRCCovers {
+		return frameCRC(head, meta, wire)
+	}
+	crc := frameCRC(head, meta, wire[:kafkaCRCCovers])
+	body := binary.BigEndian.Uint32(wire[kafkaCRCAt:])
+	return crcCombine(crc, body, int64(len(wire)-kafkaCRCCovers))
+}
 
 // frameCRC is the CRC-32C of the pieces, in order.
 func frameCRC(pieces ...[]byte) uint32 {
@@ -263,16 +284,12 @@ func (l *Log) AppendBatch(b *BatchEntry, reserved int64, durable func(error)) (R
 	return ref, nil
 }
 
-// finishWriteLocked registers durable for lsn and releases l.mu; under
-// FsyncNever it calls durable at once.
+// finishWriteLocked registers durable for lsn, to be run by the worker
+// after the sync that covers it (at once with FsyncNever, whose writes
+// are as durable as they get once written), and releases l.mu.
 func (l *Log) finishWriteLocked(lsn uint64, durable func(error)) {
 	if l.opts.Fsync == FsyncNever {
 		l.synced = lsn
-		l.mu.Unlock()
-		if durable != nil {
-			durable(nil)
-		}
-		return
 	}
 	if durable != nil {
 		l.waiters = append(l.waiters, waiter{lsn: lsn, fn: durable})
@@ -291,32 +308,42 @@ func (l *Log) signal() {
 // AppendSequenced records that batch id is about to be sent with the
 // given producer id, epoch and base sequence (-1s for a producer that is
 // not idempotent); duplicate says the batch may already be in Kafka
-// under another producer state, which a recovery then still knows. The entry is written before the batch goes out, so
-// that a recovery after a process crash knows what the broker may hold.
-// With FsyncAlways it also waits until the entry is durable, which makes
-// that true after an operating system crash too.
+// under another producer state, which a recovery then still knows. The
+// entry is written before the batch goes out, so that a recovery after a
+// process crash knows what the broker may hold; with FsyncAlways the
+// caller then waits for SyncWritten, which makes that true after an
+// operating system crash too.
 func (l *Log) AppendSequenced(id uint64, pid int64, epoch int16, baseSeq int32, duplicate bool) error {
 	var e enc
 	e.sequenced(sequenced{id: id, pid: pid, epoch: epoch, baseSeq: baseSeq, unixMill: time.Now().UnixMilli(), duplicate: duplicate})
-	var wait chan error
-	var fn func(error)
-	if l.opts.Fsync == FsyncAlways {
-		wait = make(chan error, 1)
-		fn = func(err error) { wait <- err }
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if err := l.unusableLocked(); err != nil {
+		return err
 	}
+	_, err := l.appendLocked(typeSequenced, e.b, nil)
+	return err
+}
+
+// SyncWritten waits, with FsyncAlways, until every entry written so far
+// is durable (one sync for all the Sequenced entries of a request); with
+// the other policies it returns at once.
+func (l *Log) SyncWritten() error {
+	if l.opts.Fsync != FsyncAlways {
+		return nil
+	}
+	wait := make(chan error, 1)
 	l.mu.Lock()
 	if err := l.unusableLocked(); err != nil {
 		l.mu.Unlock()
 		return err
 	}
-	if _, err := l.appendLocked(typeSequenced, e.b, fn); err != nil {
+	if l.synced >= l.written {
 		l.mu.Unlock()
-		return err
-	}
-	l.mu.Unlock()
-	if wait == nil {
 		return nil
 	}
+	l.waiters = append(l.waiters, waiter{lsn: l.written, fn: func(err error) { wait <- err }})
+	l.mu.Unlock()
 	l.signal()
 	return <-wait
 }

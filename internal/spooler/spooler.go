@@ -318,6 +318,10 @@ func (s *Spooler) Sending(b *accumulator.Batch) error {
 	return nil
 }
 
+// Sync waits until the Sending entries written so far are durable, when
+// the fsync policy requires that before a send (spool.fsync=always).
+func (s *Spooler) Sync() error { return s.log.SyncWritten() }
+
 // Delivered tells the spool that b has its outcome. A final outcome
 // (acknowledged, or failed for good) ends the batch in the spool; a
 // batch cut off by Close is not final and stays for the next session.
