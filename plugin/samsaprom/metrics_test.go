@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 	"github.com/samsa-go/samsa"
 	"github.com/samsa-go/samsa/internal/itest/respond"
@@ -144,6 +145,18 @@ func TestScrapeMatchesWhatWasProduced(t *testing.T) {
 			t.Errorf("%s: mean compression ratio %.3f, want repetitive values to compress below 0.5", topic, r)
 		}
 		want(fmt.Sprintf(`samsa_producer_partition_buffered_records{client_id="prom-test",partition="1",topic=%q}`, topic), 0)
+	}
+	// The same, as Prometheus's own test helper reads the registry.
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(`
+# HELP samsa_producer_record_send_total Records sent in produce requests, retries included (Java's record-send-total).
+# TYPE samsa_producer_record_send_total counter
+samsa_producer_record_send_total{client_id="prom-test",topic="audit"} 40
+samsa_producer_record_send_total{client_id="prom-test",topic="orders"} 100
+`), "samsa_producer_record_send_total"); err != nil {
+		t.Error(err)
+	}
+	if n, err := testutil.GatherAndCount(reg, "samsa_producer_partition_buffered_records"); err != nil || n != 4 {
+		t.Errorf("%d partition_buffered_records series (%v), want 4: two topics of two partitions", n, err)
 	}
 	want(`samsa_producer_buffer_total_bytes{client_id="prom-test"}`, 32<<20)
 	want(`samsa_producer_buffer_available_bytes{client_id="prom-test"}`, 32<<20)
