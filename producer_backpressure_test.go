@@ -180,8 +180,11 @@ func TestProduceBlocksUntilMemoryFrees(t *testing.T) {
 	release := stallProduce(fake)
 	defer release()
 	accepted := fillBuffer(t, p, "bp", 4, nil)
-	// Too large for any open batch: it needs a new one, so memory.
-	blockedValue := []byte("blocked" + strings.Repeat(".", 7000))
+	// Larger than batch.size, so it never fits an open batch (a 7000-byte
+	// one did when linger had drained a partition's batch during the fill
+	// and its new one was nearly empty, on a loaded machine): it needs a
+	// batch of its own, so memory.
+	blockedValue := []byte("blocked" + strings.Repeat(".", bpBatchSize+1000))
 	returned := make(chan struct{})
 	result := make(chan error, 1)
 	go func() {
