@@ -28,6 +28,7 @@
 //	record_error_total{topic}                counter    records that failed
 //	record_retry_total{topic}                counter    records sent again after a retriable error
 //	bytes_total{topic}                       counter    bytes of batches acknowledged, as sent
+//	batch_split_total                        counter    batches split because a broker found them too large
 //	buffered_records{topic}                  gauge      records without an outcome yet
 //	buffered_bytes{topic}                    gauge      their encoded bytes, before compression
 //	partition_buffered_records{topic,partition}  gauge  the same per partition
@@ -67,6 +68,7 @@
 //	byte-total, -rate                    bytes_total, rate(...)
 //	compression-rate                     compression_ratio (histogram_quantile, or _sum / _count)
 //	batch-size-avg, -max                 batch_size_bytes (_sum / _count; histogram_quantile(1, ...))
+//	batch-split-total, -rate             batch_split_total, rate(...)
 //	records-per-request-avg              rate(record_send_total) / rate(requests_total{api="Produce"})
 //	record-queue-time-avg, -max, -pNN    record_queue_time_seconds
 //	produce-throttle-time-avg, -max      throttle_time_seconds

@@ -46,6 +46,7 @@ var pulledSeries = []struct {
 	{"producer-topic-metrics", "byte-total", "bytes_total", "Bytes of record batches acknowledged, as sent (compressed) (Java's byte-total).", prometheus.CounterValue, 1},
 	{"producer-topic-metrics", "buffered-records", "buffered_records", "Records produced that have no outcome yet.", prometheus.GaugeValue, 1},
 	{"producer-topic-metrics", "buffered-bytes", "buffered_bytes", "Encoded bytes (before compression) of the records that have no outcome yet.", prometheus.GaugeValue, 1},
+	{"producer-metrics", "batch-split-total", "batch_split_total", "Batches split because a broker refused them as too large (Java's batch-split-total).", prometheus.CounterValue, 1},
 	{"producer-metrics", "buffer-total-bytes", "buffer_total_bytes", "The buffer.memory budget.", prometheus.GaugeValue, 1},
 	{"producer-metrics", "buffer-available-bytes", "buffer_available_bytes", "Bytes of buffer.memory not in use.", prometheus.GaugeValue, 1},
 	{"producer-metrics", "bufferpool-wait-time-ns-total", "bufferpool_wait_seconds_total", "Time Produce calls spent waiting for buffer memory.", prometheus.CounterValue, 1e-9},
