@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samsa-go/samsa/internal/itest/respond"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -28,51 +29,8 @@ func injectOnce(c *kfake.Cluster, key kmsg.Key, code int16, hits *atomic.Int32) 
 			return nil, nil, false
 		}
 		hits.Add(1)
-		resp := req.ResponseKind()
-		resp.SetVersion(req.GetVersion())
-		setErrorCode(req, resp, code)
-		return resp, nil, true
+		return respond.Error(req, code), nil, true
 	})
-}
-
-// setErrorCode puts code everywhere a response of these APIs carries one.
-func setErrorCode(req kmsg.Request, resp kmsg.Response, code int16) {
-	switch r := resp.(type) {
-	case *kmsg.InitProducerIDResponse:
-		r.ErrorCode, r.ProducerID, r.ProducerEpoch = code, -1, -1
-	case *kmsg.EndTxnResponse:
-		r.ErrorCode = code
-	case *kmsg.AddOffsetsToTxnResponse:
-		r.ErrorCode = code
-	case *kmsg.AddPartitionsToTxnResponse:
-		for _, t := range req.(*kmsg.AddPartitionsToTxnRequest).Topics {
-			rt := kmsg.AddPartitionsToTxnResponseTopic{Topic: t.Topic}
-			for _, p := range t.Partitions {
-				rt.Partitions = append(rt.Partitions, kmsg.AddPartitionsToTxnResponseTopicPartition{Partition: p, ErrorCode: code})
-			}
-			r.Topics = append(r.Topics, rt)
-		}
-	case *kmsg.TxnOffsetCommitResponse:
-		for _, t := range req.(*kmsg.TxnOffsetCommitRequest).Topics {
-			rt := kmsg.TxnOffsetCommitResponseTopic{Topic: t.Topic}
-			for _, p := range t.Partitions {
-				rt.Partitions = append(rt.Partitions, kmsg.TxnOffsetCommitResponseTopicPartition{Partition: p.Partition, ErrorCode: code})
-			}
-			r.Topics = append(r.Topics, rt)
-		}
-	case *kmsg.ProduceResponse:
-		for _, t := range req.(*kmsg.ProduceRequest).Topics {
-			rt := kmsg.ProduceResponseTopic{Topic: t.Topic}
-			for _, p := range t.Partitions {
-				rp := kmsg.NewProduceResponseTopicPartition()
-				rp.Partition, rp.ErrorCode = p.Partition, code
-				rt.Partitions = append(rt.Partitions, rp)
-			}
-			r.Topics = append(r.Topics, rt)
-		}
-	default:
-		panic(fmt.Sprintf("no error code for %T", resp))
-	}
 }
 
 // TestTransactionErrorCodes injects error codes into each request of a

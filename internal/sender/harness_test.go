@@ -11,7 +11,8 @@ import (
 	"github.com/samsa-go/samsa/internal/accumulator"
 	"github.com/samsa-go/samsa/internal/cluster"
 	"github.com/samsa-go/samsa/internal/compress"
-	"github.com/samsa-go/samsa/internal/wire"
+	"github.com/samsa-go/samsa/internal/itest/fakecluster"
+	"github.com/samsa-go/samsa/internal/itest/respond"
 	"github.com/samsa-go/samsa/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
@@ -51,21 +52,7 @@ type harnessOpts struct {
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
 	t.Helper()
-	kc, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "t"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(kc.Close)
-	cl, err := cluster.New(cluster.Config{
-		Bootstrap: kc.ListenAddrs(),
-		Wire:      &wire.Options{ClientID: "sender-test", DialTimeout: 5 * time.Second, RequestTimeout: 5 * time.Second, MaxInFlight: 6},
-		Reconnect: cluster.Backoff{Base: 5 * time.Millisecond, Max: 20 * time.Millisecond},
-		MaxAge:    time.Minute, MaxIdle: time.Minute,
-		RefreshBackoff: 5 * time.Millisecond, RefreshBackoffMax: 20 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	kc, cl := fakecluster.New(t, kfake.NumBrokers(1), kfake.SeedTopics(2, "t"))
 	if o.delivery == 0 {
 		o.delivery = 20 * time.Second
 	}
@@ -107,7 +94,6 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		h.acc.Abort(ErrClosed, true)
 		h.s.Close()
 		h.acc.Close()
-		cl.Close()
 	})
 	return h
 }
@@ -176,9 +162,7 @@ func (h *harness) wait() map[string]error {
 }
 
 // script answers the next n Produce requests with code for every
-// partition (n < 0: all of them); with leader set, each partition's
-// response carries a KIP-951 leader hint. It returns how many it
-// answered.
+// partition (n < 0: all of them). It returns how many it answered.
 func (h *harness) script(n int32, code kerr.Code) *atomic.Int32 {
 	var hits atomic.Int32
 	h.kc.ControlKey(kmsg.Produce.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
@@ -187,20 +171,7 @@ func (h *harness) script(n int32, code kerr.Code) *atomic.Int32 {
 			return nil, nil, false
 		}
 		hits.Add(1)
-		pr := req.(*kmsg.ProduceRequest)
-		resp := pr.ResponseKind().(*kmsg.ProduceResponse)
-		resp.SetVersion(pr.GetVersion())
-		for _, t := range pr.Topics {
-			rt := kmsg.NewProduceResponseTopic()
-			rt.Topic = t.Topic
-			for _, p := range t.Partitions {
-				rp := kmsg.NewProduceResponseTopicPartition()
-				rp.Partition, rp.ErrorCode = p.Partition, int16(code)
-				rt.Partitions = append(rt.Partitions, rp)
-			}
-			resp.Topics = append(resp.Topics, rt)
-		}
-		return resp, nil, true
+		return respond.Error(req, int16(code)), nil, true
 	})
 	return &hits
 }

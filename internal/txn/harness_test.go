@@ -10,7 +10,8 @@ import (
 
 	"github.com/samsa-go/samsa/internal/accumulator"
 	"github.com/samsa-go/samsa/internal/cluster"
-	"github.com/samsa-go/samsa/internal/wire"
+	"github.com/samsa-go/samsa/internal/itest/fakecluster"
+	"github.com/samsa-go/samsa/internal/itest/respond"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 	"github.com/twmb/franz-go/pkg/kversion"
@@ -50,21 +51,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	if o.v1 {
 		kopts = append(kopts, kfake.MaxVersions(kversion.V3_9_0()))
 	}
-	kc, err := kfake.NewCluster(kopts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(kc.Close)
-	cl, err := cluster.New(cluster.Config{
-		Bootstrap: kc.ListenAddrs(),
-		Wire:      &wire.Options{ClientID: "txn-test", DialTimeout: 5 * time.Second, RequestTimeout: 5 * time.Second, MaxInFlight: 5},
-		Reconnect: cluster.Backoff{Base: 5 * time.Millisecond, Max: 50 * time.Millisecond},
-		MaxAge:    time.Minute, MaxIdle: time.Minute,
-		RefreshBackoff: 5 * time.Millisecond, RefreshBackoffMax: 50 * time.Millisecond,
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	kc, cl := fakecluster.New(t, kopts...)
 	h := &harness{t: t, kc: kc, cl: cl}
 	h.acc = accumulator.New(accumulator.Config{
 		BatchSize: 16384, Linger: time.Millisecond, BufferMemory: 1 << 20, DeliveryTimeout: time.Minute,
@@ -91,7 +78,6 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	t.Cleanup(func() {
 		h.m.Close()
 		h.acc.Close()
-		cl.Close()
 	})
 	return h
 }
@@ -123,42 +109,9 @@ func (h *harness) inject(key kmsg.Key, code int16, n int32) *atomic.Int32 {
 			return nil, nil, false
 		}
 		hits.Add(1)
-		resp := req.ResponseKind()
-		resp.SetVersion(req.GetVersion())
-		setCode(req, resp, code)
-		return resp, nil, true
+		return respond.Error(req, code), nil, true
 	})
 	return &hits
-}
-
-// setCode puts code everywhere a response of these APIs carries one.
-func setCode(req kmsg.Request, resp kmsg.Response, code int16) {
-	switch r := resp.(type) {
-	case *kmsg.InitProducerIDResponse:
-		r.ErrorCode, r.ProducerID, r.ProducerEpoch = code, -1, -1
-	case *kmsg.EndTxnResponse:
-		r.ErrorCode, r.ProducerID, r.ProducerEpoch = code, -1, -1
-	case *kmsg.AddOffsetsToTxnResponse:
-		r.ErrorCode = code
-	case *kmsg.AddPartitionsToTxnResponse:
-		for _, t := range req.(*kmsg.AddPartitionsToTxnRequest).Topics {
-			rt := kmsg.AddPartitionsToTxnResponseTopic{Topic: t.Topic}
-			for _, p := range t.Partitions {
-				rt.Partitions = append(rt.Partitions, kmsg.AddPartitionsToTxnResponseTopicPartition{Partition: p, ErrorCode: code})
-			}
-			r.Topics = append(r.Topics, rt)
-		}
-	case *kmsg.TxnOffsetCommitResponse:
-		for _, t := range req.(*kmsg.TxnOffsetCommitRequest).Topics {
-			rt := kmsg.TxnOffsetCommitResponseTopic{Topic: t.Topic}
-			for _, p := range t.Partitions {
-				rt.Partitions = append(rt.Partitions, kmsg.TxnOffsetCommitResponseTopicPartition{Partition: p.Partition, ErrorCode: code})
-			}
-			r.Topics = append(r.Topics, rt)
-		}
-	default:
-		panic("no error code for this response")
-	}
 }
 
 // state returns the manager's transaction state.

@@ -260,9 +260,11 @@ func TestAddPartitionsErrors(t *testing.T) {
 				t.Fatal("a partition added twice")
 			}
 			if tc.to == InTransaction {
-				waitFor(t, func() bool { return h.m.Sendable(p) })
-				if hits.Load() != 1 || h.wakes.Load() == 0 {
-					t.Fatalf("%d injections, %d wakes", hits.Load(), h.wakes.Load())
+				// Added after the retry: sendable, and the sender woken
+				// (just after the partition is marked added).
+				waitFor(t, func() bool { return h.m.Sendable(p) && h.wakes.Load() > 0 })
+				if hits.Load() != 1 || h.state() != InTransaction {
+					t.Fatalf("%d injections, state %v", hits.Load(), h.state())
 				}
 				return
 			}

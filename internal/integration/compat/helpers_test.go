@@ -29,17 +29,11 @@ type client struct {
 // props on top of the defaults; its connections are recorded.
 func newClient(t *testing.T, c *kafkatest.Cluster, props map[string]string) *client {
 	t.Helper()
-	all := map[string]string{"bootstrap.servers": strings.Join(c.Bootstrap(kafkatest.PLAINTEXT), ",")}
-	for k, v := range props {
-		all[k] = v
-	}
-	cfg, err := samsa.ConfigFromProperties(all)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := itest.ProducerConfig(t, c.Bootstrap(kafkatest.PLAINTEXT), props)
 	cl := &client{wire: &itest.WireLog{}, log: &memLog{}}
 	cfg.Logger = slog.New(cl.log)
 	cfg.Dial = cl.wire.Dial
+	var err error
 	cl.Producer, err = samsa.NewProducer(cfg)
 	if err != nil {
 		t.Fatal(err)

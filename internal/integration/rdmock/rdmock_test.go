@@ -11,7 +11,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -135,17 +134,7 @@ func produceAll(t *testing.T, p *samsa.Producer, recs []samsa.Record) []samsa.Re
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	mds := make([]samsa.RecordMetadata, len(recs))
-	errs := make([]error, len(recs))
-	var wg sync.WaitGroup
-	wg.Add(len(recs))
-	for i, r := range recs {
-		p.Produce(ctx, r, func(md samsa.RecordMetadata, err error) { mds[i], errs[i] = md, err; wg.Done() })
-	}
-	if err := p.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
+	mds, errs := itest.ProduceAll(ctx, t, p, recs)
 	taken := map[[2]int64]int{}
 	for i, md := range mds {
 		if err := errors.Join(errs[i]); err != nil {
@@ -178,10 +167,7 @@ func readBack(t *testing.T, bootstrap []string, topic string, recs []samsa.Recor
 	if len(got) != len(recs) {
 		t.Fatalf("read %d records, produced %d", len(got), len(recs))
 	}
-	at := map[[2]int64]int{}
-	for i, md := range mds {
-		at[[2]int64{int64(md.Partition), md.Offset}] = i
-	}
+	at := itest.Positions(mds)
 	for _, g := range got {
 		i, ok := at[[2]int64{int64(g.Partition), g.Offset}]
 		if !ok {

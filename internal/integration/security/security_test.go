@@ -89,17 +89,7 @@ func records(topic string, n int) []samsa.Record {
 func produceAndReadBack(t *testing.T, c *kafkatest.Cluster, p *samsa.Producer, topic string, recs []samsa.Record) []error {
 	t.Helper()
 	ctx := context.Background()
-	mds := make([]samsa.RecordMetadata, len(recs))
-	errs := make([]error, len(recs))
-	var wg sync.WaitGroup
-	wg.Add(len(recs))
-	for i, r := range recs {
-		p.Produce(ctx, r, func(md samsa.RecordMetadata, err error) { mds[i], errs[i] = md, err; wg.Done() })
-	}
-	if err := p.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	wg.Wait()
+	mds, errs := itest.ProduceAll(ctx, t, p, recs)
 	for i, err := range errs {
 		if err != nil {
 			t.Fatalf("record %d: %v", i, err)
@@ -109,10 +99,7 @@ func produceAndReadBack(t *testing.T, c *kafkatest.Cluster, p *samsa.Producer, t
 	if len(got) != len(recs) {
 		t.Fatalf("read %d records, produced %d", len(got), len(recs))
 	}
-	at := map[[2]int64]int{}
-	for i, md := range mds {
-		at[[2]int64{int64(md.Partition), md.Offset}] = i
-	}
+	at := itest.Positions(mds)
 	for _, g := range got {
 		i, ok := at[[2]int64{int64(g.Partition), g.Offset}]
 		if !ok {

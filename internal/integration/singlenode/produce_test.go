@@ -17,30 +17,19 @@ import (
 
 func newProducer(t *testing.T, c *kafkatest.Cluster, props map[string]string) *samsa.Producer {
 	t.Helper()
-	all := map[string]string{"bootstrap.servers": strings.Join(c.Bootstrap(kafkatest.PLAINTEXT), ",")}
-	for k, v := range props {
-		all[k] = v
-	}
-	cfg, err := samsa.ConfigFromProperties(all)
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := itest.ProducerConfig(t, c.Bootstrap(kafkatest.PLAINTEXT), props)
 	logs := &testLog{}
 	cfg.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	p, err := samsa.NewProducer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		if err := p.Close(ctx); err != nil {
-			t.Errorf("close: %v", err)
-		}
+	t.Cleanup(func() { // runs after CloseAtCleanup's: cleanups run last first
 		if t.Failed() {
 			t.Logf("the producer's log, last lines:\n%s", logs.tail(150))
 		}
 	})
+	itest.CloseAtCleanup(t, p, 30*time.Second, true)
 	return p
 }
 

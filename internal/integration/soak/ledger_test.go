@@ -215,25 +215,11 @@ func (r report) requireExact(t *testing.T) {
 // closed at the end of the test.
 func newProducer(t *testing.T, c *kafkatest.Cluster, props map[string]string) *samsa.Producer {
 	t.Helper()
-	all := map[string]string{"bootstrap.servers": strings.Join(c.Bootstrap(kafkatest.PLAINTEXT), ",")}
-	for k, v := range props {
-		all[k] = v
-	}
-	cfg, err := samsa.ConfigFromProperties(all)
+	p, err := samsa.NewProducer(itest.ProducerConfig(t, c.Bootstrap(kafkatest.PLAINTEXT), props))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := samsa.NewProducer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		if err := p.Close(ctx); err != nil {
-			t.Errorf("close: %v", err)
-		}
-	})
+	itest.CloseAtCleanup(t, p, 60*time.Second, true)
 	return p
 }
 

@@ -4,45 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/samsa-go/samsa"
+	"github.com/samsa-go/samsa/internal/itest"
 	"github.com/samsa-go/samsa/internal/kafkatest"
 )
-
-// killAll kills every broker with kill -9.
-func killAll(t *testing.T, c *kafkatest.Cluster) {
-	t.Helper()
-	for _, id := range c.NodeIDs() {
-		if err := c.Kill(id); err != nil {
-			t.Fatalf("kill node %d: %v", id, err)
-		}
-	}
-}
-
-// restartAll starts every broker again, all at once: a KRaft quorum of
-// three needs two of them before any is ready.
-func restartAll(t *testing.T, c *kafkatest.Cluster) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	var wg sync.WaitGroup
-	for _, id := range c.NodeIDs() {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := c.Restart(ctx, id); err != nil {
-				t.Errorf("restart node %d: %v\n%s", id, err, c.LogTail(id, 30))
-			}
-		}()
-	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
-	}
-}
 
 // outage produces a steady stream to topic while the whole cluster is
 // down for down (every broker killed with kill -9, then all restarted),
@@ -67,12 +35,12 @@ func outage(t *testing.T, c *kafkatest.Cluster, topic string, props map[string]s
 	if err := p.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
-	killAll(t, c)
+	itest.KillAll(t, c)
 	atKill := seq
 	t.Logf("all brokers killed after %d records", atKill)
 	produceFor(down)
 	start := time.Now()
-	restartAll(t, c)
+	itest.RestartAll(t, c)
 	back := time.Since(start)
 	atBack := seq
 	t.Logf("cluster back %v after the restart began; %d records produced while it was down", back.Round(time.Millisecond), atBack-atKill)

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/samsa-go/samsa"
+	"github.com/samsa-go/samsa/internal/itest"
 	"github.com/samsa-go/samsa/internal/kafkatest"
 )
 
@@ -151,14 +152,14 @@ func TestSpoolOutage(t *testing.T) {
 	runtime.ReadMemStats(&ms)
 	base := ms.HeapAlloc
 	heap := sampleHeap(100 * time.Millisecond)
-	killAll(t, c)
+	itest.KillAll(t, c)
 	atKill := seq
 	produceFor(down)
 	during := seq - atKill
 	spooled := spoolSize(t, dir)
 	maxHeap := heap.finish()
 	start := time.Now()
-	restartAll(t, c)
+	itest.RestartAll(t, c)
 	t.Logf("%v outage: %d records produced, the spool grew to %d MiB; heap at most %d MiB (%d MiB before); cluster back in %v",
 		down, during, spooled>>20, maxHeap>>20, base>>20, time.Since(start).Round(time.Second))
 	produceFor(3 * time.Second)
@@ -214,37 +215,5 @@ func checkOutageTopic(t *testing.T, bootstrap []string, topic string, n int) {
 	}
 	if lost > 0 || dups > 0 {
 		t.Fatalf("%d of %d records lost, %d duplicated", lost, n, dups)
-	}
-}
-
-// killAll kills every broker with kill -9.
-func killAll(t *testing.T, c *kafkatest.Cluster) {
-	t.Helper()
-	for _, id := range c.NodeIDs() {
-		if err := c.Kill(id); err != nil {
-			t.Fatalf("kill node %d: %v", id, err)
-		}
-	}
-}
-
-// restartAll starts every broker again, all at once: a KRaft quorum of
-// three needs two of them before any is ready.
-func restartAll(t *testing.T, c *kafkatest.Cluster) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	var wg sync.WaitGroup
-	for _, id := range c.NodeIDs() {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := c.Restart(ctx, id); err != nil {
-				t.Errorf("restart node %d: %v\n%s", id, err, c.LogTail(id, 30))
-			}
-		}()
-	}
-	wg.Wait()
-	if t.Failed() {
-		t.FailNow()
 	}
 }

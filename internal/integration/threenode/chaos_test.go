@@ -6,7 +6,6 @@ import (
 
 	"fmt"
 	"math/rand/v2"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -19,23 +18,11 @@ import (
 
 func newProducer(t *testing.T, c *kafkatest.Cluster, props map[string]string) *samsa.Producer {
 	t.Helper()
-	all := map[string]string{"bootstrap.servers": strings.Join(c.Bootstrap(kafkatest.PLAINTEXT), ",")}
-	for k, v := range props {
-		all[k] = v
-	}
-	cfg, err := samsa.ConfigFromProperties(all)
+	p, err := samsa.NewProducer(itest.ProducerConfig(t, c.Bootstrap(kafkatest.PLAINTEXT), props))
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := samsa.NewProducer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
-		defer cancel()
-		p.Close(ctx)
-	})
+	itest.CloseAtCleanup(t, p, 60*time.Second, false)
 	return p
 }
 
