@@ -46,6 +46,13 @@ import (
 // and are read back when they are sent. With a spool, DeliveryTimeout
 // may be 0: records then wait for Kafka as long as it takes.
 //
+// A record is placed in a partition before it is spooled, so a record to
+// a topic whose metadata the producer has never had waits for it up to
+// max.block.ms, as without a spool: a producer started while the cluster
+// is unreachable spools nothing for topics it does not know yet (the
+// records an earlier producer spooled are kept, and sent once the
+// cluster is back).
+//
 // A transactional producer cannot have a spool: a transaction's records
 // must commit or abort together, within the session that began it.
 type SpoolConfig struct {
