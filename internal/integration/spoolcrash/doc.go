@@ -10,7 +10,7 @@
 // with spool.fsync=always and os, and without idempotence (where every
 // duplicate must be one the spool reported). TestSpoolOutage kills every
 // broker of the three-node cluster while a producer with a spool and a
-// 4 MiB buffer.memory keeps producing: nothing may be lost or duplicated,
+// 2 MiB buffer.memory keeps producing: nothing may be lost or duplicated,
 // and the heap stays bounded while the spool holds many times more.
 //
 // SAMSA_SPOOL_KILLS sets the number of kills per crash test (default 12
