@@ -153,6 +153,10 @@ func (p *Producer) Metrics() Metrics {
 		conns += br.OpenConns()
 	}
 	b.value("producer-metrics", "connection-count", overall, float64(conns))
+	if p.spool != nil {
+		b.value("producer-metrics", "spool-used-bytes", overall, float64(p.spool.Used()))
+		b.value("producer-metrics", "spool-max-bytes", overall, float64(p.cfg.Spool.MaxBytes))
+	}
 	p.resolve(time.Now(), b)
 	sort.SliceStable(b.out, func(i, j int) bool {
 		if b.out[i].Group != b.out[j].Group {

@@ -321,6 +321,13 @@ func TestSpoolMemoryBounded(t *testing.T) {
 	if used := p.spool.Used(); used < n*1024 {
 		t.Errorf("spool holds %d bytes, less than the %d produced", used, n*1024)
 	}
+	ms := p.Metrics()
+	if used, ok := ms.Value("producer-metrics", "spool-used-bytes"); !ok || used < n*1024 {
+		t.Errorf("spool-used-bytes %v (%v), want at least the %d bytes produced", used, ok, n*1024)
+	}
+	if limit, ok := ms.Value("producer-metrics", "spool-max-bytes"); !ok || limit != 256<<20 {
+		t.Errorf("spool-max-bytes %v (%v), want spool.max.bytes", limit, ok)
+	}
 	up()
 	fctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
 	defer cancel()

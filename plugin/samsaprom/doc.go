@@ -82,6 +82,8 @@
 //	waiting-threads                      waiting_goroutines
 //	requests-in-flight                   requests_in_flight
 //	connection-count                     connections
+//	spool-used-bytes                     spool_used_bytes
+//	spool-max-bytes                      spool_max_bytes
 //
 // The per-broker metrics (producer-node-metrics) are requests_total,
 // request_bytes_total and request_latency_seconds by broker; Metrics

@@ -214,7 +214,10 @@ func TestEveryProducerMetricIsExported(t *testing.T) {
 	fake := fakeCluster(t, "t")
 	reg := prometheus.NewRegistry()
 	m := New(Registerer(reg))
-	p := newProducer(t, fake.ListenAddrs(), func(c *samsa.Config) { c.Hooks = []samsa.Hook{m} })
+	p := newProducer(t, fake.ListenAddrs(), func(c *samsa.Config) {
+		c.Hooks = []samsa.Hook{m}
+		c.Spool.Dir = t.TempDir() // its metrics too
+	})
 	if _, err := p.SendSync(context.Background(), samsa.Record{Topic: "t", Value: []byte("v")}); err != nil {
 		t.Fatal(err)
 	}

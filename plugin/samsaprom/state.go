@@ -53,6 +53,8 @@ var pulledSeries = []struct {
 	{"producer-metrics", "waiting-threads", "waiting_goroutines", "Produce calls waiting for buffer memory now.", prometheus.GaugeValue, 1},
 	{"producer-metrics", "requests-in-flight", "requests_in_flight", "Produce requests awaiting their responses.", prometheus.GaugeValue, 1},
 	{"producer-metrics", "connection-count", "connections", "Open connections to brokers.", prometheus.GaugeValue, 1},
+	{"producer-metrics", "spool-used-bytes", "spool_used_bytes", "Bytes the spool holds on disk or has promised to batches (with a spool).", prometheus.GaugeValue, 1},
+	{"producer-metrics", "spool-max-bytes", "spool_max_bytes", "The spool.max.bytes budget (with a spool).", prometheus.GaugeValue, 1},
 }
 
 func newStateCollector(cfg config) *stateCollector {
