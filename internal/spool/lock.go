@@ -35,34 +35,62 @@ func (e *LockedError) Error() string {
 // Is matches ErrLocked.
 func (e *LockedError) Is(target error) bool { return target == ErrLocked }
 
+// taintedMark is the lock file's second line once a session could not
+// sync: the log it leaves may lack records of sends, and the next session
+// must assume any batch may have been sent.
+const taintedMark = "sync-failed"
+
 // lockDir takes the directory's lock, or fails with a LockedError. The
 // lock file holds the owner's process id, for that error. The returned
-// file holds the lock until it is closed (or the process ends).
-func lockDir(dir string) (*os.File, error) {
+// file holds the lock until it is closed (or the process ends); tainted
+// reports that the previous owner marked it (taintedMark).
+func lockDir(dir string) (*os.File, bool, error) {
 	path := filepath.Join(dir, lockName)
 	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o644)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	ok, err := tryLock(f)
 	if err != nil {
 		_ = f.Close()
-		return nil, err
+		return nil, false, err
 	}
 	if !ok {
 		pid := readPID(f)
 		_ = f.Close()
-		return nil, &LockedError{Dir: dir, PID: pid}
+		return nil, false, &LockedError{Dir: dir, PID: pid}
 	}
+	old := make([]byte, 64)
+	n, _ := f.ReadAt(old, 0)
+	tainted := strings.Contains(string(old[:n]), taintedMark)
 	if err := f.Truncate(0); err != nil {
 		_ = f.Close()
-		return nil, err
+		return nil, false, err
 	}
-	if _, err := f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0); err != nil {
+	content := strconv.Itoa(os.Getpid()) + "\n"
+	if tainted {
+		content += taintedMark + "\n" // until a session closes cleanly
+	}
+	if _, err := f.WriteAt([]byte(content), 0); err != nil {
 		_ = f.Close()
-		return nil, err
+		return nil, false, err
 	}
-	return f, nil
+	return f, tainted, nil
+}
+
+// markTainted records in the lock file that this session could not sync.
+func markTainted(f *os.File) error {
+	_, err := f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"+taintedMark+"\n"), 0)
+	return err
+}
+
+// clearTainted rewrites the lock file without the mark, at a clean close.
+func clearTainted(f *os.File) error {
+	if err := f.Truncate(0); err != nil {
+		return err
+	}
+	_, err := f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+	return err
 }
 
 func readPID(f *os.File) int {

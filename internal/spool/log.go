@@ -160,7 +160,7 @@ func Open(dir string, opts Options) (*Log, *Recovery, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, nil, &Error{Op: "create directory", Path: dir, Err: err}
 	}
-	lock, err := lockDir(dir)
+	lock, tainted, err := lockDir(dir)
 	if err != nil {
 		var le *LockedError
 		if errors.As(err, &le) {
@@ -170,6 +170,11 @@ func Open(dir string, opts Options) (*Log, *Recovery, error) {
 	}
 	l.lock = lock
 	rec, err := l.recover()
+	if rec != nil && tainted {
+		// A session could not sync: its log may lack records of what it
+		// sent, and a clean close since does not bring them back.
+		rec.Unclean, rec.Restarted = true, true
+	}
 	if err == nil {
 		err = l.startSegment()
 	}
@@ -384,6 +389,12 @@ func (l *Log) Close() error {
 	// Give back the preallocated space past the last entry.
 	if terr := seg.f.Truncate(seg.size); err == nil && terr != nil {
 		err = &Error{Op: "truncate", Path: seg.path, Err: terr}
+	}
+	l.mu.Lock()
+	empty := len(l.batches) == 0
+	l.mu.Unlock()
+	if err == nil && empty {
+		_ = clearTainted(l.lock) // no batch is left whose sends may be unrecorded
 	}
 	l.mu.Lock()
 	fns := l.takeWaitersLocked(^uint64(0))

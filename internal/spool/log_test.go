@@ -613,3 +613,45 @@ func TestWrongBatchCRCIsDamage(t *testing.T) {
 		t.Fatalf("recovered %+v", rec.Batches)
 	}
 }
+
+// TestSyncFailureTaintsTheDirectory: after a failed sync the log may
+// lack records of sends, so the next session must treat every batch as
+// possibly sent (Restarted), even after that session closes cleanly,
+// until the spool is empty.
+func TestSyncFailureTaintsTheDirectory(t *testing.T) {
+	dir := t.TempDir()
+	o := opts(FsyncAlways)
+	var cs countingSync
+	o.fs.sync = cs.sync
+	l, _ := open(t, dir, o)
+	a, _ := appendBatch(t, l, "t", 0, 0, wire(1, 100))
+	eio := error(syscall.EIO)
+	cs.fail.Store(&eio)
+	got := make(chan error, 1)
+	if _, err := l.AppendBatch(&BatchEntry{Topic: "t", Records: 1, Wire: wire(2, 100)}, 0, func(err error) { got <- err }); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-got; !errors.Is(err, syscall.EIO) || !errors.Is(l.Failed(), syscall.EIO) {
+		t.Fatalf("sync failure: %v, %v", err, l.Failed())
+	}
+	l.crash()
+	l, rec := open(t, dir, opts(FsyncAlways))
+	if !rec.Restarted || !rec.Unclean {
+		t.Fatalf("after a sync failure: unclean %v restarted %v, want both", rec.Unclean, rec.Restarted)
+	}
+	l.Close() // a clean close with batches left keeps the mark
+	l, rec = open(t, dir, opts(FsyncAlways))
+	if !rec.Restarted {
+		t.Fatal("the mark went with a clean close although batches were left")
+	}
+	for _, b := range rec.Batches {
+		l.AppendDone(b.ID)
+	}
+	l.Close()
+	l, rec = open(t, dir, opts(FsyncAlways))
+	defer l.Close()
+	if rec.Restarted || rec.Unclean || len(rec.Batches) != 0 {
+		t.Fatalf("an empty spool closed cleanly: %+v", rec)
+	}
+	_ = a
+}

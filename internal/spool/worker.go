@@ -67,7 +67,10 @@ func (l *Log) commit() bool {
 		// pages: nothing written since the last good sync can be
 		// trusted, and nothing written later can be made durable.
 		if l.syncErr == nil {
-			l.log.Error("spool: sync failed; the spool takes no more records", "err", err)
+			l.log.Error("spool: sync failed; the spool takes no more records, and records in memory are sent without being recorded", "err", err)
+			if merr := markTainted(l.lock); merr != nil {
+				l.log.Error("spool: cannot mark the spool as tainted", "path", l.lock.Name(), "err", merr)
+			}
 		}
 		l.syncErr = err
 		fns := l.takeWaitersLocked(^uint64(0))
@@ -142,6 +145,13 @@ func (l *Log) usedLocked() int64 {
 		n += s.size
 	}
 	return n
+}
+
+// Failed returns the sync failure that stopped the log, or nil.
+func (l *Log) Failed() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.syncErr
 }
 
 // Used returns the bytes the spool holds or has promised.

@@ -312,6 +312,12 @@ func (s *Spooler) Sending(b *accumulator.Batch) error {
 		s.mu.Unlock()
 	}
 	if err := s.log.AppendSequenced(h.id, b.ProducerID, b.ProducerEpoch, b.BaseSeq, dup); err != nil {
+		if s.log.Failed() != nil {
+			// The spool can record nothing any more (a sync failed): the
+			// records in memory still go out, and the directory is marked
+			// so that the next producer counts every batch as possibly sent.
+			return nil
+		}
 		return err
 	}
 	h.pid, h.epoch, h.baseSeq, h.recorded = b.ProducerID, b.ProducerEpoch, b.BaseSeq, true
@@ -320,7 +326,12 @@ func (s *Spooler) Sending(b *accumulator.Batch) error {
 
 // Sync waits until the Sending entries written so far are durable, when
 // the fsync policy requires that before a send (spool.fsync=always).
-func (s *Spooler) Sync() error { return s.log.SyncWritten() }
+func (s *Spooler) Sync() error {
+	if err := s.log.SyncWritten(); err != nil && s.log.Failed() == nil {
+		return err
+	}
+	return nil
+}
 
 // Delivered tells the spool that b has its outcome. A final outcome
 // (acknowledged, or failed for good) ends the batch in the spool; a
