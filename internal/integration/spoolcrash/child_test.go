@@ -27,8 +27,10 @@ type childConfig struct {
 	// NotIdempotent turns idempotence off: resent batches may then be
 	// written twice, and must be reported so.
 	NotIdempotent bool
-	Run           int // records are "run-seq"
-	Records       int // how many to produce before closing
+	// Compression is compression.type, empty for none.
+	Compression string
+	Run         int // records are "run-seq"
+	Records     int // how many to produce before closing
 	// Progress receives "P run seq" once every record up to seq is
 	// spooled; Report receives one line per record found in the spool and
 	// resent ("R value dup error") and one per recovery ("S ...").
@@ -93,12 +95,19 @@ func produceChild(cc childConfig) error {
 	if os.Getenv("SAMSA_SPOOL_DEBUG") != "" {
 		cfg.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	if cc.Fsync != "" {
-		c, err := samsa.ConfigFromProperties(map[string]string{"bootstrap.servers": "x:1", "spool.dir": cc.Dir, "spool.fsync": cc.Fsync})
+	if cc.Fsync != "" || cc.Compression != "" {
+		props := map[string]string{"bootstrap.servers": "x:1", "spool.dir": cc.Dir}
+		if cc.Fsync != "" {
+			props["spool.fsync"] = cc.Fsync
+		}
+		if cc.Compression != "" {
+			props["compression.type"] = cc.Compression
+		}
+		c, err := samsa.ConfigFromProperties(props)
 		if err != nil {
 			return err
 		}
-		cfg.Spool.Fsync = c.Spool.Fsync
+		cfg.Spool.Fsync, cfg.Compression = c.Spool.Fsync, c.Compression
 	}
 	cfg.Spool.OnRecovered = func(r samsa.RecoveredRecord) {
 		report.printf("R %s %t %v", r.Record.Value, r.MaybeDuplicate, r.Err)

@@ -44,12 +44,13 @@ type crashHarness struct {
 	report    string
 	fsync     string
 	notIdem   bool
+	codec     string
 	runs      int
 }
 
 func newHarness(t *testing.T, bootstrap []string, topic string, v variant) *crashHarness {
 	base := t.TempDir()
-	return &crashHarness{t: t, bootstrap: bootstrap, topic: topic, fsync: v.fsync, notIdem: v.notIdempotent,
+	return &crashHarness{t: t, bootstrap: bootstrap, topic: topic, fsync: v.fsync, notIdem: v.notIdempotent, codec: v.compression,
 		dir: filepath.Join(base, "spool"), progress: filepath.Join(base, "progress"), report: filepath.Join(base, "report")}
 }
 
@@ -57,11 +58,12 @@ func newHarness(t *testing.T, bootstrap []string, topic string, v variant) *cras
 type variant struct {
 	fsync         string // spool.fsync; empty for the default
 	notIdempotent bool
+	compression   string // compression.type; empty for none
 }
 
 // child starts the next run's child producing records.
 func (h *crashHarness) child(records int) *exec.Cmd {
-	cc := childConfig{Bootstrap: h.bootstrap, Dir: h.dir, Topic: h.topic, Fsync: h.fsync, NotIdempotent: h.notIdem, Run: h.runs,
+	cc := childConfig{Bootstrap: h.bootstrap, Dir: h.dir, Topic: h.topic, Fsync: h.fsync, NotIdempotent: h.notIdem, Compression: h.codec, Run: h.runs,
 		Records: records, Progress: h.progress, Report: h.report}
 	h.runs++
 	env, err := json.Marshal(cc)
@@ -327,11 +329,12 @@ func TestSpoolCrashKfake(t *testing.T) {
 }
 
 // TestSpoolCrashVariantsKfake runs fewer kills with the other fsync
-// policies, and without idempotence: then a batch in flight at the kill
-// may be written twice, and every such record must be reported as a
-// possible duplicate.
+// policies, with compression (batches compressed in the background,
+// spooled compressed), and without idempotence: then a batch in flight at
+// the kill may be written twice, and every such record must be reported
+// as a possible duplicate.
 func TestSpoolCrashVariantsKfake(t *testing.T) {
-	for _, v := range []variant{{fsync: "always"}, {fsync: "os"}, {notIdempotent: true}} {
+	for _, v := range []variant{{fsync: "always"}, {fsync: "os"}, {notIdempotent: true}, {compression: "zstd"}} {
 		t.Run(fmt.Sprintf("%+v", v), func(t *testing.T) {
 			fake := slowFake(t)
 			crashTest(t, fake.ListenAddrs(), "crash", v, kills(t, 8), 1500*time.Millisecond)
