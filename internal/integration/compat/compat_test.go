@@ -1,7 +1,6 @@
 package compat
 
 import (
-	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -15,7 +14,6 @@ import (
 	"github.com/samsa-go/samsa/internal/kafkatest"
 	"github.com/samsa-go/samsa/internal/sender"
 	"github.com/twmb/franz-go/pkg/kadm"
-	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -228,90 +226,11 @@ func TestCompatTransactionsSendOffsets(t *testing.T) {
 			t.Fatalf("input record %d: %v", i, o.err)
 		}
 	}
-	cons, err := kgo.NewClient(kgo.SeedBrokers(bs...), kgo.ConsumeTopics(in), kgo.ConsumerGroup(group),
-		kgo.DisableAutoCommit(), kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.FetchMaxWait(200*time.Millisecond),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cons.Close()
 	p := newClient(t, c, map[string]string{"transactional.id": kafkatest.TopicName(t), "linger.ms": "5"})
 	if err := p.InitTransactions(ctxTimeout(t, time.Minute)); err != nil {
 		t.Fatalf("InitTransactions: %v", err)
 	}
-
-	poller := &itest.Poller{Client: cons}
-	poll := func(n int) []*kgo.Record { return poller.Next(t, n) }
-	round := func(recs []*kgo.Record, commit bool) {
-		if err := p.BeginTransaction(); err != nil {
-			t.Fatal(err)
-		}
-		var outRecs []samsa.Record
-		for _, r := range recs {
-			outRecs = append(outRecs, samsa.Record{Topic: out, Key: r.Value, Value: []byte("out-of-" + string(r.Value))})
-		}
-		var wg sync.WaitGroup
-		var failed atomic.Int32
-		for _, r := range outRecs {
-			wg.Add(1)
-			p.Produce(context.Background(), r, func(_ samsa.RecordMetadata, err error) {
-				if err != nil && commit {
-					failed.Add(1)
-				}
-				wg.Done()
-			})
-		}
-		last := recs[len(recs)-1]
-		member, gen := cons.GroupMetadata()
-		offsets := map[samsa.TopicPartition]samsa.OffsetAndMetadata{
-			{Topic: in, Partition: last.Partition}: {Offset: last.Offset + 1, LeaderEpoch: new(last.LeaderEpoch)},
-		}
-		if err := p.SendOffsetsToTransaction(ctxTimeout(t, time.Minute), offsets, samsa.GroupMetadata{GroupID: group, GenerationID: gen, MemberID: member}); err != nil {
-			t.Fatalf("SendOffsetsToTransaction: %v", err)
-		}
-		if commit {
-			err = p.CommitTransaction(ctxTimeout(t, time.Minute))
-		} else {
-			_ = p.Flush(ctxTimeout(t, time.Minute))
-			err = p.AbortTransaction(ctxTimeout(t, time.Minute))
-		}
-		if err != nil {
-			t.Fatalf("ending the transaction (commit %v): %v", commit, err)
-		}
-		wg.Wait()
-		if failed.Load() > 0 {
-			t.Fatalf("%d records of a committed transaction failed", failed.Load())
-		}
-	}
-	committed := func(want int64, wait time.Duration) int64 {
-		return itest.CommittedOffset(t, c.Admin, group, in, 0, want, wait)
-	}
-	round(poll(10), true)
-	if got := committed(10, 20*time.Second); got != 10 {
-		t.Fatalf("after the first commit the group's offset is %d, want 10", got)
-	}
-	round(poll(10), false)
-	if got := committed(20, 3*time.Second); got != 10 {
-		t.Fatalf("after an aborted transaction the group's offset is %d, want it still 10", got)
-	}
-	round(poll(10), true)
-	if got := committed(30, 20*time.Second); got != 30 {
-		t.Fatalf("after the second commit the group's offset is %d, want 30", got)
-	}
-	rc := itest.ConsumeAll(t, bs, out, 20, itest.ConsumeOpts{ReadCommitted: true})
-	var got, want []string
-	for _, r := range rc {
-		got = append(got, string(r.Value))
-	}
-	for i := range 30 {
-		if i < 10 || i >= 20 {
-			want = append(want, fmt.Sprintf("out-of-in-%02d", i))
-		}
-	}
-	slices.Sort(got)
-	if !slices.Equal(got, want) {
-		t.Fatalf("read_committed output: %v, want %v", got, want)
-	}
+	itest.ConsumeTransformProduce{Producer: p.Producer, Bootstrap: bs, Admin: c.Admin, In: in, Out: out, Group: group}.Run(t)
 
 	// Which protocol: v2 exactly when the brokers finalized
 	// transaction.version >= 2 and know EndTxn v5.

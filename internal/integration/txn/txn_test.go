@@ -398,70 +398,8 @@ func testConsumeTransformProduce(t *testing.T, c *kafkatest.Cluster) {
 			t.Fatal(err)
 		}
 	}
-	cons, err := kgo.NewClient(kgo.SeedBrokers(bs...), kgo.ConsumeTopics(in), kgo.ConsumerGroup(group),
-		kgo.DisableAutoCommit(), kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.FetchMaxWait(200*time.Millisecond),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cons.Close()
 	p := newTxnProducer(t, c, kafkatest.TopicName(t), nil)
-
-	// Three rounds of 10 input records: commit, abort, commit.
-	poller := &itest.Poller{Client: cons}
-	poll := func(n int) []*kgo.Record { return poller.Next(t, n) }
-	round := func(recs []*kgo.Record, commit bool) {
-		if err := p.BeginTransaction(); err != nil {
-			t.Fatal(err)
-		}
-		o := newOutcomes(t)
-		for _, r := range recs {
-			o.produce(p, out, "", "out-of-"+string(r.Value))
-		}
-		last := recs[len(recs)-1]
-		member, gen := cons.GroupMetadata()
-		offsets := map[samsa.TopicPartition]samsa.OffsetAndMetadata{
-			{Topic: in, Partition: last.Partition}: {Offset: last.Offset + 1, LeaderEpoch: new(last.LeaderEpoch)},
-		}
-		if err := p.SendOffsetsToTransaction(ctxTimeout(t, time.Minute), offsets, samsa.GroupMetadata{GroupID: group, GenerationID: gen, MemberID: member}); err != nil {
-			t.Fatalf("SendOffsetsToTransaction: %v", err)
-		}
-		if commit {
-			err = p.CommitTransaction(ctxTimeout(t, time.Minute))
-		} else {
-			p.Flush(ctxTimeout(t, time.Minute))
-			err = p.AbortTransaction(ctxTimeout(t, time.Minute))
-		}
-		if err != nil {
-			t.Fatalf("ending the transaction (commit %v): %v", commit, err)
-		}
-		o.wait(t)
-	}
-	committedOffset := func(want int64, wait time.Duration) int64 {
-		return itest.CommittedOffset(t, c.Admin, group, in, 0, want, wait)
-	}
-	round(poll(10), true)
-	if got := committedOffset(10, 20*time.Second); got != 10 {
-		t.Fatalf("after the first commit the group's offset is %d, want 10", got)
-	}
-	round(poll(10), false)
-	if got := committedOffset(20, 3*time.Second); got != 10 {
-		t.Fatalf("after an aborted transaction the group's offset is %d, want it unchanged at 10", got)
-	}
-	round(poll(10), true)
-	if got := committedOffset(30, 20*time.Second); got != 30 {
-		t.Fatalf("after the second commit the group's offset is %d, want 30", got)
-	}
-	rc := itest.ConsumeAll(t, bs, out, 20, itest.ConsumeOpts{ReadCommitted: true})
-	var want []string
-	for i := range 30 {
-		if i < 10 || i >= 20 {
-			want = append(want, fmt.Sprintf("out-of-in-%02d", i))
-		}
-	}
-	if got := values(rc); !slices.Equal(got, want) {
-		t.Fatalf("read_committed output: %v, want %v", got, want)
-	}
+	itest.ConsumeTransformProduce{Producer: p, Bootstrap: bs, Admin: c.Admin, In: in, Out: out, Group: group}.Run(t)
 }
 
 // testCoordinatorTimeout leaves a transaction open past
