@@ -128,7 +128,7 @@ func NewProducer(cfg Config) (*Producer, error) {
 		BatchSize: cfg.BatchSize, Linger: cfg.Linger, BufferMemory: cfg.BufferMemory,
 		DeliveryTimeout: delivery, Codec: codec, Compressor: comp, Spool: accSpool,
 		Adaptive: cfg.PartitionerAdaptive, AvailabilityTimeout: cfg.PartitionerAvailabilityTimeout,
-		MaxBlock: cfg.MaxBlock, Logger: log,
+		MaxBlock: cfg.MaxBlock, Logger: log, Pace: paceBytes(&cfg, p.spool != nil),
 		Transactional: cfg.TransactionalID != "",
 		Wake:          func(pt *accumulator.Partition) { p.snd.Wake(pt) }, Deliver: p.deliver,
 	})
@@ -178,6 +178,17 @@ var producerSeq atomic.Int64
 // defaultClientID returns the client id of a producer without one:
 // producer-<transactional id>, or producer-N, as the Java client names
 // its producers.
+// paceBytes is how far the producer may run ahead of a sender that keeps
+// up (accumulator.Config.Pace): twice what a broker's connection can have
+// in flight, and at least four batches. A producer with a spool is not
+// paced: the spool has its own way with memory that runs short.
+func paceBytes(cfg *Config, spool bool) int64 {
+	if spool {
+		return 0
+	}
+	return max(2*int64(cfg.MaxInFlight)*int64(cfg.MaxRequestSize), 4*int64(cfg.BatchSize))
+}
+
 func defaultClientID(transactionalID string) string {
 	if transactionalID != "" {
 		return "producer-" + transactionalID

@@ -27,8 +27,12 @@ type Config struct {
 	// none of their batches for this long. 0 disables it.
 	AvailabilityTimeout time.Duration
 	MaxBlock            time.Duration // max.block.ms: longest wait for memory
-	Transactional       bool          // batches carry the transactional flag
-	Logger              *slog.Logger
+	// Pace is how many bytes of sealed batches may wait for delivery
+	// before an append that opens a batch waits for one to be delivered,
+	// while deliveries are happening (see pacer); 0 disables pacing.
+	Pace          int64
+	Transactional bool // batches carry the transactional flag
+	Logger        *slog.Logger
 	// Spool, when set, is the durable log every batch is written to
 	// before it can be sent.
 	Spool Spool
@@ -49,6 +53,7 @@ type Accumulator struct {
 	log  *slog.Logger
 	pool *Pool
 	bufs bufPool
+	pace pacer
 
 	topicsMu  sync.Mutex
 	restoring map[string]map[int32][]RestoredBatch // under topicsMu: batches for partitions not made yet
@@ -74,6 +79,7 @@ func New(cfg Config) *Accumulator {
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
+	a.pace.limit, a.pace.stall = cfg.Pace, stallAfter
 	a.bufs.size = max(cfg.BatchSize, 1024)
 	if cfg.Compressor != nil && cfg.Codec != compress.None {
 		// A full batch compressed into a pooled buffer, even one that
@@ -304,6 +310,7 @@ func (a *Accumulator) deliver(b *Batch) {
 		b.expandEntries(b.Wire) // a spilled batch failed before it was read back
 	}
 	a.cfg.Deliver(b)
+	a.delivered(b)
 	a.pool.Release(b.reserved)
 	if b.SpoolReserved > 0 {
 		a.cfg.Spool.Release(b.SpoolReserved) // never written

@@ -104,14 +104,14 @@ func TestAppendDrainAfterLinger(t *testing.T) {
 	h.appendN(t, 0, "r", 5, 10)
 	p := h.part(0)
 	now := time.Now()
-	res := p.Drain(now, 0, NoProducer)
+	res := p.Drain(now, 0, NoProducer, false)
 	if res.Batch != nil {
 		t.Fatal("drained a batch before its linger passed")
 	}
 	if res.WakeAt.IsZero() || res.WakeAt.Before(now) || res.WakeAt.After(now.Add(50*time.Millisecond)) {
 		t.Fatalf("WakeAt %v, want within linger of %v", res.WakeAt, now)
 	}
-	res = p.Drain(res.WakeAt, 0, NoProducer)
+	res = p.Drain(res.WakeAt, 0, NoProducer, false)
 	if res.Batch == nil || res.Batch.Records() != 5 {
 		t.Fatalf("after linger: %+v", res.Batch)
 	}
@@ -127,7 +127,7 @@ func TestAppendDrainAfterLinger(t *testing.T) {
 	if u, f := p.Pending(); u != 1 || f != 1 {
 		t.Fatalf("pending %d undelivered, %d in flight", u, f)
 	}
-	if again := p.Drain(res.WakeAt.Add(time.Hour), 0, NoProducer); again.Batch != nil {
+	if again := p.Drain(res.WakeAt.Add(time.Hour), 0, NoProducer, false); again.Batch != nil {
 		t.Fatal("drained the same records twice")
 	}
 }
@@ -142,7 +142,7 @@ func TestBatchSizeSealsBatches(t *testing.T) {
 	var got []string
 	batches := 0
 	for {
-		res := p.Drain(now, 0, NoProducer)
+		res := p.Drain(now, 0, NoProducer, false)
 		if res.Batch == nil {
 			break
 		}
@@ -159,7 +159,7 @@ func TestBatchSizeSealsBatches(t *testing.T) {
 		t.Fatalf("%d batches created, %d drained plus one open", h.acc.BatchesCreated(), batches)
 	}
 	// The open batch leaves once linger has passed.
-	res := p.Drain(now.Add(2*time.Hour), 0, NoProducer)
+	res := p.Drain(now.Add(2*time.Hour), 0, NoProducer, false)
 	if res.Batch == nil {
 		t.Fatal("the open batch did not drain after linger")
 	}
@@ -178,10 +178,10 @@ func TestDrainMaxBytes(t *testing.T) {
 	h := newHarness(t, 1, func(c *Config) { c.Linger = 0 })
 	h.appendN(t, 0, "r", 5, 100)
 	p := h.part(0)
-	if res := p.Drain(time.Now(), 100, NoProducer); res.Batch != nil {
+	if res := p.Drain(time.Now(), 100, NoProducer, false); res.Batch != nil {
 		t.Fatalf("drained a %d-byte batch with maxBytes 100", len(res.Batch.Wire))
 	}
-	if res := p.Drain(time.Now(), 0, NoProducer); res.Batch == nil {
+	if res := p.Drain(time.Now(), 0, NoProducer, false); res.Batch == nil {
 		t.Fatal("the batch did not drain without a limit")
 	}
 }
@@ -194,7 +194,7 @@ func TestCompleteDeliversInOrder(t *testing.T) {
 	h.appendN(t, 0, "r", 40, 100)
 	var bs []*Batch
 	for {
-		res := p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer)
+		res := p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false)
 		if res.Batch == nil {
 			break
 		}
@@ -243,15 +243,15 @@ func TestRetryKeepsOrder(t *testing.T) {
 	p := h.part(0)
 	h.appendN(t, 0, "r", 30, 100)
 	later := time.Now().Add(2 * time.Hour)
-	first := p.Drain(later, 0, NoProducer).Batch
-	second := p.Drain(later, 0, NoProducer).Batch
+	first := p.Drain(later, 0, NoProducer, false).Batch
+	second := p.Drain(later, 0, NoProducer, false).Batch
 	retryAt := later.Add(time.Second)
 	p.Retry(first, retryAt)
-	res := p.Drain(later, 0, NoProducer)
+	res := p.Drain(later, 0, NoProducer, false)
 	if res.Batch != nil || !res.WakeAt.Equal(retryAt) {
 		t.Fatalf("during the backoff: batch %v, WakeAt %v (want %v)", res.Batch != nil, res.WakeAt, retryAt)
 	}
-	if got := p.Drain(retryAt, 0, NoProducer).Batch; got != first {
+	if got := p.Drain(retryAt, 0, NoProducer, false).Batch; got != first {
 		t.Fatal("the retried batch did not come back first")
 	}
 	p.Complete(second, 10, -1, nil)
@@ -269,7 +269,7 @@ func TestFlushMakesBatchesSendable(t *testing.T) {
 	go func() { done <- h.acc.Flush(context.Background()) }()
 	waitUntil(t, "Flush to start", h.acc.Flushing)
 	for i := range 2 {
-		res := h.part(i).Drain(time.Now(), 0, NoProducer)
+		res := h.part(i).Drain(time.Now(), 0, NoProducer, false)
 		if res.Batch == nil {
 			t.Fatalf("partition %d: nothing to drain while flushing", i)
 		}
@@ -309,7 +309,7 @@ func TestAbort(t *testing.T) {
 	h := newHarness(t, 1, nil)
 	p := h.part(0)
 	h.appendN(t, 0, "r", 25, 100)
-	inFlight := p.Drain(time.Now(), 0, NoProducer).Batch
+	inFlight := p.Drain(time.Now(), 0, NoProducer, false).Batch
 	boom := errors.New("boom")
 	h.acc.Abort(boom, false)
 	if len(h.delivered) != 0 {
@@ -326,7 +326,7 @@ func TestAbort(t *testing.T) {
 	}
 	// With inFlight, in-flight batches fail too.
 	h.appendN(t, 0, "s", 3, 10)
-	b := p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer).Batch
+	b := p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false).Batch
 	h.acc.Abort(boom, true)
 	last := h.delivered[len(h.delivered)-1]
 	if !errors.Is(last.err, boom) || last.cbs[0] != "s-0" {
@@ -345,7 +345,7 @@ func TestExpire(t *testing.T) {
 	h := newHarness(t, 2, func(c *Config) { c.DeliveryTimeout = time.Minute })
 	h.appendN(t, 0, "a", 25, 100) // sealed batches and an open one
 	h.appendN(t, 1, "b", 1, 10)
-	inFlight := h.part(0).Drain(time.Now(), 0, NoProducer).Batch
+	inFlight := h.part(0).Drain(time.Now(), 0, NoProducer, false).Batch
 	var expired []*Batch
 	h.acc.Expire(time.Now(), func(b *Batch) { expired = append(expired, b) })
 	if len(expired) != 0 {
@@ -366,7 +366,7 @@ func TestExpire(t *testing.T) {
 	}
 	// Drain reports expired batches too.
 	h.appendN(t, 1, "c", 1, 10)
-	res := h.part(1).Drain(time.Now().Add(2*time.Minute), 0, NoProducer)
+	res := h.part(1).Drain(time.Now().Add(2*time.Minute), 0, NoProducer, false)
 	if res.Batch != nil || len(res.Expired) != 1 {
 		t.Fatalf("Drain after the deadline: batch %v, %d expired", res.Batch != nil, len(res.Expired))
 	}
@@ -378,7 +378,7 @@ func TestSplit(t *testing.T) {
 	h := newHarness(t, 1, func(c *Config) { c.BatchSize = 16 << 10 })
 	p := h.part(0)
 	h.appendN(t, 0, "r", 50, 200)
-	b := p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer).Batch
+	b := p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false).Batch
 	b.WriteHeader()
 	size := len(b.Wire)
 	ok, err := p.Split(b, len(b.Wire))
@@ -388,7 +388,7 @@ func TestSplit(t *testing.T) {
 	var parts []*Batch
 	var vals []string
 	for {
-		nb := p.Drain(time.Now(), 0, NoProducer).Batch
+		nb := p.Drain(time.Now(), 0, NoProducer, false).Batch
 		if nb == nil {
 			break
 		}
@@ -421,7 +421,7 @@ func TestSplit(t *testing.T) {
 	}
 	// A single record cannot be split.
 	h.appendN(t, 0, "single", 1, 10)
-	one := p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer).Batch
+	one := p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false).Batch
 	one.WriteHeader()
 	if ok, err := p.Split(one, len(one.Wire)); ok || err != nil {
 		t.Fatalf("split a one-record batch: %v %v", ok, err)
@@ -434,11 +434,11 @@ func TestSequenceAssignment(t *testing.T) {
 	ps := ProducerState{ID: 7, Epoch: 3}
 	h.appendN(t, 0, "r", 25, 100)
 	later := time.Now().Add(2 * time.Hour)
-	first := p.Drain(later, 0, ps).Batch
+	first := p.Drain(later, 0, ps, false).Batch
 	if first == nil || first.BaseSeq != 0 {
 		t.Fatal("the first batch was not drained with sequence 0")
 	}
-	if b := p.Drain(later, 0, ps).Batch; b != nil {
+	if b := p.Drain(later, 0, ps, false).Batch; b != nil {
 		t.Fatal("a second batch went out before the broker acknowledged one of this producer epoch")
 	}
 	if !p.NextExpected(first) {
@@ -448,7 +448,7 @@ func TestSequenceAssignment(t *testing.T) {
 	bs := []*Batch{first}
 	next := int32(first.Records())
 	for {
-		b := p.Drain(later, 0, ps).Batch
+		b := p.Drain(later, 0, ps, false).Batch
 		if b == nil {
 			break
 		}
@@ -463,7 +463,7 @@ func TestSequenceAssignment(t *testing.T) {
 	}
 	// A retried batch keeps its sequence numbers.
 	p.Retry(bs[1], time.Time{})
-	if again := p.Drain(later, 0, ps).Batch; again != bs[1] || again.BaseSeq != int32(bs[0].Records()) {
+	if again := p.Drain(later, 0, ps, false).Batch; again != bs[1] || again.BaseSeq != int32(bs[0].Records()) {
 		t.Fatal("a retried batch changed its sequence")
 	}
 	if !p.NextExpected(bs[1]) || p.NextExpected(bs[2]) {
@@ -472,21 +472,21 @@ func TestSequenceAssignment(t *testing.T) {
 	// A new epoch starts again at 0.
 	h3 := newHarness(t, 1, nil)
 	h3.appendN(t, 0, "s", 2, 10)
-	h3.part(0).Drain(later, 0, ps)
-	nb := h3.part(0).Drain(later, 0, ProducerState{ID: 7, Epoch: 4}).Batch
+	h3.part(0).Drain(later, 0, ps, false)
+	nb := h3.part(0).Drain(later, 0, ProducerState{ID: 7, Epoch: 4}, false).Batch
 	if nb != nil {
 		t.Fatal("drained under a new epoch while a batch of the old one is in flight and none of the new acknowledged")
 	}
 	h4 := newHarness(t, 1, nil)
 	h4.appendN(t, 0, "s", 2, 10)
-	nb = h4.part(0).Drain(later, 0, ProducerState{ID: 7, Epoch: 4}).Batch
+	nb = h4.part(0).Drain(later, 0, ProducerState{ID: 7, Epoch: 4}, false).Batch
 	if nb.BaseSeq != 0 || nb.ProducerEpoch != 4 {
 		t.Fatalf("after an epoch bump: sequence %d epoch %d", nb.BaseSeq, nb.ProducerEpoch)
 	}
 	// Without a producer id nothing is sequenced.
 	h2 := newHarness(t, 1, nil)
 	h2.appendN(t, 0, "r", 1, 10)
-	if b := h2.part(0).Drain(later, 0, NoProducer).Batch; b.BaseSeq != -1 || b.ProducerID != -1 {
+	if b := h2.part(0).Drain(later, 0, NoProducer, false).Batch; b.BaseSeq != -1 || b.ProducerID != -1 {
 		t.Fatalf("non-idempotent batch: sequence %d, producer %d", b.BaseSeq, b.ProducerID)
 	}
 }
@@ -497,11 +497,11 @@ func TestResetSequences(t *testing.T) {
 	ps := ProducerState{ID: 1, Epoch: 0}
 	h.appendN(t, 0, "r", 25, 100)
 	later := time.Now().Add(2 * time.Hour)
-	x := p.Drain(later, 0, ps).Batch
+	x := p.Drain(later, 0, ps, false).Batch
 	p.Acked(x)
 	p.Complete(x, 0, -1, nil)
-	a := p.Drain(later, 0, ps).Batch
-	b := p.Drain(later, 0, ps).Batch
+	a := p.Drain(later, 0, ps, false).Batch
+	b := p.Drain(later, 0, ps, false).Batch
 	a.MaybeWritten = true
 	p.Retry(a, time.Time{}) // may be on the broker
 	p.Retry(b, time.Time{}) // surely not
@@ -510,7 +510,7 @@ func TestResetSequences(t *testing.T) {
 	if len(failed) != 1 || failed[0] != a {
 		t.Fatalf("%d batches failed as ambiguous, want only the maybe-written one", len(failed))
 	}
-	if got := p.Drain(later, 0, ProducerState{ID: 1, Epoch: 1}).Batch; got != b || got.BaseSeq != 0 || got.ProducerEpoch != 1 {
+	if got := p.Drain(later, 0, ProducerState{ID: 1, Epoch: 1}, false).Batch; got != b || got.BaseSeq != 0 || got.ProducerEpoch != 1 {
 		t.Fatalf("after the reset: %v sequence %d epoch %d", got == b, got.BaseSeq, got.ProducerEpoch)
 	}
 }
@@ -594,7 +594,7 @@ func TestCloseIsABarrier(t *testing.T) {
 	inBatches := 0
 	for i := range 4 {
 		for {
-			b := h.part(i).Drain(time.Now().Add(2*time.Hour), 0, NoProducer).Batch
+			b := h.part(i).Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false).Batch
 			if b == nil {
 				break
 			}
@@ -655,7 +655,7 @@ func TestFlushAcrossSplit(t *testing.T) {
 	h := newHarness(t, 1, func(c *Config) { c.BatchSize = 16 << 10 })
 	p := h.part(0)
 	h.appendN(t, 0, "r", 50, 200)
-	b := p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer).Batch
+	b := p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false).Batch
 	b.WriteHeader()
 	flushed := make(chan error, 1)
 	go func() { flushed <- h.acc.Flush(context.Background()) }()
@@ -668,7 +668,7 @@ func TestFlushAcrossSplit(t *testing.T) {
 		t.Fatalf("Split: %v %v", ok, err)
 	}
 	var parts []*Batch
-	for nb := p.Drain(time.Now(), 0, NoProducer).Batch; nb != nil; nb = p.Drain(time.Now(), 0, NoProducer).Batch {
+	for nb := p.Drain(time.Now(), 0, NoProducer, false).Batch; nb != nil; nb = p.Drain(time.Now(), 0, NoProducer, false).Batch {
 		parts = append(parts, nb)
 	}
 	if len(parts) < 2 {
@@ -701,7 +701,7 @@ func TestSplitTwiceKeepsOrder(t *testing.T) {
 	p := h.part(0)
 	h.appendN(t, 0, "a", 60, 200)
 	h.appendN(t, 0, "b", 60, 200)
-	drain := func() *Batch { return p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer).Batch }
+	drain := func() *Batch { return p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false).Batch }
 	var inFlight []*Batch
 	for b := drain(); b != nil; b = drain() {
 		b.WriteHeader()

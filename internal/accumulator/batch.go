@@ -40,6 +40,7 @@ type Batch struct {
 	maxTs    int64
 	bytes    int64 // encoded size of the records appended
 	reserved int64
+	paced    int64 // bytes counted by the pacer until delivery
 	state    uint8
 	noReuse  bool // buffers may still be referenced by a write in progress
 	// abortedSealing: abort failed the batch (Err) while it was being

@@ -34,7 +34,7 @@ func benchAccumulator(b *testing.B, codec compress.Codec) (*Accumulator, *Topic,
 		later := time.Now().Add(time.Second) // past every linger, before every delivery timeout
 		for _, p := range t.Partitions() {
 			for {
-				res := p.Drain(later, 0, NoProducer)
+				res := p.Drain(later, 0, NoProducer, false)
 				if len(res.Expired) > 0 {
 					b.Fatalf("%d batches expired", len(res.Expired))
 				}

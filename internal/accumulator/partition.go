@@ -168,6 +168,9 @@ func (p *Partition) newBatchLocked(buf []byte, need int64) *Batch {
 // reserve takes need bytes from the pool: at once, or waiting up to
 // max.block.ms and until ctx ends.
 func (a *Accumulator) reserve(ctx context.Context, need int64, try bool) error {
+	if !try {
+		a.pace.wait(ctx)
+	}
 	if a.cfg.Spool != nil {
 		return a.reserveSpooled(ctx, need, try)
 	}
@@ -203,6 +206,7 @@ func (p *Partition) sealOpenLocked() *Batch {
 	}
 	p.open = nil
 	p.ready = append(p.ready, b)
+	p.acc.sealed(b)
 	if p.acc.cfg.Codec == 0 && p.acc.cfg.Spool == nil {
 		_ = b.encode(nil, 0, nil)
 		b.state = stateReady
@@ -276,6 +280,10 @@ type DrainResult struct {
 	// Failed lists batches whose bytes could not be read back from the
 	// spool; the caller fails them with their LastErr.
 	Failed []*Batch
+	// Queued reports that p still holds batches waiting to be sent (ready
+	// or open) after this drain: the sender must look at p again. When it
+	// is false, p has nothing to send until the sender is woken for it.
+	Queued bool
 }
 
 // ProducerState is the idempotent producer's identity, which Drain uses
@@ -295,12 +303,21 @@ var NoProducer = ProducerState{ID: -1, Epoch: -1}
 // With maxBytes > 0 a batch larger than that is left for a later request.
 // For an idempotent producer (ps.ID >= 0) it assigns the batch's
 // sequence numbers the first time the batch is drained.
-func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState) DrainResult {
+//
+// early lets an open batch go before its linger ends, once it has waited
+// at least half of it: the sender sets it when a request is going to the
+// partition's broker anyway, so that batches about to be due ride along
+// instead of making requests of their own (a topic of many partitions
+// then takes a few full requests, not one small request per partition).
+// A batch younger than that is left to fill: the partition a sticky
+// producer is filling is not cut into small batches.
+func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState, early bool) DrainResult {
 	a := p.acc
 	var res DrainResult
 	p.mu.Lock()
 	p.lastDrain = now.UnixNano()
 	res.Expired = p.expireLocked(now, res.Expired)
+	res.Queued = len(p.ready) > 0 || p.open != nil
 	if ps.ID >= 0 && p.inFlight > 0 && !p.pipelinedLocked(ps) {
 		// Until the broker has acknowledged a batch of this producer id and
 		// epoch, one batch at a time: a broker that knows nothing of the
@@ -329,7 +346,8 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState) DrainRe
 	case p.open != nil:
 		o := p.open
 		due := o.Created.Add(a.cfg.Linger)
-		if now.Before(due) && a.flushing.Load() == 0 && a.pool.Waiting() == 0 && !o.full() {
+		if now.Before(due) && a.flushing.Load() == 0 && a.pool.Waiting() == 0 && !o.full() &&
+			(!early || now.Before(o.Created.Add(a.cfg.Linger/2))) {
 			res.WakeAt = due
 			break
 		}
@@ -339,11 +357,13 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState) DrainRe
 		p.open = nil
 		b = o
 		b.state = stateSealing
+		a.sealed(b)
 	}
 	if b == nil {
 		p.mu.Unlock()
 		return res
 	}
+	res.Queued = len(p.ready) > 0 || p.open != nil
 	if b.state == stateSealing {
 		p.mu.Unlock()
 		if err := b.encode(a.cfg.Compressor, a.cfg.Codec, &a.bufs); err != nil {
@@ -395,6 +415,9 @@ func (p *Partition) assignSequenceLocked(b *Batch, ps ProducerState) {
 // expireLocked removes batches not in flight whose delivery deadline has
 // passed and appends them to out. p.mu is held.
 func (p *Partition) expireLocked(now time.Time, out []*Batch) []*Batch {
+	if !p.mayExpireLocked(now) {
+		return out
+	}
 	keep := p.ready[:0]
 	for _, b := range p.ready {
 		if b.state == stateReady && !now.Before(b.Deadline) {
@@ -410,6 +433,19 @@ func (p *Partition) expireLocked(now time.Time, out []*Batch) []*Batch {
 		out = append(out, o)
 	}
 	return out
+}
+
+// mayExpireLocked reports whether any batch of p not in flight may be
+// past its delivery deadline. Deadlines follow creation order (a batch's
+// deadline is its creation plus delivery.timeout.ms, and the ready queue
+// and its retries are kept in creation order), so only the oldest ready
+// batch and the open batch need a look: a drain costs the same with one
+// batch queued or thousands. p.mu is held.
+func (p *Partition) mayExpireLocked(now time.Time) bool {
+	if len(p.ready) > 0 && !now.Before(p.ready[0].Deadline) {
+		return true
+	}
+	return p.open != nil && !now.Before(p.open.Deadline)
 }
 
 // Retry puts a batch the sender got back without success into the ready

@@ -40,6 +40,7 @@ func (p *Partition) Split(b *Batch, refused int) (bool, error) {
 	parts := p.rebuild(b, recs, splitLimit(refused))
 	if len(parts) < 2 || b.span/uint64(len(parts)) == 0 {
 		b.reserved, parts[0].reserved = parts[0].reserved, 0 // b keeps its records and memory
+		b.paced, parts[0].paced = parts[0].paced, 0
 		return false, nil
 	}
 	// The parts take b's place in the creation order, between b's
@@ -111,6 +112,7 @@ func (p *Partition) rebuild(b *Batch, recs []recordbatch.Record, limit int) []*B
 	// buffers outside the budget until they are delivered.
 	out[0].reserved = b.reserved
 	b.reserved = 0
+	out[0].paced, b.paced = b.paced, 0
 	for _, nb := range out {
 		if err := nb.encode(a.cfg.Compressor, a.cfg.Codec, &a.bufs); err != nil {
 			a.log.Warn("compression failed; sending the batch uncompressed", "topic", p.Topic.Name, "partition", p.ID, "err", err)

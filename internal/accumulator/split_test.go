@@ -20,13 +20,13 @@ func TestSplitKeepsSequencesAndOrder(t *testing.T) {
 	now := time.Now().Add(2 * time.Hour)
 	// A first batch acknowledged, so that several may be in flight.
 	h.appendN(t, 0, "w", 1, 10)
-	w := p.Drain(now, 0, ps).Batch
+	w := p.Drain(now, 0, ps, false).Batch
 	p.Acked(w)
 	p.Complete(w, 0, -1, nil)
 	h.appendN(t, 0, "r", 12, 200) // 4 records a batch
 	var sent []*Batch
 	for {
-		b := p.Drain(now, 0, ps).Batch
+		b := p.Drain(now, 0, ps, false).Batch
 		if b == nil {
 			break
 		}
@@ -47,7 +47,7 @@ func TestSplitKeepsSequencesAndOrder(t *testing.T) {
 		t.Fatalf("Split: %v %v", ok, err)
 	}
 	// A part of the first batch is refused too and split again.
-	first := p.Drain(now, 0, ps).Batch
+	first := p.Drain(now, 0, ps, false).Batch
 	first.WriteHeader()
 	if ok, err := p.Split(first, len(first.Wire)); !ok || err != nil || first.Records() != 0 {
 		t.Fatalf("Split of a part: %v %v", ok, err)
@@ -57,7 +57,7 @@ func TestSplitKeepsSequencesAndOrder(t *testing.T) {
 	next := int32(1)
 	var parts []*Batch
 	for {
-		res := p.Drain(now, 0, ps)
+		res := p.Drain(now, 0, ps, false)
 		if res.Batch == nil {
 			if !res.WakeAt.IsZero() {
 				t.Fatalf("a batch waits until %v; the one refused for coming early should go behind the parts at once", res.WakeAt)

@@ -54,7 +54,7 @@ func TestStickySwitchesPerBatch(t *testing.T) {
 	}
 	for id, want := range byPart {
 		for j, n := range want {
-			b := h.part(int(id)).Drain(later, 0, NoProducer).Batch
+			b := h.part(int(id)).Drain(later, 0, NoProducer, false).Batch
 			if b == nil || b.Records() != n {
 				t.Fatalf("partition %d batch %d: %v, want %d records", id, j, b, n)
 			}

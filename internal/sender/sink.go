@@ -17,7 +17,10 @@ type sink struct {
 
 	wake chan struct{} // capacity 1: a pending wake-up
 
-	mu    sync.Mutex
+	mu sync.Mutex
+	// parts holds the partitions woken since collect last looked at them:
+	// those that may have a batch to send, not every partition the
+	// broker leads.
 	parts map[*accumulator.Partition]struct{}
 
 	inflight atomic.Int32
@@ -26,7 +29,9 @@ type sink struct {
 
 	// Used by the sink goroutine only.
 	enc     produceEncoder
-	scratch []*accumulator.Partition
+	scratch []*accumulator.Partition // the set taken by collect
+	keep    []*accumulator.Partition // to put back into the set
+	later   []*accumulator.Partition // open batches not due yet
 	byTopic map[*accumulator.Topic]int
 }
 
@@ -176,58 +181,94 @@ func (k *sink) rehomeAll() {
 
 // collect drains at most one batch per partition, up to max.request.size
 // in total, and returns them with the earliest time another may be ready.
+//
+// It looks only at the partitions woken since they last had nothing to
+// send (the sink's set), never at every partition the broker leads: the
+// set is taken whole, and a partition goes back into it only while it
+// still has batches queued, so a producer's wake during collect is never
+// lost. A first pass takes what is due (sealed batches, batches past
+// their linger); when it found any, a second pass lets open batches that
+// have waited half their linger ride along in the same request.
 func (k *sink) collect(now time.Time, ps accumulator.ProducerState) ([]*accumulator.Batch, time.Time) {
 	k.mu.Lock()
 	k.scratch = k.scratch[:0]
 	for p := range k.parts {
 		k.scratch = append(k.scratch, p)
 	}
+	clear(k.parts)
 	k.mu.Unlock()
-	var (
-		batches []*accumulator.Batch
-		wakeAt  time.Time
-		idle    []*accumulator.Partition
-		moved   []*accumulator.Partition
-		room    = k.s.cfg.MaxRequestSize - requestOverhead
-	)
+	c := collection{room: k.s.cfg.MaxRequestSize - requestOverhead}
+	k.keep = k.keep[:0]
+	k.later = k.later[:0]
 	for _, p := range k.scratch {
-		if p.Leader.Load() != k.id {
-			moved = append(moved, p)
-			continue
+		k.drainOne(&c, p, now, ps, false)
+	}
+	if len(c.batches) > 0 && c.room > 0 {
+		for _, p := range k.later { // the second pass adds nothing to k.later
+			k.drainOne(&c, p, now, ps, true)
 		}
-		if ids := k.s.cfg.Producer; ids != nil && !ids.Sendable(p) {
-			continue // waiting to be added to the transaction; we are woken then
+	} else {
+		k.keep = append(k.keep, k.later...)
+	}
+	k.requeue(k.keep, c.moved)
+	return c.batches, c.wakeAt
+}
+
+// collection is what one collect gathered.
+type collection struct {
+	batches []*accumulator.Batch
+	wakeAt  time.Time
+	room    int
+	moved   []*accumulator.Partition
+}
+
+// drainOne drains p into c and notes whether p must be looked at again:
+// in k.later when it waits for its linger (a candidate for the second
+// pass), in k.keep when it has other batches queued.
+func (k *sink) drainOne(c *collection, p *accumulator.Partition, now time.Time, ps accumulator.ProducerState, early bool) {
+	if p.Leader.Load() != k.id {
+		c.moved = append(c.moved, p)
+		return
+	}
+	if ids := k.s.cfg.Producer; ids != nil && !ids.Sendable(p) {
+		k.keep = append(k.keep, p)
+		return // waiting to be added to the transaction; we are woken then
+	}
+	limit := c.room
+	if len(c.batches) == 0 {
+		limit = 0 // the first batch always goes, whatever its size
+	}
+	res := p.Drain(now, limit, ps, early)
+	for _, b := range res.Expired {
+		k.s.expire(b)
+	}
+	for _, b := range res.Ambiguous {
+		k.s.FailUnknownOutcome(b)
+	}
+	for _, b := range res.Failed {
+		k.s.fail(b, b.LastErr)
+	}
+	switch b := res.Batch; {
+	case b != nil && k.s.splitEarly(b, now):
+		// Its parts are queued; this partition is drained again at once.
+		c.wakeAt = now
+		k.keep = append(k.keep, p)
+		return
+	case b != nil:
+		c.batches = append(c.batches, b)
+		c.room -= len(b.Wire) + partitionOverhead
+	case !res.WakeAt.IsZero():
+		if c.wakeAt.IsZero() || res.WakeAt.Before(c.wakeAt) {
+			c.wakeAt = res.WakeAt
 		}
-		limit := room
-		if len(batches) == 0 {
-			limit = 0 // the first batch always goes, whatever its size
-		}
-		res := p.Drain(now, limit, ps)
-		for _, b := range res.Expired {
-			k.s.expire(b)
-		}
-		for _, b := range res.Ambiguous {
-			k.s.FailUnknownOutcome(b)
-		}
-		for _, b := range res.Failed {
-			k.s.fail(b, b.LastErr)
-		}
-		if b := res.Batch; b != nil && k.s.splitEarly(b, now) {
-			// Its parts are queued; this partition is drained again at once.
-			wakeAt = now
-		} else if b != nil {
-			batches = append(batches, b)
-			room -= len(b.Wire) + partitionOverhead
-		} else if !res.WakeAt.IsZero() {
-			if wakeAt.IsZero() || res.WakeAt.Before(wakeAt) {
-				wakeAt = res.WakeAt
-			}
-		} else if u, _ := p.Pending(); u == 0 {
-			idle = append(idle, p)
+		if !early {
+			k.later = append(k.later, p)
+			return
 		}
 	}
-	k.forget(idle, moved)
-	return batches, wakeAt
+	if res.Queued {
+		k.keep = append(k.keep, p)
+	}
 }
 
 // Rough framing overheads, to keep requests under max.request.size.
@@ -236,22 +277,16 @@ const (
 	partitionOverhead = 16
 )
 
-// forget drops idle partitions (unless they got new data meanwhile) and
-// re-routes partitions whose leader moved.
-func (k *sink) forget(idle, moved []*accumulator.Partition) {
-	if len(idle)+len(moved) == 0 {
-		return
-	}
-	k.mu.Lock()
-	for _, p := range idle {
-		if u, _ := p.Pending(); u == 0 {
-			delete(k.parts, p)
+// requeue puts back into the sink's set the partitions that still have
+// batches queued and re-routes partitions whose leader moved.
+func (k *sink) requeue(keep, moved []*accumulator.Partition) {
+	if len(keep) > 0 {
+		k.mu.Lock()
+		for _, p := range keep {
+			k.parts[p] = struct{}{}
 		}
+		k.mu.Unlock()
 	}
-	for _, p := range moved {
-		delete(k.parts, p)
-	}
-	k.mu.Unlock()
 	for _, p := range moved {
 		k.s.Wake(p)
 	}

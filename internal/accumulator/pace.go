@@ -1,0 +1,110 @@
+package accumulator
+
+import (
+	"context"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// pacer keeps producers from running far ahead of the sender while the
+// sender is keeping up. buffer.memory is a ceiling for outages and slow
+// brokers; filling all of it while batches flow only touches memory the
+// sender will not reach for a long time: with a large buffer.memory the
+// producer copied records into freshly faulted pages and the sender read
+// them back from cold cache lines, which made a bigger allowance slower.
+//
+// Batches are counted from their seal (their uncompressed bytes) to their
+// delivery. An append that opens a new batch while more than limit bytes
+// are counted waits for a delivery, but only while deliveries are
+// happening: once none came for stallAfter (a broker outage, a slow
+// broker), appends go ahead into buffer.memory as they always did.
+type pacer struct {
+	limit       int64
+	stall       time.Duration // stallAfter; tests change it
+	ahead       atomic.Int64  // bytes of sealed batches not yet delivered
+	lastDeliver atomic.Int64  // unix ns of the last delivery; 0 before the first
+	waiters     atomic.Int32
+
+	mu sync.Mutex
+	ch chan struct{} // closed at a delivery when someone waits; under mu
+}
+
+// stallAfter is how long without a delivery makes the pacer stand aside.
+const stallAfter = 100 * time.Millisecond
+
+// sealed counts b's bytes from now until its delivery. It is called once
+// per batch, when it is closed to appends.
+func (a *Accumulator) sealed(b *Batch) {
+	if a.pace.limit <= 0 || b.paced > 0 {
+		return
+	}
+	b.paced = int64(len(b.buf))
+	a.pace.ahead.Add(b.paced)
+}
+
+// delivered stops counting b and wakes appends waiting for room.
+func (a *Accumulator) delivered(b *Batch) {
+	pc := &a.pace
+	if pc.limit <= 0 {
+		return
+	}
+	if b.paced > 0 {
+		pc.ahead.Add(-b.paced)
+		b.paced = 0
+	}
+	pc.lastDeliver.Store(time.Now().UnixNano())
+	if pc.waiters.Load() > 0 {
+		pc.mu.Lock()
+		if pc.ch != nil {
+			close(pc.ch)
+			pc.ch = nil
+		}
+		pc.mu.Unlock()
+	}
+}
+
+// wait returns once fewer than limit bytes are ahead of the sender, no
+// delivery happened for stallAfter, or ctx ends.
+func (pc *pacer) wait(ctx context.Context) {
+	if pc.limit <= 0 {
+		return
+	}
+	var timer *time.Timer
+	defer func() {
+		if timer != nil {
+			timer.Stop()
+		}
+	}()
+	for pc.ahead.Load() > pc.limit {
+		idle := time.Duration(time.Now().UnixNano() - pc.lastDeliver.Load())
+		if idle >= pc.stall {
+			return
+		}
+		pc.waiters.Add(1)
+		pc.mu.Lock()
+		if pc.ch == nil {
+			pc.ch = make(chan struct{})
+		}
+		ch := pc.ch
+		pc.mu.Unlock()
+		if pc.ahead.Load() <= pc.limit { // a delivery came before we waited
+			pc.waiters.Add(-1)
+			return
+		}
+		if timer == nil {
+			timer = time.NewTimer(pc.stall - idle)
+		} else {
+			timer.Reset(pc.stall - idle)
+		}
+		select {
+		case <-ch:
+		case <-timer.C:
+		case <-ctx.Done():
+		}
+		pc.waiters.Add(-1)
+		if ctx.Err() != nil {
+			return
+		}
+	}
+}

@@ -1,0 +1,105 @@
+package accumulator
+
+import (
+	"context"
+	"testing"
+	"time"
+)
+
+// paceHarness has 1 KiB batches and lets 2 KiB of sealed batches wait for
+// delivery; every record of appendBig fills a batch of its own.
+func paceHarness(t *testing.T) *harness {
+	return newHarness(t, 1, func(c *Config) { c.Pace = 2048 })
+}
+
+func appendBig(t *testing.T, h *harness, tag string) {
+	t.Helper()
+	r := &Record{Timestamp: 1, Value: make([]byte, 900), CB: tag}
+	if err := h.acc.Append(context.Background(), h.part(0), r, false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// sendOne drains the oldest batch of partition 0 and completes it.
+func sendOne(t *testing.T, h *harness) {
+	t.Helper()
+	res := h.part(0).Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false)
+	if res.Batch == nil {
+		t.Fatal("nothing to drain")
+	}
+	h.part(0).Complete(res.Batch, 0, -1, nil)
+}
+
+// TestPaceWaitsForDelivery: while deliveries happen, an append that opens
+// a batch with more than Pace bytes sealed and undelivered waits for the
+// next delivery instead of filling more of buffer.memory; the pacer's
+// count returns to zero when everything is delivered.
+func TestPaceWaitsForDelivery(t *testing.T) {
+	h := paceHarness(t)
+	h.acc.pace.stall = time.Hour // no stall in this test
+	appendBig(t, h, "r0")
+	appendBig(t, h, "r1") // seals r0's batch
+	sendOne(t, h)         // a delivery: the sender keeps up
+	for i := 2; i <= 4; i++ {
+		appendBig(t, h, "r") // seals r1, r2, r3: 3 batches ahead
+	}
+	done := make(chan struct{})
+	go func() {
+		appendBig(t, h, "r5")
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Fatalf("append went ahead with %d bytes sealed over a pace of %d", h.acc.pace.ahead.Load(), h.acc.pace.limit)
+	case <-time.After(50 * time.Millisecond):
+	}
+	sendOne(t, h)
+	sendOne(t, h)
+	<-done
+	for range 3 {
+		sendOne(t, h)
+	}
+	if res := h.part(0).Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false); res.Batch != nil {
+		h.part(0).Complete(res.Batch, 0, -1, nil)
+	}
+	if n := h.acc.pace.ahead.Load(); n != 0 {
+		t.Fatalf("pacer counts %d bytes after every batch was delivered", n)
+	}
+	if got := len(h.delivered); got != 6 {
+		t.Fatalf("%d batches delivered, want 6", got)
+	}
+}
+
+// TestPaceStandsAsideWithoutDeliveries: when no delivery came for the
+// stall time (a broker outage, or none yet), appends use buffer.memory
+// as far as it goes, never waiting for the pacer.
+func TestPaceStandsAsideWithoutDeliveries(t *testing.T) {
+	h := paceHarness(t)
+	for range 20 { // 20 KiB sealed, ten times the pace; would block forever
+		appendBig(t, h, "r")
+	}
+	if n := h.acc.pace.ahead.Load(); n < 19*900 {
+		t.Fatalf("pacer counts %d bytes for 19 sealed batches", n)
+	}
+}
+
+// TestDrainEarlyTakesHalfLingered: with early set (a request is going to
+// the broker anyway) an open batch goes once it waited half its linger; a
+// younger one is left to fill, and without early both wait for linger.
+func TestDrainEarlyTakesHalfLingered(t *testing.T) {
+	h := newHarness(t, 2, func(c *Config) { c.Linger = 10 * time.Second })
+	h.appendN(t, 0, "a", 1, 10)
+	h.appendN(t, 1, "b", 1, 10)
+	created := h.part(0).open.Created
+	young, old := created.Add(4*time.Second), created.Add(6*time.Second)
+	if res := h.part(0).Drain(old, 0, NoProducer, false); res.Batch != nil || res.WakeAt.IsZero() || !res.Queued {
+		t.Fatalf("without early a batch went before its linger: %+v", res)
+	}
+	if res := h.part(1).Drain(young, 0, NoProducer, true); res.Batch != nil || !res.Queued {
+		t.Fatalf("a batch younger than half its linger went early: %+v", res)
+	}
+	res := h.part(0).Drain(old, 0, NoProducer, true)
+	if res.Batch == nil || res.Batch.Records() != 1 || res.Queued {
+		t.Fatalf("a batch past half its linger stayed with early set: %+v", res)
+	}
+}
