@@ -42,6 +42,11 @@ const (
 	faultWriters    = 4
 	faultPerWriter  = 250
 	faultBudget     = 40 // faults injected per scenario, so that it ends
+
+	// random_resets: the random cut of each connection falls within
+	// resetWithin bytes; none writes more than resetWriteCap.
+	resetWithin   = 8000
+	resetWriteCap = 2 * resetWithin
 )
 
 // onProduce installs a control function on Produce requests that, with
@@ -116,7 +121,18 @@ func faultScenarios() []faultScenario {
 			})
 		}},
 		{name: "random_resets", inject: func(e *faultEnv) {
-			e.dialer.SetFaults(faultnet.Faults{ResetChance: 0.8, ResetWithin: 8000, WriteChunk: 700, Jitter: time.Millisecond})
+			// Every connection is cut at a random byte count up to
+			// resetWithin, in a random direction, and one cut on the
+			// read side is also cut once resetWriteCap bytes were
+			// written: the workload writes far more than its produce
+			// connections (one per broker) could carry uncut, so resets
+			// happen whatever the timing and however the seed falls.
+			e.dialer.SetFaults(faultnet.Faults{ResetChance: 1, ResetWithin: resetWithin, ResetAfterWrite: resetWriteCap,
+				WriteChunk: 700, Jitter: time.Millisecond})
+		}, check: func(t *testing.T, _ *samsa.Producer) {
+			if w := faultWriters * faultPerWriter * len(recordPadding); w <= 3*resetWriteCap {
+				t.Errorf("the workload writes about %d bytes, which 3 produce connections of %d bytes could carry without a reset", w, resetWriteCap)
+			}
 		}},
 		{name: "stalls_past_request_timeout", inject: func(e *faultEnv) {
 			e.dialer.SetFaults(faultnet.Faults{StallAfterRead: 1500})
