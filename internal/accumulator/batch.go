@@ -41,6 +41,14 @@ type Batch struct {
 	bytes    int64 // encoded size of the records appended
 	reserved int64
 	paced    int64 // bytes counted by the pacer until delivery
+	// The CRC-32C of the records is computed as they are appended, a
+	// chunk at a time while the bytes are in cache, not when the batch is
+	// sent: crc covers the first crcDone bytes after the header (of buf,
+	// or of a compressed Wire, all of it). crcValid is set for batches
+	// built by appends; others get their CRC computed whole.
+	crc      uint32
+	crcDone  int
+	crcValid bool
 	state    uint8
 	noReuse  bool // buffers may still be referenced by a write in progress
 	// abortedSealing: abort failed the batch (Err) while it was being
@@ -155,6 +163,10 @@ func (b *Batch) tryAppend(r *rec) int {
 		return -1
 	}
 	b.buf = recordbatch.AppendRecordBody(b.buf, body, delta, n, r.key, r.value, r.headers)
+	if len(b.buf)-recordbatch.HeaderSize-b.crcDone >= crcChunk {
+		b.crc = recordbatch.UpdateCRC(b.crc, b.buf[recordbatch.HeaderSize+b.crcDone:])
+		b.crcDone = len(b.buf) - recordbatch.HeaderSize
+	}
 	b.maxTs = max(b.maxTs, r.ts)
 	b.bytes += int64(size)
 	ks, vs := int32(len(r.key)), int32(len(r.value))
@@ -167,6 +179,11 @@ func (b *Batch) tryAppend(r *rec) int {
 	b.entries = append(b.entries, Entry{CB: r.cb, Timestamp: r.ts, KeySize: ks, ValueSize: vs})
 	return size
 }
+
+// crcChunk is how many appended bytes wait before the CRC takes them in:
+// few enough that they are still in the core's cache, enough that the
+// call costs nothing per record.
+const crcChunk = 8 << 10
 
 // full reports whether b has no room for even a minimal record.
 func (b *Batch) full() bool { return b.limit-len(b.buf) < 8 }
@@ -194,6 +211,10 @@ func (b *Batch) encode(c *compress.Compressor, codec compress.Codec, bufs *bufPo
 	bufs.put(b.buf)
 	b.buf = nil
 	b.Wire, b.Codec = out, codec
+	if b.crcValid { // compressed bytes just written: still in cache
+		b.crc = recordbatch.UpdateCRC(0, out[recordbatch.HeaderSize:])
+		b.crcDone = len(out) - recordbatch.HeaderSize
+	}
 	return nil
 }
 
@@ -220,7 +241,14 @@ func (b *Batch) WriteHeader() {
 		BaseSequence:         b.BaseSeq,
 		NumRecords:           int32(len(b.entries)),
 	}
-	recordbatch.WriteHeader(b.Wire, &h)
+	if b.crcValid {
+		// The records' CRC, finished with the bytes appended since the
+		// last chunk.
+		crc := recordbatch.UpdateCRC(b.crc, b.Wire[recordbatch.HeaderSize+b.crcDone:])
+		recordbatch.WriteHeaderCRC(b.Wire, &h, crc)
+	} else {
+		recordbatch.WriteHeader(b.Wire, &h)
+	}
 	b.HeaderWritten = true
 }
 

@@ -3,6 +3,7 @@ package accumulator
 import (
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/samsa-go/samsa/internal/compress"
 	"github.com/samsa-go/samsa/internal/recordbatch"
@@ -53,5 +54,54 @@ func TestEncodeIncompressibleBatchFitsPooledBuffer(t *testing.T) {
 				encode()
 			}
 		})
+	}
+}
+
+// TestIncrementalCRCMatchesDecode: batches whose records' CRC was taken
+// in chunks as they were appended (records smaller and larger than a
+// chunk, uncompressed and compressed), and resent under a new producer
+// state, decode with a valid CRC and give back every record.
+func TestIncrementalCRCMatchesDecode(t *testing.T) {
+	for _, codec := range []compress.Codec{compress.None, compress.Zstd} {
+		for _, size := range []int{100, crcChunk - 7, 3*crcChunk + 1} {
+			h := newHarness(t, 1, func(c *Config) {
+				c.BatchSize = 8 * crcChunk
+				if codec != compress.None {
+					c.Codec = codec
+					c.Compressor, _ = compress.NewCompressor(codec, 0)
+				}
+			})
+			n := max(3, 6*crcChunk/size)
+			h.appendN(t, 0, "v", n, size)
+			var got int
+			for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); {
+				res := h.part(0).Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false)
+				b := res.Batch
+				if b == nil && res.Queued {
+					time.Sleep(time.Millisecond) // being compressed in the background
+					continue
+				}
+				if b == nil {
+					break
+				}
+				b.WriteHeader()
+				for _, ps := range []ProducerState{{ID: -1, Epoch: -1}, {ID: 9, Epoch: 2}} {
+					b.ProducerID, b.ProducerEpoch, b.BaseSeq = ps.ID, ps.Epoch, int32(got)
+					b.WriteHeader() // the second time: SetProducerState
+					_, recs, err := recordbatch.Decode(b.Wire, 1<<30)
+					if err != nil {
+						t.Fatalf("%v, %d-byte records: %v", codec, size, err)
+					}
+					if len(recs) != b.Records() {
+						t.Fatalf("%v: %d records decoded, %d appended", codec, len(recs), b.Records())
+					}
+				}
+				got += b.Records()
+				h.part(0).Complete(b, 0, -1, nil)
+			}
+			if got != n {
+				t.Fatalf("%v, %d-byte records: %d records sent, %d appended", codec, size, got, n)
+			}
+		}
 	}
 }

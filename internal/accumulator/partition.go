@@ -153,7 +153,7 @@ func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func(
 func (p *Partition) newBatchLocked(buf []byte, need int64) *Batch {
 	b := &Batch{
 		P: p, seq: p.nextSeq, span: seqStride, buf: buf[:batchOverhead], limit: int(need), entries: getEntries(),
-		reserved: need, BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1, LogAppendTime: -1, BaseOffset: -1, Broker: -1,
+		reserved: need, crcValid: true, BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1, LogAppendTime: -1, BaseOffset: -1, Broker: -1,
 		Transactional: p.acc.cfg.Transactional,
 	}
 	p.nextSeq += seqStride

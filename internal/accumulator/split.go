@@ -97,7 +97,7 @@ func (p *Partition) rebuild(b *Batch, recs []recordbatch.Record, limit int) []*B
 			size := max(limit, in.size()+batchOverhead)
 			cur = &Batch{
 				P: p, buf: make([]byte, batchOverhead, size), limit: size,
-				entries: getEntries(), BaseSeq: -1, ProducerID: b.ProducerID, ProducerEpoch: b.ProducerEpoch,
+				entries: getEntries(), crcValid: true, BaseSeq: -1, ProducerID: b.ProducerID, ProducerEpoch: b.ProducerEpoch,
 				BaseOffset: -1, LogAppendTime: -1, Created: b.Created, Deadline: b.Deadline,
 				Transactional: b.Transactional, MaybeWritten: b.MaybeWritten, Broker: b.Broker, QueueTime: b.QueueTime,
 			}

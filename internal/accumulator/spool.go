@@ -155,7 +155,7 @@ func (p *Partition) loadSpilledLocked(b *Batch, res *DrainResult) bool {
 	}
 	p.mu.Lock()
 	if err == nil {
-		b.Wire, b.buf, b.spilled = wire, nil, false
+		b.Wire, b.buf, b.spilled, b.crcValid = wire, nil, false, false
 	}
 	if b.abortedSealing {
 		p.deliverAbortedLocked(b)

@@ -67,6 +67,23 @@ type BatchHeader struct {
 // and the CRC and stores them in h as well as in batch. batch must be at
 // least HeaderSize bytes long.
 func WriteHeader(batch []byte, h *BatchHeader) {
+	writeFields(batch, h)
+	h.CRC = crc32.Checksum(batch[offAttributes:], castagnoli)
+	binary.BigEndian.PutUint32(batch[offCRC:], h.CRC)
+}
+
+// WriteHeaderCRC is WriteHeader for a batch whose records' CRC-32C
+// (of batch[HeaderSize:], see UpdateCRC) the caller computed already:
+// only the header is read.
+func WriteHeaderCRC(batch []byte, h *BatchHeader, recordsCRC uint32) {
+	writeFields(batch, h)
+	hdr := crc32.Checksum(batch[offAttributes:HeaderSize], castagnoli)
+	h.CRC = CombineCRC(hdr, recordsCRC, len(batch)-HeaderSize)
+	binary.BigEndian.PutUint32(batch[offCRC:], h.CRC)
+}
+
+// writeFields writes h into batch[:HeaderSize], all but the CRC.
+func writeFields(batch []byte, h *BatchHeader) {
 	_ = batch[HeaderSize-1]
 	h.BatchLength = int32(len(batch) - lengthOverhead)
 	h.Magic = Magic
@@ -83,8 +100,6 @@ func WriteHeader(batch []byte, h *BatchHeader) {
 	be.PutUint16(batch[offProducerEpoch:], uint16(h.ProducerEpoch))
 	be.PutUint32(batch[offBaseSequence:], uint32(h.BaseSequence))
 	be.PutUint32(batch[offNumRecords:], uint32(h.NumRecords))
-	h.CRC = crc32.Checksum(batch[offAttributes:], castagnoli)
-	be.PutUint32(batch[offCRC:], h.CRC)
 }
 
 // SetProducerState rewrites the producer id, epoch and base sequence of
@@ -100,13 +115,19 @@ func SetProducerState(batch []byte, id int64, epoch int16, baseSeq int32, transa
 	}
 	if attrs == be.Uint16(batch[offAttributes:]) && int64(be.Uint64(batch[offProducerID:])) == id &&
 		int16(be.Uint16(batch[offProducerEpoch:])) == epoch && int32(be.Uint32(batch[offBaseSequence:])) == baseSeq {
-		return // unchanged: the CRC stands, and computing it again would read the whole batch
+		return // unchanged: the CRC stands
 	}
+	// The records are unchanged: the CRC changes by what the header's
+	// change does to it, shifted past the records (CRCs are linear), so
+	// the records are not read again.
+	old := crc32.Checksum(batch[offAttributes:HeaderSize], castagnoli)
 	be.PutUint16(batch[offAttributes:], attrs)
 	be.PutUint64(batch[offProducerID:], uint64(id))
 	be.PutUint16(batch[offProducerEpoch:], uint16(epoch))
 	be.PutUint32(batch[offBaseSequence:], uint32(baseSeq))
-	be.PutUint32(batch[offCRC:], crc32.Checksum(batch[offAttributes:], castagnoli))
+	now := crc32.Checksum(batch[offAttributes:HeaderSize], castagnoli)
+	crc := be.Uint32(batch[offCRC:]) ^ mulModP(xPow8n(len(batch)-HeaderSize), old^now)
+	be.PutUint32(batch[offCRC:], crc)
 }
 
 // ParseHeader decodes the header of the batch at the start of b. It checks
