@@ -25,6 +25,12 @@ const (
 	DefaultOutage = 20 * time.Second
 )
 
+// outageRecords is the least TestSpoolOutage produces while the cluster
+// is down, however slow the machine (a loaded one under -race made 12 MiB
+// in 20 s, a slower one less): about 11 MiB of records, so that the spool
+// holds well over the 3 x buffer.memory the test requires of it.
+const outageRecords = 60_000
+
 func outageLength(t *testing.T) time.Duration {
 	if s := os.Getenv(EnvOutage); s != "" {
 		d, err := time.ParseDuration(s)
@@ -133,8 +139,9 @@ func TestSpoolOutage(t *testing.T) {
 	ctx := context.Background()
 	pad := strings.Repeat("x", 180)
 	seq := 0
-	produceFor := func(d time.Duration) {
-		for end := time.Now().Add(d); time.Now().Before(end); {
+	// produceFor produces for d, and on until at least atLeast records.
+	produceFor := func(d time.Duration, atLeast int) {
+		for end, stop := time.Now().Add(d), seq+atLeast; time.Now().Before(end) || seq < stop; {
 			for range 50 {
 				p.Produce(ctx, samsa.Record{Topic: topic, Key: []byte(strconv.Itoa(seq % 31)),
 					Value: []byte(fmt.Sprintf("%09d-%s", seq, pad))}, cb)
@@ -143,7 +150,7 @@ func TestSpoolOutage(t *testing.T) {
 			time.Sleep(10 * time.Millisecond) // about 5000 records a second
 		}
 	}
-	produceFor(3 * time.Second)
+	produceFor(3*time.Second, 0)
 	if err := p.Flush(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -153,16 +160,16 @@ func TestSpoolOutage(t *testing.T) {
 	base := ms.HeapAlloc
 	heap := sampleHeap(100 * time.Millisecond)
 	itest.KillAll(t, c)
-	atKill := seq
-	produceFor(down)
-	during := seq - atKill
+	atKill, killedAt := seq, time.Now()
+	produceFor(down, outageRecords)
+	during, outage := seq-atKill, time.Since(killedAt)
 	spooled := spoolSize(t, dir)
 	maxHeap := heap.finish()
 	start := time.Now()
 	itest.RestartAll(t, c)
 	t.Logf("%v outage: %d records produced, the spool grew to %d MiB; heap at most %d MiB (%d MiB before); cluster back in %v",
-		down, during, spooled>>20, maxHeap>>20, base>>20, time.Since(start).Round(time.Second))
-	produceFor(3 * time.Second)
+		outage.Round(time.Second), during, spooled>>20, maxHeap>>20, base>>20, time.Since(start).Round(time.Second))
+	produceFor(3*time.Second, 0)
 	fctx, cancel := context.WithTimeout(ctx, 5*time.Minute)
 	defer cancel()
 	if err := p.Flush(fctx); err != nil {
@@ -177,7 +184,7 @@ func TestSpoolOutage(t *testing.T) {
 	// Memory: buffer.memory, the records' callbacks (16 bytes each) and
 	// about 600 bytes per spooled batch, twice over for what the garbage
 	// collector lets accumulate, plus 16 MiB of slack.
-	batches := int64(6 * down / (100 * time.Millisecond))
+	batches := int64(6 * outage / (100 * time.Millisecond))
 	budget := base + 2*uint64(int64(cfg.BufferMemory)+16*int64(during)+600*batches) + 16<<20
 	if maxHeap > budget {
 		t.Errorf("heap reached %d MiB during the outage, above the %d MiB budget: memory is not bounded", maxHeap>>20, budget>>20)
