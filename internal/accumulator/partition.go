@@ -327,6 +327,12 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState, early b
 		p.mu.Unlock()
 		return res
 	}
+	if ps.ID >= 0 && p.inFlight >= maxUnanswered && p.nextNeedsSequenceLocked() {
+		// No new sequence while maxUnanswered batches are out (see
+		// maxUnanswered); an answer or a retry wakes the sender.
+		p.mu.Unlock()
+		return res
+	}
 	var b *Batch
 	switch {
 	case len(p.ready) > 0:

@@ -10,6 +10,26 @@ import (
 // the broker accepts a batch only if its base sequence follows the last
 // one it wrote. Lock order as everywhere: Partition.mu alone.
 
+// maxUnanswered is the most batches of an idempotent partition out at
+// once (in flight, or failed and waiting for a response that will not
+// come, as on a connection whose requests are being failed one by one
+// while the sender already uses a new one). The broker remembers the last
+// five batches of each producer per partition to recognise a batch resent
+// after a lost response; a sixth would push the oldest out of that
+// memory, and the oldest, resent, would get OUT_OF_ORDER_SEQUENCE_NUMBER
+// on every attempt until its delivery timeout. Batches that hold their
+// sequence already (retries) go regardless: they are among the five.
+const maxUnanswered = 5
+
+// nextNeedsSequenceLocked reports whether the batch Drain would take next
+// gets new sequence numbers. p.mu is held.
+func (p *Partition) nextNeedsSequenceLocked() bool {
+	if len(p.ready) > 0 {
+		return p.ready[0].BaseSeq < 0
+	}
+	return p.open != nil
+}
+
 // Acked records that b was written, advancing the partition's last
 // acknowledged sequence.
 func (p *Partition) Acked(b *Batch) {
