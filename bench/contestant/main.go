@@ -288,6 +288,7 @@ func fatalf(format string, args ...any) {
 // function that writes them.
 func startWaitProfiles() func() {
 	block, mutex := os.Getenv("BENCH_BLOCKPROFILE"), os.Getenv("BENCH_MUTEXPROFILE")
+	allocs := os.Getenv("BENCH_MEMPROFILE") // what was allocated over the run (alloc_space)
 	if block != "" {
 		runtime.SetBlockProfileRate(1)
 	}
@@ -295,7 +296,7 @@ func startWaitProfiles() func() {
 		runtime.SetMutexProfileFraction(1)
 	}
 	return func() {
-		for name, path := range map[string]string{"block": block, "mutex": mutex} {
+		for name, path := range map[string]string{"block": block, "mutex": mutex, "allocs": allocs} {
 			if path == "" {
 				continue
 			}

@@ -80,12 +80,13 @@ func New(cfg Config) *Accumulator {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	a.pace.limit, a.pace.stall = cfg.Pace, stallAfter
-	a.bufs.size = max(cfg.BatchSize, 1024)
+	size := max(cfg.BatchSize, 1024)
 	if cfg.Compressor != nil && cfg.Codec != compress.None {
 		// A full batch compressed into a pooled buffer, even one that
 		// does not compress.
-		a.bufs.size = max(a.bufs.size, recordbatch.HeaderSize+cfg.Compressor.MaxSize(a.bufs.size))
+		size = max(size, recordbatch.HeaderSize+cfg.Compressor.MaxSize(size))
 	}
+	a.bufs.init(size)
 	m := map[string]*Topic{}
 	a.topics.Store(&m)
 	return a
@@ -377,6 +378,9 @@ func (a *Accumulator) Abort(err error, inFlight bool) {
 func (a *Accumulator) Expire(now time.Time, fail func(*Batch)) {
 	for _, t := range a.Topics() {
 		for _, p := range t.Partitions() {
+			if !p.hasBatches.Load() {
+				continue // nothing to expire: no lock taken on idle partitions
+			}
 			p.mu.Lock()
 			expired := p.expireLocked(now, nil)
 			p.mu.Unlock()

@@ -43,7 +43,7 @@ func (a *Accumulator) AppendBatch(ctx context.Context, p *Partition, recs []Reco
 		}
 	}
 	p.open = b
-	p.undelivered = append(p.undelivered, b)
+	p.addUndeliveredLocked(b)
 	p.bufRecords += int64(len(b.entries))
 	p.bufBytes += b.bytes
 	own := p.sealOpenLocked()

@@ -162,6 +162,9 @@ func (b *Batch) tryAppend(r *rec) int {
 	if n > 0 && len(b.buf)+size > b.limit {
 		return -1
 	}
+	if len(b.buf)+size > cap(b.buf) && b.P != nil { // a buffer sized for the partition's batches so far
+		b.buf = b.P.acc.bufs.grow(b.buf, min(max(len(b.buf)+size, 2*cap(b.buf)), b.limit))
+	}
 	b.buf = recordbatch.AppendRecordBody(b.buf, body, delta, n, r.key, r.value, r.headers)
 	if len(b.buf)-recordbatch.HeaderSize-b.crcDone >= crcChunk {
 		b.crc = recordbatch.UpdateCRC(b.crc, b.buf[recordbatch.HeaderSize+b.crcDone:])
@@ -252,35 +255,67 @@ func (b *Batch) WriteHeader() {
 	b.HeaderWritten = true
 }
 
-// bufPool recycles batch buffers: record buffers of up to batch.size
-// bytes and compressed batches made from them. Pooled buffers have the
-// capacity of the larger of the two (set in New), so either kind can be
-// reused as the other. Buffers of other sizes are left to the garbage
-// collector.
+// bufPool recycles batch buffers: record buffers and the compressed
+// batches made from them. Capacities come in classes, 1 KiB doubling up
+// to the largest, size (set in New: the larger of batch.size and a full
+// batch compressed), so that a partition whose batches stay small takes
+// small buffers (a producer writing to thousands of partitions does not
+// hold batch.size for each), and any buffer of a class can be reused as
+// another of that class. Buffers of other capacities are left to the
+// garbage collector.
 type bufPool struct {
-	size int // pooled buffers' capacity
-	pool sync.Pool
+	size    int // the largest class
+	classes []int
+	pools   []sync.Pool
 }
 
+// minBufClass is the smallest buffer class.
+const minBufClass = 1 << 10
+
+func (p *bufPool) init(size int) {
+	p.size = size
+	p.classes = p.classes[:0]
+	for c := minBufClass; c < size; c *= 2 {
+		p.classes = append(p.classes, c)
+	}
+	p.classes = append(p.classes, size)
+	p.pools = make([]sync.Pool, len(p.classes))
+}
+
+// get returns an empty buffer of capacity at least n.
 func (p *bufPool) get(n int) []byte {
-	if n <= p.size {
-		if b, ok := p.pool.Get().(*[]byte); ok {
-			return (*b)[:0]
+	for i, c := range p.classes {
+		if n <= c {
+			if b, ok := p.pools[i].Get().(*[]byte); ok {
+				return (*b)[:0]
+			}
+			return make([]byte, 0, c)
 		}
-		return make([]byte, 0, p.size)
 	}
 	return make([]byte, 0, n)
 }
 
 func (p *bufPool) put(b []byte) {
-	if cap(b) == p.size {
-		b = b[:0]
-		p.pool.Put(&b)
+	for i, c := range p.classes {
+		if cap(b) == c {
+			b = b[:0]
+			p.pools[i].Put(&b)
+			return
+		}
 	}
 }
 
+// grow returns buf, with its content, in a buffer of capacity at least
+// n: the next class, or more as needed. buf goes back to the pool.
+func (p *bufPool) grow(buf []byte, n int) []byte {
+	nb := p.get(max(n, 2*cap(buf)))
+	nb = append(nb, buf...)
+	p.put(buf)
+	return nb
+}
+
 // entryPool recycles per-batch entry slices.
-var entryPool = sync.Pool{New: func() any { s := make([]Entry, 0, 64); return &s }}
+var entryPool = sync.Pool{New: func() any { s := make([]Entry, 0, 16); return &s }}
 
 func getEntries() []Entry { return (*entryPool.Get().(*[]Entry))[:0] }
 

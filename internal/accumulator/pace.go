@@ -33,9 +33,13 @@ type pacer struct {
 // stallAfter is how long without a delivery makes the pacer stand aside.
 const stallAfter = 100 * time.Millisecond
 
-// sealed counts b's bytes from now until its delivery. It is called once
-// per batch, when it is closed to appends.
+// sealed counts b's bytes from now until its delivery, and notes its size
+// for the buffer of its partition's next batch. It is called once per
+// batch, when it is closed to appends.
 func (a *Accumulator) sealed(b *Batch) {
+	if b.P != nil {
+		b.P.lastSize.Store(int32(len(b.buf)))
+	}
 	if a.pace.limit <= 0 || b.paced > 0 {
 		return
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"testing"
 	"time"
+
+	"github.com/samsa-go/samsa/internal/recordbatch"
 )
 
 // paceHarness has 1 KiB batches and lets 2 KiB of sealed batches wait for
@@ -101,5 +103,31 @@ func TestDrainEarlyTakesHalfLingered(t *testing.T) {
 	res := h.part(0).Drain(old, 0, NoProducer, true)
 	if res.Batch == nil || res.Batch.Records() != 1 || res.Queued {
 		t.Fatalf("a batch past half its linger stayed with early set: %+v", res)
+	}
+}
+
+// TestBatchBufferSizedForPartition: a partition whose batches stay small
+// gets small buffers, not batch.size each (thousands of partitions in
+// use would otherwise hold batch.size apiece), and a batch outgrowing its
+// buffer grows up to batch.size with its records intact.
+func TestBatchBufferSizedForPartition(t *testing.T) {
+	h := newHarness(t, 1, func(c *Config) { c.BatchSize = 256 << 10 })
+	p := h.part(0)
+	h.appendN(t, 0, "small", 10, 100)
+	first := p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false).Batch
+	p.Complete(first, 0, -1, nil)
+	h.appendN(t, 0, "next", 1, 100)
+	if c := cap(p.open.buf); c > 4<<10 {
+		t.Fatalf("a partition with 1.2 KB batches got a %d-byte buffer", c)
+	}
+	h.appendN(t, 0, "big", 200, 1000) // 200 KB: grows through the classes
+	b := p.Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false).Batch
+	if b.Records() != 201 || cap(b.buf) > 256<<10 {
+		t.Fatalf("grown batch: %d records, buffer %d bytes", b.Records(), cap(b.buf))
+	}
+	b.WriteHeader()
+	_, recs, err := recordbatch.Decode(b.Wire, 1<<30)
+	if err != nil || len(recs) != 201 || string(recs[200].Value[:7]) != "big-199" {
+		t.Fatalf("grown batch decodes to %d records, err %v", len(recs), err)
 	}
 }

@@ -18,9 +18,11 @@ type Partition struct {
 	ready       []*Batch // sealed, waiting to be sent; creation order
 	undelivered []*Batch // every batch not yet delivered; creation order
 	nextSeq     uint64
-	delivering  bool  // a goroutine is running Deliver for this partition
-	inFlight    int   // batches handed to the sender, not yet back
-	lastDrain   int64 // unix ns of the last Drain: the leader could take batches
+	lastSize    atomic.Int32 // bytes of p's last sealed batch, to size the next one's buffer
+	hasBatches  atomic.Bool  // len(undelivered) > 0, for walks over every partition
+	delivering  bool         // a goroutine is running Deliver for this partition
+	inFlight    int          // batches handed to the sender, not yet back
+	lastDrain   int64        // unix ns of the last Drain: the leader could take batches
 	// Records appended and not yet delivered, and their encoded size.
 	bufRecords, bufBytes int64
 
@@ -112,7 +114,7 @@ func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func(
 	if err := a.reserve(ctx, need, try); err != nil {
 		return -1, err
 	}
-	buf := a.bufs.get(int(need))
+	buf := a.bufs.get(p.bufSize(need, r))
 	p.mu.Lock()
 	if err := a.gateError(); err != nil {
 		p.mu.Unlock()
@@ -138,7 +140,7 @@ func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func(
 	p.bufRecords++
 	p.bufBytes += int64(n)
 	p.open = b
-	p.undelivered = append(p.undelivered, b)
+	p.addUndeliveredLocked(b)
 	p.mu.Unlock()
 	if sealed != nil {
 		p.sealInBackground(sealed)
@@ -146,6 +148,22 @@ func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func(
 	a.batchesCreated.Add(1)
 	a.cfg.Wake(p)
 	return n, nil
+}
+
+// bufSize is the buffer to start a batch of p with: the size of p's last
+// batch and a half (a partition that gets a few records per linger does
+// not take batch.size), enough for r, at most need. Appends grow it as
+// far as need.
+func (p *Partition) bufSize(need int64, r *rec) int {
+	want := int(p.lastSize.Load())
+	want += want / 2
+	return int(min(need, int64(max(want, batchOverhead+r.size(), minBufClass))))
+}
+
+// addUndeliveredLocked puts b last in p's batch order. p.mu is held.
+func (p *Partition) addUndeliveredLocked(b *Batch) {
+	p.undelivered = append(p.undelivered, b)
+	p.hasBatches.Store(true)
 }
 
 // newBatchLocked makes an empty batch of p in buf, holding need bytes of
@@ -512,6 +530,7 @@ func (p *Partition) deliverLocked() {
 		p.bufBytes -= b.bytes
 		if len(p.undelivered) == 0 {
 			p.undelivered = p.undelivered[:0:0]
+			p.hasBatches.Store(false)
 		}
 		p.mu.Unlock()
 		p.acc.deliver(b)

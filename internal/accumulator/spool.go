@@ -356,7 +356,7 @@ func (p *Partition) restore(rb RestoredBatch) {
 	b.seq = p.nextSeq
 	p.nextSeq += seqStride
 	p.ready = append(p.ready, b)
-	p.undelivered = append(p.undelivered, b)
+	p.addUndeliveredLocked(b)
 	p.bufRecords += int64(rb.Records)
 	p.bufBytes += b.bytes
 	p.mu.Unlock()
