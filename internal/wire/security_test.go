@@ -39,7 +39,7 @@ const (
 	oauthTokenSubject   = "oauth-user"
 	secDialTimeout      = 20 * time.Second
 	secRequestTimeout   = 15 * time.Second
-	reauthTestDuration  = 10 * time.Second // at least three sessions of reauthMs
+	reauthTestDuration  = 20 * time.Second // more than three sessions of reauthMs
 	minReauthsInTheTest = 3
 )
 
