@@ -212,3 +212,89 @@ func TestBenchSinkReceivesEverything(t *testing.T) {
 		t.Fatalf("%d records acknowledged, want %d", total, n)
 	}
 }
+
+// BenchmarkProduceShapes measures the shapes of issue 13 that services
+// produce: large values (with buffer.memory at 1 GiB, far above what the
+// sender needs, which must not make the producer slower), and many
+// partitions with keyed records. ns/op is per record.
+func BenchmarkProduceShapes(b *testing.B) {
+	cases := []struct {
+		name              string
+		size, partitions  int
+		keyed             bool
+		batchSize, memory int
+	}{
+		{name: "value-1KB", size: 1 << 10, partitions: 6},
+		{name: "value-10KB", size: 10 << 10, partitions: 6},
+		{name: "value-10KB/buffer-1GiB", size: 10 << 10, partitions: 6, memory: 1 << 30},
+		{name: "value-100KB/batch-1MiB", size: 100 << 10, partitions: 6, batchSize: 1 << 20},
+		{name: "keyed/partitions-1000", size: 100, partitions: 1000, keyed: true},
+		{name: "keyed/partitions-10000", size: 100, partitions: 10000, keyed: true},
+	}
+	for _, c := range cases {
+		b.Run(c.name, func(b *testing.B) {
+			benchProduceShape(b, c.size, c.partitions, c.keyed, func(cfg *Config) {
+				if c.batchSize > 0 {
+					cfg.BatchSize = c.batchSize
+				}
+				if c.memory > 0 {
+					cfg.BufferMemory = int64(c.memory)
+				}
+			})
+		})
+	}
+}
+
+// benchProduceShape produces b.N records of size bytes to a sink with the
+// given partitions, keyed with 16-byte keys spread over every partition or
+// keyless (sticky).
+func benchProduceShape(b *testing.B, size, partitions int, keyed bool, mod func(*Config)) {
+	sink := startBenchSink(b, int32(partitions))
+	p := testProducer(b, []string{sink.addr()}, func(cfg *Config) {
+		cfg.Linger = 5 * time.Millisecond
+		cfg.BatchSize = 64 << 10
+		cfg.BufferMemory = 64 << 20
+		cfg.Acks, cfg.Idempotence = AcksLeader, IdempotenceOff
+		mod(cfg)
+	})
+	ctx := context.Background()
+	value := benchValue(size)
+	keys := make([][]byte, 1<<16)
+	for i := range keys {
+		keys[i] = fmt.Appendf(nil, "key-%012d", i*7919)
+	}
+	var failed atomic.Int64
+	cb := func(_ RecordMetadata, err error) {
+		if err != nil {
+			failed.Add(1)
+		}
+	}
+	produce := func(n int) {
+		for i := range n {
+			r := Record{Topic: "bench", Value: value}
+			if keyed {
+				r.Key = keys[i&(1<<16-1)]
+			}
+			p.Produce(ctx, r, cb)
+		}
+		if err := p.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	produce(min(20000, max(200, (64<<20)/size))) // warm up
+	warm := sink.records.Load()
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	b.ResetTimer()
+	produce(b.N)
+	b.StopTimer()
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d records failed", n)
+	}
+	if got, want := sink.records.Load()-warm, int64(b.N); got != want {
+		b.Fatalf("sink received %d records, want %d", got, want)
+	}
+	if v, ok := p.Metrics().Value("producer-metrics", "records-per-request-avg"); ok {
+		b.ReportMetric(v, "records/request")
+	}
+}
