@@ -5,6 +5,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/samsa-go/samsa/internal/compress"
 )
 
 // Partition is one partition's queue of batches.
@@ -171,7 +173,7 @@ func (p *Partition) addUndeliveredLocked(b *Batch) {
 func (p *Partition) newBatchLocked(buf []byte, need int64) *Batch {
 	b := &Batch{
 		P: p, seq: p.nextSeq, span: seqStride, buf: buf[:batchOverhead], limit: int(need), entries: getEntries(),
-		reserved: need, crcValid: true, BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1, LogAppendTime: -1, BaseOffset: -1, Broker: -1,
+		reserved: need, crcValid: true, crcAppend: p.acc.cfg.Codec == compress.None, BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1, LogAppendTime: -1, BaseOffset: -1, Broker: -1,
 		Transactional: p.acc.cfg.Transactional,
 	}
 	p.nextSeq += seqStride

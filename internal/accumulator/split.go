@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/samsa-go/samsa/internal/compress"
 	"github.com/samsa-go/samsa/internal/recordbatch"
 )
 
@@ -97,7 +98,7 @@ func (p *Partition) rebuild(b *Batch, recs []recordbatch.Record, limit int) []*B
 			size := max(limit, in.size()+batchOverhead)
 			cur = &Batch{
 				P: p, buf: make([]byte, batchOverhead, size), limit: size,
-				entries: getEntries(), crcValid: true, BaseSeq: -1, ProducerID: b.ProducerID, ProducerEpoch: b.ProducerEpoch,
+				entries: getEntries(), crcValid: true, crcAppend: a.cfg.Codec == compress.None, BaseSeq: -1, ProducerID: b.ProducerID, ProducerEpoch: b.ProducerEpoch,
 				BaseOffset: -1, LogAppendTime: -1, Created: b.Created, Deadline: b.Deadline,
 				Transactional: b.Transactional, MaybeWritten: b.MaybeWritten, Broker: b.Broker, QueueTime: b.QueueTime,
 			}
