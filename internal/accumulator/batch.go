@@ -53,8 +53,8 @@ type Batch struct {
 	crcDone   int
 	crcValid  bool
 	crcAppend bool
-	state    uint8
-	noReuse  bool // buffers may still be referenced by a write in progress
+	state     uint8
+	noReuse   bool // buffers may still be referenced by a write in progress
 	// abortedSealing: abort failed the batch (Err) while it was being
 	// compressed; the compressing goroutine delivers it.
 	abortedSealing bool
