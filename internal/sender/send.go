@@ -183,8 +183,15 @@ func (r *request) handle(resp *produceResponse) {
 			r.k.throttle.Store(time.Now().Add(time.Duration(resp.throttleMs) * time.Millisecond).UnixNano())
 		}
 	}
+	var small [8]int
+	next := small[:0]
+	if len(resp.topics) <= len(small) {
+		next = small[:len(resp.topics)]
+	} else {
+		next = make([]int, len(resp.topics))
+	}
 	for _, b := range r.batches {
-		rp := findPartition(resp, b.P.Topic.Name, b.P.ID)
+		rp := findPartition(resp, b.P.Topic.Name, b.P.ID, next)
 		if rp == nil {
 			s.retryOrFail(b, errMissingPartition, -1)
 			continue
@@ -198,11 +205,20 @@ func (r *request) handle(resp *produceResponse) {
 
 var errMissingPartition = errors.New("produce response does not mention the partition")
 
-func findPartition(resp *produceResponse, topic string, id int32) *respPartition {
+// findPartition returns the response of partition id of topic. Brokers
+// answer the partitions of a topic in the order of the request, which is
+// the order of the request's batches: next[i] is where the next
+// partition of resp.topics[i] is expected, so a request of n partitions
+// takes n comparisons, not n*n; a response in another order is searched.
+func findPartition(resp *produceResponse, topic string, id int32, next []int) *respPartition {
 	for i := range resp.topics {
 		t := &resp.topics[i]
 		if t.name != topic {
 			continue
+		}
+		if j := next[i]; j < len(t.parts) && t.parts[j].index == id {
+			next[i]++
+			return &t.parts[j]
 		}
 		for j := range t.parts {
 			if t.parts[j].index == id {
