@@ -184,7 +184,7 @@ func (r *request) handle(resp *produceResponse) {
 		}
 	}
 	var small [8]int
-	next := small[:0]
+	var next []int
 	if len(resp.topics) <= len(small) {
 		next = small[:len(resp.topics)]
 	} else {
