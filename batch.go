@@ -1,10 +1,11 @@
 package samsa
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/samsa-go/samsa/internal/accumulator"
@@ -70,7 +71,7 @@ func (b *RecordBatch) Size() int { return b.size }
 // once every record of the batch has its outcome.
 type BatchFuture struct {
 	done chan struct{}
-	mu   sync.Mutex
+	mu   lockorder.Mutex[lockorder.Leaf]
 	mds  []RecordMetadata
 	err  error
 	left int

@@ -1,9 +1,10 @@
 package samsa
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"sort"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/samsa-go/samsa/internal/histogram"
@@ -57,7 +58,7 @@ const metricsWindow = 30 * time.Second
 
 // metricsState keeps the baseline of windowed rates and averages.
 type metricsState struct {
-	mu        sync.Mutex
+	mu        lockorder.Mutex[lockorder.Leaf]
 	base      map[string]float64 // counter totals at baseAt
 	baseHists map[string]*histogram.Snapshot
 	baseAt    time.Time

@@ -1,11 +1,12 @@
 package samsa
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"fmt"
 	"math/rand/v2"
 	"sort"
 	"strings"
-	"sync"
 	"sync/atomic"
 
 	"github.com/samsa-go/samsa/internal/hashing"
@@ -236,7 +237,7 @@ func RandomPartitioner() Partitioner { return randomPartitioner{} }
 // of a new topic takes mu.
 type roundRobinPartitioner struct {
 	counters atomic.Pointer[map[string]*atomic.Int32]
-	mu       sync.Mutex
+	mu       lockorder.Mutex[lockorder.Leaf]
 }
 
 // counter returns topic's counter, creating it at 0 on first use.

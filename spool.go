@@ -1,9 +1,10 @@
 package samsa
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/samsa-go/samsa/internal/accumulator"
@@ -394,7 +395,7 @@ func (p *Producer) reportRecovered(b *accumulator.Batch, err error, dup bool) {
 
 // recoveryState counts the outcomes of the records found at startup.
 type recoveryState struct {
-	mu     sync.Mutex // a leaf: guards report and done
+	mu     lockorder.Mutex[lockorder.Leaf] // a leaf: guards report and done
 	report *SpoolRecovery
 	done   bool
 }

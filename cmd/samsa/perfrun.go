@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"context"
 	"fmt"
 	"io"
@@ -27,7 +29,7 @@ type perfRun struct {
 	next     atomic.Int64 // the number of the next record to send
 	keys     []byte       // random key material with --keys
 	throttle *throttle
-	txnMu    sync.RWMutex // held to commit; read-held around Produce
+	txnMu    lockorder.RWMutex[lockorder.CLITxn] // held to commit; read-held around Produce
 	stopErr  atomic.Pointer[error]
 }
 

@@ -1,12 +1,13 @@
 package main
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"context"
 	"errors"
 	"fmt"
 	"os"
 	"os/signal"
-	"sync"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -170,9 +171,9 @@ func (pf *produceFlags) spoolConfig(e *env) func(*samsa.Config) {
 // produceStats counts a produce run; callbacks update it concurrently.
 type produceStats struct {
 	sent, failed, bytes atomic.Int64
-	spooled             atomic.Int64 // left in the spool for the next run
-	produced            int64        // records handed to Produce (read side only)
-	mu                  sync.Mutex   // serializes error lines
+	spooled             atomic.Int64                         // left in the spool for the next run
+	produced            int64                                // records handed to Produce (read side only)
+	mu                  lockorder.Mutex[lockorder.CLIOutput] // serializes error lines
 	term                *termWriter
 }
 

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"fmt"
 	"io"
 	"strings"
@@ -13,7 +15,7 @@ import (
 // without mixing the two. When the output is not a terminal it draws no
 // status at all.
 type termWriter struct {
-	mu    sync.Mutex
+	mu    lockorder.Mutex[lockorder.Leaf]
 	w     io.Writer
 	tty   bool
 	width func() int // the terminal's columns, asked at each redraw

@@ -1,6 +1,8 @@
 package main
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"context"
 	"crypto/tls"
 	"crypto/x509"
@@ -13,7 +15,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -29,7 +30,7 @@ const refusedGrace = 3 * time.Second
 // connWatch is a ConnHook that keeps the outcome of the last dial of each
 // broker address, so that connect can say why none could be reached.
 type connWatch struct {
-	mu        sync.Mutex
+	mu        lockorder.Mutex[lockorder.Leaf]
 	last      map[string]error // nil: the last dial succeeded
 	connected bool
 	changed   chan struct{} // closed and replaced at every dial

@@ -1,10 +1,11 @@
 package main
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"fmt"
 	"io"
 	"math"
-	"sync"
 	"time"
 
 	"github.com/samsa-go/samsa/cmd/samsa/internal/hist"
@@ -57,7 +58,7 @@ func newTotals(start time.Time) *totals { return &totals{start: start, lat: hist
 // steady state after the warm-up records, in Kafka's 5-second window and
 // on the timeline. Callbacks record into it concurrently.
 type perfStats struct {
-	mu       sync.Mutex
+	mu       lockorder.Mutex[lockorder.Leaf]
 	start    time.Time
 	warmup   int64 // records, by number, left out of the steady state
 	all      *totals

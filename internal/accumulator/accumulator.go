@@ -1,11 +1,12 @@
 package accumulator
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"context"
 	"errors"
 	"log/slog"
 	"runtime"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -55,7 +56,7 @@ type Accumulator struct {
 	bufs bufPool
 	pace pacer
 
-	topicsMu  sync.Mutex
+	topicsMu  lockorder.Mutex[lockorder.Topics]
 	restoring map[string]map[int32][]RestoredBatch // under topicsMu: batches for partitions not made yet
 	// memFullSince is when a spooled append last found buffer memory
 	// exhausted (unix ns; 0 while it is not): see spillAfter.
@@ -247,6 +248,11 @@ func (a *Accumulator) Append(ctx context.Context, p *Partition, r *Record, try b
 // AppendSticky adds a record without a key or explicit partition to t's
 // sticky partition, switching partitions after batch.size bytes or a full
 // batch. It returns the partition used.
+//
+// The choice is retired under the partition's mutex (so that no record
+// lands there after it) and the next partition is chosen after the mutex
+// is released: choosing reads other partitions' queues and stall state,
+// and no partition lock is ever taken while another is held.
 func (a *Accumulator) AppendSticky(ctx context.Context, t *Topic, r *Record, try bool) (*Partition, error) {
 	in := rec{ts: r.Timestamp, key: r.Key, value: r.Value, headers: r.Headers, cb: r.CB}
 	for {
@@ -264,8 +270,8 @@ func (a *Accumulator) AppendSticky(ctx context.Context, t *Topic, r *Record, try
 			p.mu.Unlock()
 			continue
 		}
-		fits := false
-		if s.produced.Load() < int64(a.cfg.BatchSize) {
+		var sealed *Batch
+		if !s.retired.Load() && s.produced.Load() < int64(a.cfg.BatchSize) {
 			if n := p.appendOpen(&in); n >= 0 {
 				s.produced.Add(int64(n))
 				p.mu.Unlock()
@@ -273,7 +279,7 @@ func (a *Accumulator) AppendSticky(ctx context.Context, t *Topic, r *Record, try
 			}
 			if p.open == nil {
 				p.mu.Unlock()
-				n, err := p.appendNew(ctx, &in, try, func() bool { return t.sticky.Load() == s })
+				n, err := p.appendNew(ctx, &in, try, s.current)
 				if err != nil {
 					return nil, err
 				}
@@ -283,18 +289,16 @@ func (a *Accumulator) AppendSticky(ctx context.Context, t *Topic, r *Record, try
 				}
 				continue
 			}
-		} else {
-			fits = p.open != nil && !p.open.full()
-		}
-		// batch.size bytes went to p, or its batch has no room for this
-		// record: seal a full batch so it goes out now, and move on. A batch
-		// with room is left to its linger.
-		var sealed *Batch
-		if p.open != nil && !fits {
+			// The open batch has no room for this record: it goes out now.
+			sealed = p.sealOpenLocked()
+		} else if p.open != nil && p.open.full() {
+			// batch.size bytes went to p: a full batch goes out now, one
+			// with room is left to its linger.
 			sealed = p.sealOpenLocked()
 		}
-		t.switchSticky(s)
+		s.retired.Store(true)
 		p.mu.Unlock()
+		t.switchSticky(s)
 		if sealed != nil {
 			p.sealInBackground(sealed)
 		} else {

@@ -2,9 +2,10 @@ package accumulator
 
 import (
 	"context"
-	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/samsa-go/samsa/internal/lockorder"
 )
 
 // pacer keeps producers from running far ahead of the sender while the
@@ -26,7 +27,7 @@ type pacer struct {
 	lastDeliver atomic.Int64  // unix ns of the last delivery; 0 before the first
 	waiters     atomic.Int32
 
-	mu sync.Mutex
+	mu lockorder.Mutex[lockorder.Leaf]
 	ch chan struct{} // closed at a delivery when someone waits; under mu
 }
 

@@ -1,8 +1,9 @@
 package accumulator
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"context"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -15,7 +16,7 @@ type Partition struct {
 	ID    int32
 	acc   *Accumulator
 
-	mu          sync.Mutex
+	mu          lockorder.Mutex[lockorder.Partition]
 	open        *Batch   // receives appends; nil when none
 	ready       []*Batch // sealed, waiting to be sent; creation order
 	undelivered []*Batch // every batch not yet delivered; creation order

@@ -1,8 +1,9 @@
 package accumulator
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"context"
-	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -16,7 +17,7 @@ type Pool struct {
 	available atomic.Int64
 	waiting   atomic.Int32 // goroutines queued in Reserve
 
-	mu      sync.Mutex
+	mu      lockorder.Mutex[lockorder.Pool]
 	waiters []*waiter // FIFO
 
 	waitNanos atomic.Int64 // total time spent blocked (bufferpool-wait-time-total)

@@ -58,9 +58,17 @@ func (t *Topic) Refused(now time.Time) int {
 // records without a key (KIP-794): all go to part until batch.size bytes
 // went there or its batch filled, then another partition is chosen.
 type stickyState struct {
+	t        *Topic
 	part     *Partition
 	produced atomic.Int64 // bytes appended since this choice
+	// retired is set, under part's mutex, once no more records may go to
+	// part under this choice; the next choice is made without the mutex.
+	retired atomic.Bool
 }
+
+// current reports whether s is still the topic's choice and takes records.
+// appendNew checks it under the partition's mutex.
+func (s *stickyState) current() bool { return s.t.sticky.Load() == s && !s.retired.Load() }
 
 // Partitions returns the topic's partitions, indexed by id.
 func (t *Topic) Partitions() []*Partition {
@@ -156,7 +164,7 @@ func (t *Topic) currentSticky() *stickyState {
 	if p == nil {
 		return nil
 	}
-	s := &stickyState{part: p}
+	s := &stickyState{t: t, part: p}
 	if t.sticky.CompareAndSwap(nil, s) {
 		return s
 	}
@@ -164,9 +172,10 @@ func (t *Topic) currentSticky() *stickyState {
 }
 
 // switchSticky moves the sticky choice away from s, if s is still current.
+// No partition lock may be held: choosing takes them one at a time.
 func (t *Topic) switchSticky(s *stickyState) {
 	if next := t.pickSticky(s.part); next != nil {
-		t.sticky.CompareAndSwap(s, &stickyState{part: next})
+		t.sticky.CompareAndSwap(s, &stickyState{t: t, part: next})
 	}
 }
 

@@ -1,10 +1,11 @@
 package cluster
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/samsa-go/samsa/internal/wire"
@@ -34,7 +35,7 @@ type Broker struct {
 	ctx     context.Context // ends when the broker is closed; bounds dials
 	cancel  context.CancelFunc
 
-	mu    sync.Mutex
+	mu    lockorder.Mutex[lockorder.Broker]
 	addr  string
 	slots [numConnKinds]connSlot
 	gone  bool // removed from the cluster, or the cluster closed

@@ -1,6 +1,8 @@
 package cluster
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +10,6 @@ import (
 	"net"
 	"slices"
 	"strconv"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -112,7 +113,7 @@ type Cluster struct {
 	cfg Config
 	log *slog.Logger
 
-	mu       sync.Mutex
+	mu       lockorder.Mutex[lockorder.Cluster]
 	brokers  map[int32]*Broker
 	boot     []*Broker
 	topics   map[string]*topicUse

@@ -1,6 +1,8 @@
 package compress
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"bytes"
 	"runtime"
 	"sync"
@@ -19,7 +21,7 @@ const zstdWindow = 4 << 20
 const zstdMaxWindow = 1 << 27
 
 var (
-	zstdEncMu sync.Mutex
+	zstdEncMu lockorder.Mutex[lockorder.Leaf]
 	zstdEncs  = map[zstd.EncoderLevel]*zstd.Encoder{}
 
 	zstdDecOnce sync.Once

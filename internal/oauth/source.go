@@ -1,6 +1,8 @@
 package oauth
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"context"
 	"errors"
 	"fmt"
@@ -8,7 +10,6 @@ import (
 	"math/rand/v2"
 	"slices"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/samsa-go/samsa/internal/sasl"
@@ -22,7 +23,7 @@ type Source struct {
 	log    *slog.Logger
 	flight chan struct{} // a token of 1: the right to fetch
 
-	mu       sync.Mutex // guards the fields below; a leaf lock
+	mu       lockorder.Mutex[lockorder.OAuth] // guards the fields below; a leaf lock
 	cur      *held
 	failures int
 	nextTry  time.Time // no new fetch before, while cur is valid

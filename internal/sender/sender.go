@@ -1,6 +1,8 @@
 package sender
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"context"
 	"errors"
 	"log/slog"
@@ -91,7 +93,7 @@ type Sender struct {
 	acc *accumulator.Accumulator
 	cl  *cluster.Cluster
 
-	mu      sync.Mutex
+	mu      lockorder.Mutex[lockorder.Sender]
 	sinks   map[int32]*sink
 	orphans map[*accumulator.Partition]struct{} // have data, no known leader
 	closed  bool

@@ -1,7 +1,8 @@
 package sender
 
 import (
-	"sync"
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"sync/atomic"
 	"time"
 
@@ -17,7 +18,7 @@ type sink struct {
 
 	wake chan struct{} // capacity 1: a pending wake-up
 
-	mu sync.Mutex
+	mu lockorder.Mutex[lockorder.Sink]
 	// parts holds the partitions woken since collect last looked at them:
 	// those that may have a batch to send, not every partition the
 	// broker leads.

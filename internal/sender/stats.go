@@ -1,7 +1,8 @@
 package sender
 
 import (
-	"sync"
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"sync/atomic"
 	"time"
 
@@ -54,7 +55,7 @@ type Group struct {
 // Stats are the sender's counters.
 type Stats struct {
 	Total    Group
-	mu       sync.Mutex
+	mu       lockorder.Mutex[lockorder.Leaf]
 	topics   map[string]*Group
 	brokers  map[int32]*Group
 	topicsC  atomic.Pointer[map[string]*Group]

@@ -1,6 +1,8 @@
 package spool
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"errors"
 	"fmt"
 	"io"
@@ -10,7 +12,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -106,7 +107,7 @@ type Log struct {
 	gen  uint32
 	boot string
 
-	mu       sync.Mutex
+	mu       lockorder.Mutex[lockorder.Leaf]
 	segs     []*segment // oldest first; the last is written to
 	segBytes int64
 	nextLSN  uint64

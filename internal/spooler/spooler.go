@@ -13,10 +13,11 @@
 package spooler
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"context"
 	"fmt"
 	"log/slog"
-	"sync"
 	"time"
 
 	"github.com/samsa-go/samsa/internal/accumulator"
@@ -52,7 +53,7 @@ type Spooler struct {
 	rec    *spool.Recovery
 	acc    *accumulator.Accumulator
 
-	mu       sync.Mutex
+	mu       lockorder.Mutex[lockorder.Leaf]
 	restored []*Recovered // what Start put back, for the report
 
 	stop chan struct{}

@@ -1,6 +1,8 @@
 package telemetry
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"context"
 	"errors"
 	"log/slog"
@@ -54,7 +56,7 @@ type Client struct {
 	done   chan struct{}
 	once   sync.Once
 
-	closeMu  sync.Mutex
+	closeMu  lockorder.Mutex[lockorder.Leaf]
 	closeCtx context.Context // bounds the terminating push
 
 	// Used by the goroutine only.

@@ -1,10 +1,11 @@
 package txn
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"time"
 
 	"github.com/samsa-go/samsa/internal/cluster"
@@ -100,7 +101,7 @@ type coordinated struct {
 	keyType int8
 	backoff cluster.Backoff
 
-	mu    sync.Mutex // guards coord: the add loop and callers share it
+	mu    lockorder.Mutex[lockorder.TxnCoordinator] // guards coord: the add loop and callers share it
 	coord *cluster.Broker
 }
 

@@ -1,6 +1,8 @@
 package txn
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"context"
 	"errors"
 	"fmt"
@@ -44,7 +46,7 @@ type Manager struct {
 	cfg Config
 	log *slog.Logger
 
-	mu      sync.Mutex
+	mu      lockorder.Mutex[lockorder.TxnManager]
 	state   accumulator.ProducerState
 	have    bool
 	bumping bool

@@ -1,10 +1,11 @@
 package txn
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"context"
 	"errors"
 	"fmt"
-	"sync"
 	"sync/atomic"
 
 	"github.com/samsa-go/samsa/internal/accumulator"
@@ -88,15 +89,15 @@ type transactional struct {
 	coord   coordinated
 	v2      bool // transactions v2 (KIP-890): partitions added by produce requests
 
-	opMu     sync.Mutex // one transactional call at a time
+	opMu     lockorder.Mutex[lockorder.TxnOp] // one transactional call at a time
 	state    atomic.Int32
 	abortErr error // under Manager.mu
 	fatalErr error // under Manager.mu
 	needBump bool  // under Manager.mu: sequences broke; bump the epoch after the abort
 	started  atomic.Bool
 
-	addRun  sync.Mutex // held while AddPartitionsToTxn is under way, and by endTxn
-	addMu   sync.Mutex
+	addRun  lockorder.Mutex[lockorder.TxnAddRun] // held while AddPartitionsToTxn is under way, and by endTxn
+	addMu   lockorder.Mutex[lockorder.TxnAdd]
 	gen     uint64                   // counts finished transactions
 	parts   []*accumulator.Partition // partitions of the current transaction
 	pending []*accumulator.Partition // v1: waiting for AddPartitionsToTxn

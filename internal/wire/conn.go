@@ -1,6 +1,8 @@
 package wire
 
 import (
+	"github.com/samsa-go/samsa/internal/lockorder"
+
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -123,13 +125,13 @@ type Conn struct {
 
 	slots chan struct{} // one token per request in flight
 
-	writeMu  sync.Mutex
+	writeMu  lockorder.Mutex[lockorder.ConnWrite]
 	corr     int32
 	hdr      []byte
 	parts    net.Buffers
 	reauthAt atomic.Int64 // unix nanos when SASL re-authentication is due, 0 = never
 
-	pendMu  sync.Mutex
+	pendMu  lockorder.Mutex[lockorder.ConnPending]
 	pend    []pending // FIFO: oldest first
 	pendOff int
 	dead    bool
