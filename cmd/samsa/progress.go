@@ -15,7 +15,7 @@ import (
 // without mixing the two. When the output is not a terminal it draws no
 // status at all.
 type termWriter struct {
-	mu    lockorder.Mutex[lockorder.Leaf]
+	mu    lockorder.Mutex[lockorder.CLITerm]
 	w     io.Writer
 	tty   bool
 	width func() int // the terminal's columns, asked at each redraw

@@ -12,8 +12,11 @@ type (
 	// transaction, read-held around Produce.
 	CLITxn struct{}
 	// CLIOutput is the samsa command's produce state mu, which serializes
-	// error lines (it prints through the terminal writer, a leaf).
+	// error lines (it prints through the terminal writer).
 	CLIOutput struct{}
+	// CLITerm is the samsa command's termWriter.mu: clearThen runs its
+	// print function under it, which reads the perf statistics (a leaf).
+	CLITerm struct{}
 	// TxnOp is txn.transactional.opMu: one transactional call at a time.
 	TxnOp struct{}
 	// TxnAddRun is txn.transactional.addRun: held while
@@ -51,14 +54,15 @@ type (
 	// Leaf is every mutex under which no other is taken: spool.Log.mu,
 	// spooler.Spooler.mu, the producer's recoveryState.mu and metrics
 	// state, sender.stats.mu, telemetry.Client.closeMu, the round-robin
-	// partitioner's mu, accumulator.pacer.mu, BatchFuture.mu, compress's zstdEncMu, and in the
-	// samsa command the terminal writer, the reachability watcher and the
+	// partitioner's mu, accumulator.pacer.mu, BatchFuture.mu, compress's
+	// zstdEncMu, and in the samsa command the reachability watcher and the
 	// perf statistics.
 	Leaf struct{}
 )
 
 func (CLITxn) rank() (int, string)         { return 1, "samsa command perfRun.txnMu" }
 func (CLIOutput) rank() (int, string)      { return 5, "samsa command produce state mu" }
+func (CLITerm) rank() (int, string)        { return 7, "samsa command termWriter.mu" }
 func (TxnOp) rank() (int, string)          { return 10, "txn.transactional.opMu" }
 func (TxnAddRun) rank() (int, string)      { return 20, "txn.transactional.addRun" }
 func (TxnAdd) rank() (int, string)         { return 30, "txn.transactional.addMu" }

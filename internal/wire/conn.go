@@ -126,6 +126,7 @@ type Conn struct {
 	slots chan struct{} // one token per request in flight
 
 	writeMu  lockorder.Mutex[lockorder.ConnWrite]
+	failed   error // under writeMu: a write or re-authentication failed; unlockWrite closes
 	corr     int32
 	hdr      []byte
 	parts    net.Buffers
@@ -328,7 +329,7 @@ func (c *Conn) Send(ctx context.Context, r *Request) error {
 	}
 	c.writeMu.Lock()
 	written, err := c.writeLocked(r, true)
-	c.writeMu.Unlock()
+	c.unlockWrite()
 	if r.NoResponse || err != nil {
 		<-c.slots
 	}
@@ -348,7 +349,7 @@ func (c *Conn) Send(ctx context.Context, r *Request) error {
 // c.writeMu is held. slot says the caller took one of c.slots for it. When
 // it returns a nil error the request is on the wire (or the connection died
 // after queueing it, in which case Done has been or will be called with the
-// error).
+// error, once unlockWrite closes the connection).
 func (c *Conn) writeLocked(r *Request, slot bool) (int, error) {
 	c.corr++
 	corr := c.corr
@@ -368,7 +369,7 @@ func (c *Conn) writeLocked(r *Request, slot bool) (int, error) {
 	}
 	if err := c.write(hdr, r.Body); err != nil {
 		err = fmt.Errorf("writing %s request to broker %s: %w", APIName(r.Key), c.addr, err)
-		c.closeWith(err)
+		c.failLocked(err)
 		if r.NoResponse {
 			return 0, err
 		}
@@ -599,6 +600,27 @@ func (e *TimeoutError) Error() string {
 // Timeout reports true, for net.Error-style checks.
 func (e *TimeoutError) Timeout() bool { return true }
 
+// failLocked marks the connection for closing with err (the first error
+// wins) when writeMu is released: closing fails the requests awaiting
+// responses, and their callbacks must not run under writeMu. c.writeMu is
+// held.
+func (c *Conn) failLocked(err error) {
+	if c.failed == nil {
+		c.failed = err
+	}
+}
+
+// unlockWrite releases writeMu and then, if a write or re-authentication
+// under it failed, closes the connection with that error.
+func (c *Conn) unlockWrite() {
+	err := c.failed
+	c.failed = nil
+	c.writeMu.Unlock()
+	if err != nil {
+		c.closeWith(err)
+	}
+}
+
 // closeWith closes the connection once, recording err, and fails every
 // request still awaiting a response.
 func (c *Conn) closeWith(err error) {
@@ -703,7 +725,9 @@ func (c *Conn) doVersioned(ctx context.Context, req kmsg.Request, exclusive bool
 	}
 	var err error
 	if exclusive {
-		_, err = c.writeLocked(r, false)
+		if _, err = c.writeLocked(r, false); err == nil && c.failed != nil {
+			err = c.failed // the connection closes when the caller releases writeMu
+		}
 	} else {
 		err = c.Send(ctx, r)
 	}

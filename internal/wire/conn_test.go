@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/samsa-go/samsa/internal/lockorder"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
@@ -242,5 +243,62 @@ func TestRequestTimeoutClosesConnection(t *testing.T) {
 	var te *TimeoutError
 	if !errors.As(err, &te) || te.APIKey != kmsg.Metadata.Int16() {
 		t.Fatalf("got %v, want a Metadata TimeoutError", err)
+	}
+}
+
+// TestWriteFailureCallbacksRunUnlocked makes a write fail while another
+// request awaits its response: closing the connection fails that request,
+// and its callback (the sender's retry takes a partition's mutex) must run
+// with no connection lock held. Under -race the lock-order checker sees a
+// held writeMu when the callback takes a lower-ranked mutex; the write
+// failure once closed the connection under writeMu.
+func TestWriteFailureCallbacksRunUnlocked(t *testing.T) {
+	if !lockorder.Enabled {
+		t.Skip("the lock-order checker runs with -race only")
+	}
+	addr := hostile(t, func(net.Conn, int32) {}) // never answers
+	ctx := context.Background()
+	c, err := Dial(ctx, addr, &Options{MaxInFlight: 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	body := kmsg.NewPtrMetadataRequest()
+	body.SetVersion(0)
+	got := make(chan any, 1)
+	first := &Request{Key: body.Key(), Version: 0, Body: net.Buffers{body.AppendTo(nil)},
+		Done: func(_ []byte, err error) int32 {
+			got <- func() (r any) {
+				defer func() {
+					if p := recover(); p != nil {
+						r = p
+					}
+				}()
+				var m lockorder.Mutex[lockorder.Partition]
+				m.Lock()
+				m.Unlock()
+				return err
+			}()
+			return 0
+		}}
+	if err := c.Send(ctx, first); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.nc.SetWriteDeadline(time.Now().Add(-time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	second := &Request{Key: body.Key(), Version: 0, Body: net.Buffers{body.AppendTo(nil)},
+		Done: func([]byte, error) int32 { return 0 }}
+	_ = c.Send(ctx, second)
+	select {
+	case r := <-got:
+		if s, ok := r.(string); ok {
+			t.Fatalf("the failed request's callback ran under a lock: %s", s)
+		}
+		if err, _ := r.(error); err == nil {
+			t.Fatalf("the first request ended with %v, want the write error", r)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first request never ended after the write failure")
 	}
 }

@@ -253,7 +253,7 @@ func (c *Conn) scheduleReauth(lifetimeMs int64) {
 // connection unusable for every other request on it.
 func (c *Conn) reauthenticate(ctx context.Context) error {
 	c.writeMu.Lock()
-	defer c.writeMu.Unlock()
+	defer c.unlockWrite()
 	at := c.reauthAt.Load()
 	if at == 0 || time.Now().UnixNano() < at {
 		return nil // another sender did it
@@ -265,7 +265,7 @@ func (c *Conn) reauthenticate(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
 	if err := c.authenticate(ctx); err != nil {
-		c.closeWith(err)
+		c.failLocked(err) // closed once writeMu is released
 		return err
 	}
 	c.log.Debug("re-authenticated", "broker", c.node, "addr", c.addr)
