@@ -12,7 +12,9 @@ type (
 	// transaction, read-held around Produce.
 	CLITxn struct{}
 	// CLIOutput is the samsa command's produce state mu, which serializes
-	// error lines (it prints through the terminal writer).
+	// error lines (it prints through the terminal writer). Records'
+	// callbacks take it, and AbortTransaction delivers the records it fails
+	// with txn locks held (see DESIGN.md), so it ranks above those.
 	CLIOutput struct{}
 	// CLITerm is the samsa command's termWriter.mu: clearThen runs its
 	// print function under it, which reads the perf statistics (a leaf).
@@ -61,8 +63,8 @@ type (
 )
 
 func (CLITxn) rank() (int, string)         { return 1, "samsa command perfRun.txnMu" }
-func (CLIOutput) rank() (int, string)      { return 5, "samsa command produce state mu" }
-func (CLITerm) rank() (int, string)        { return 7, "samsa command termWriter.mu" }
+func (CLIOutput) rank() (int, string)      { return 55, "samsa command produce state mu" }
+func (CLITerm) rank() (int, string)        { return 57, "samsa command termWriter.mu" }
 func (TxnOp) rank() (int, string)          { return 10, "txn.transactional.opMu" }
 func (TxnAddRun) rank() (int, string)      { return 20, "txn.transactional.addRun" }
 func (TxnAdd) rank() (int, string)         { return 30, "txn.transactional.addMu" }

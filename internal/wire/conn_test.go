@@ -276,7 +276,7 @@ func TestWriteFailureCallbacksRunUnlocked(t *testing.T) {
 				}()
 				var m lockorder.Mutex[lockorder.Partition]
 				m.Lock()
-				m.Unlock()
+				m.Unlock() //nolint:staticcheck // empty critical section: only the order matters
 				return err
 			}()
 			return 0
