@@ -223,6 +223,7 @@ func (m *Manager) HandleError(b *accumulator.Batch, code int16) sender.Verdict {
 		} else {
 			m.abortable(&CodeError{API: "Produce", Code: code}, true)
 		}
+		m.failUnsent() // on a sink goroutine, under no lock
 		return sender.VerdictFail
 	}
 	switch kerr.Code(code) {
@@ -246,6 +247,7 @@ func (m *Manager) HandleError(b *accumulator.Batch, code int16) sender.Verdict {
 func (m *Manager) RequestBump(reason string) {
 	if m.txn != nil {
 		m.abortable(errors.New(reason), true)
+		m.failUnsent() // the sender asks under no lock
 		return
 	}
 	m.mu.Lock()

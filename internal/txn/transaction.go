@@ -94,6 +94,7 @@ type transactional struct {
 	abortErr error // under Manager.mu
 	fatalErr error // under Manager.mu
 	needBump bool  // under Manager.mu: sequences broke; bump the epoch after the abort
+	failErr  error // under Manager.mu: unsent records fail with it once no transactional lock is held (failUnsent)
 	started  atomic.Bool
 
 	addRun  lockorder.Mutex[lockorder.TxnAddRun] // held while AddPartitionsToTxn is under way, and by endTxn
@@ -140,9 +141,8 @@ func (m *Manager) stateErr(op string, hint string) error {
 // producer with the same id and completing its open transaction. It may be
 // called again after it failed.
 func (m *Manager) InitTransactions(ctx context.Context) error {
-	t := m.txn
-	t.opMu.Lock()
-	defer t.opMu.Unlock()
+	m.lockOp()
+	defer m.unlockOp()
 	switch st := m.txnState(); st {
 	case Uninitialized, Initializing:
 	default:
@@ -243,8 +243,46 @@ func (m *Manager) fatal(err error) {
 	m.setState(StateFatal)
 	ferr := &ProducerFatalError{Err: err}
 	m.txn.acc.SetGate(ferr)
-	m.txn.acc.Abort(ferr, false) // records not sent yet can never commit
+	m.failLater(ferr) // records not sent yet can never commit
 	m.log.Error("transactional producer failed", "err", err)
+}
+
+// failLater makes the records not sent yet fail with err at the next
+// failUnsent. Their callbacks are user code, which must run with no lock
+// held (a callback may call the producer, even its transactional
+// methods), and fatal and abortable are also called from inside
+// transactional calls that hold opMu or addRun: the failure waits for the
+// lock's release. The first error stays: it is why the transaction failed.
+func (m *Manager) failLater(err error) {
+	m.mu.Lock()
+	if m.txn.failErr == nil {
+		m.txn.failErr = err
+	}
+	m.mu.Unlock()
+}
+
+// failUnsent fails the records not sent yet with the error failLater
+// left, if any. The caller holds no transactional lock: the records'
+// callbacks run here.
+func (m *Manager) failUnsent() {
+	m.mu.Lock()
+	err := m.txn.failErr
+	m.txn.failErr = nil
+	m.mu.Unlock()
+	if err != nil {
+		m.txn.acc.Abort(err, false)
+	}
+}
+
+// lockOp starts a transactional call (one at a time).
+func (m *Manager) lockOp() { m.txn.opMu.Lock() }
+
+// unlockOp ends a transactional call and then fails the records a fatal
+// or abortable error met during the call left unsent, with the lock
+// released.
+func (m *Manager) unlockOp() {
+	m.txn.opMu.Unlock()
+	m.failUnsent()
 }
 
 // abortable records why the current transaction cannot commit.
@@ -270,7 +308,7 @@ func (m *Manager) abortable(err error, bump bool) {
 			// flush ends and reports the error.
 			aerr := &AbortableError{Err: err}
 			m.txn.acc.SetGate(aerr)
-			m.txn.acc.Abort(aerr, false)
+			m.failLater(aerr)
 			return
 		}
 	}
@@ -279,8 +317,8 @@ func (m *Manager) abortable(err error, bump bool) {
 // BeginTransaction starts a transaction.
 func (m *Manager) BeginTransaction() error {
 	t := m.txn
-	t.opMu.Lock()
-	defer t.opMu.Unlock()
+	m.lockOp()
+	defer m.unlockOp()
 	if m.txnState() != Ready {
 		return m.stateErr("BeginTransaction", "call InitTransactions first, and end the previous transaction")
 	}
@@ -365,10 +403,12 @@ func (m *Manager) BatchFailed(b *accumulator.Batch, err error) {
 		switch kerr.Code(be.Code) {
 		case kerr.ProducerFenced, kerr.TransactionalIDAuthorizationFailed, kerr.ClusterAuthorizationFailed:
 			m.fatal(&CodeError{API: "Produce", Code: be.Code, Msg: be.Msg})
+			m.failUnsent()
 			return
 		}
 	}
 	m.abortable(fmt.Errorf("records to %s failed: %w", b.P, err), false)
+	m.failUnsent() // BatchFailed runs in a delivery, under no transactional lock
 }
 
 // addLoop sends AddPartitionsToTxn for partitions waiting to be added
@@ -394,6 +434,7 @@ func (m *Manager) addLoop() {
 				m.addPartitions(parts, gen)
 			}
 			t.addRun.Unlock()
+			m.failUnsent() // if the add failed: this goroutine holds no other lock
 		}
 	}
 }

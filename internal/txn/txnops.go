@@ -79,8 +79,8 @@ func worstAddCode(resp *kmsg.AddPartitionsToTxnResponse) int16 {
 // After a timeout it may be called again to resume.
 func (m *Manager) CommitTransaction(ctx context.Context) error {
 	t := m.txn
-	t.opMu.Lock()
-	defer t.opMu.Unlock()
+	m.lockOp()
+	defer m.unlockOp()
 	switch m.txnState() {
 	case InTransaction, Committing:
 	default:
@@ -106,8 +106,34 @@ func (m *Manager) CommitTransaction(ctx context.Context) error {
 // called again to resume.
 func (m *Manager) AbortTransaction(ctx context.Context) error {
 	t := m.txn
-	t.opMu.Lock()
-	defer t.opMu.Unlock()
+	if err := m.beginAbort(); err != nil {
+		return err
+	}
+	// The unsent records fail with no lock held: their callbacks may call
+	// the producer. Another AbortTransaction may run meanwhile (the state
+	// is Aborting); whichever comes second finds the abort done.
+	t.acc.Abort(ErrAborted, false)
+	m.lockOp()
+	defer m.unlockOp()
+	switch m.txnState() {
+	case Aborting:
+	case StateFatal:
+		return m.stateErr("AbortTransaction", "")
+	default:
+		return nil // another AbortTransaction ended it
+	}
+	if err := t.flush(ctx); err != nil { // in-flight batches come back
+		return fmt.Errorf("waiting for the transaction's requests in flight: %w", err)
+	}
+	return m.endTxn(ctx, false)
+}
+
+// beginAbort moves the transaction to Aborting: no more records are
+// taken, and an epoch bump is arranged where sequences may break.
+func (m *Manager) beginAbort() error {
+	t := m.txn
+	m.lockOp()
+	defer m.unlockOp()
 	switch m.txnState() {
 	case InTransaction, Committing, Aborting, StateAbortable:
 	default:
@@ -123,11 +149,7 @@ func (m *Manager) AbortTransaction(ctx context.Context) error {
 		t.needBump = true
 		m.mu.Unlock()
 	}
-	t.acc.Abort(ErrAborted, false)
-	if err := t.flush(ctx); err != nil { // in-flight batches come back
-		return fmt.Errorf("waiting for the transaction's requests in flight: %w", err)
-	}
-	return m.endTxn(ctx, false)
+	return nil
 }
 
 // endTxn ends the transaction on the coordinator (when anything reached
@@ -255,8 +277,8 @@ type Offset struct {
 // TxnOffsetCommit to the group coordinator.
 func (m *Manager) SendOffsets(ctx context.Context, offsets []Offset, group GroupMetadata) error {
 	t := m.txn
-	t.opMu.Lock()
-	defer t.opMu.Unlock()
+	m.lockOp()
+	defer m.unlockOp()
 	if m.txnState() != InTransaction {
 		return m.stateErr("SendOffsetsToTransaction", "call it inside a transaction")
 	}
