@@ -314,7 +314,9 @@ func (a *Accumulator) deliver(b *Batch) {
 	if b.entries == nil && b.nrec > 0 {
 		b.expandEntries(b.Wire) // a spilled batch failed before it was read back
 	}
+	a.pace.delivering.Add(1)
 	a.cfg.Deliver(b)
+	a.pace.delivering.Add(-1)
 	a.delivered(b)
 	a.pool.Release(b.reserved)
 	if b.SpoolReserved > 0 {

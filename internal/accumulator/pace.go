@@ -25,6 +25,7 @@ type pacer struct {
 	stall       time.Duration // stallAfter; tests change it
 	ahead       atomic.Int64  // bytes of sealed batches not yet delivered
 	lastDeliver atomic.Int64  // unix ns of the last delivery; 0 before the first
+	delivering  atomic.Int32  // Deliver hooks running now
 	waiters     atomic.Int32
 
 	mu lockorder.Mutex[lockorder.Leaf]
@@ -70,9 +71,12 @@ func (a *Accumulator) delivered(b *Batch) {
 }
 
 // wait returns once fewer than limit bytes are ahead of the sender, no
-// delivery happened for stallAfter, or ctx ends.
+// delivery happened for stallAfter, or ctx ends. It does not wait while
+// a Deliver hook runs: the append may come from a record's callback,
+// which runs on the goroutine that delivers the next batches, and would
+// wait for itself.
 func (pc *pacer) wait(ctx context.Context) {
-	if pc.limit <= 0 {
+	if pc.limit <= 0 || pc.delivering.Load() > 0 {
 		return
 	}
 	var timer *time.Timer

@@ -131,3 +131,35 @@ func TestBatchBufferSizedForPartition(t *testing.T) {
 		t.Fatalf("grown batch decodes to %d records, err %v", len(recs), err)
 	}
 }
+
+// TestPaceNeverWaitsInCallback: an append made from a record's callback
+// (a Deliver hook) does not wait for the pacer, though more than Pace
+// bytes wait and deliveries are recent: the goroutine running the
+// callback is the one that would deliver the next batch.
+func TestPaceNeverWaitsInCallback(t *testing.T) {
+	var h *harness
+	inner := make(chan error, 1)
+	h = newHarness(t, 1, func(c *Config) {
+		c.Pace = 2048
+		deliver := c.Deliver
+		c.Deliver = func(b *Batch) {
+			deliver(b)
+			if b.Entries()[0].CB == "r1" {
+				r := &Record{Timestamp: 1, Value: make([]byte, 900), CB: "from-callback"}
+				inner <- h.acc.Append(context.Background(), h.part(0), r, false)
+			}
+		}
+	})
+	h.acc.pace.stall = 0 // no pacing while the test fills the queue
+	appendBig(t, h, "r0")
+	appendBig(t, h, "r1")
+	sendOne(t, h) // r0: deliveries are happening
+	for range 4 {
+		appendBig(t, h, "r") // r1 and three more sealed: over the pace
+	}
+	h.acc.pace.stall = time.Hour // a wait now would last the test's whole timeout
+	sendOne(t, h)                // r1's callback appends, on this goroutine
+	if err := <-inner; err != nil {
+		t.Fatal(err)
+	}
+}
