@@ -48,6 +48,7 @@ type harnessOpts struct {
 	delivery   time.Duration
 	maxRequest int
 	batchSize  int
+	linger     time.Duration // 1 ms when 0
 }
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
@@ -55,6 +56,9 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	kc, cl := fakecluster.New(t, kfake.NumBrokers(1), kfake.SeedTopics(2, "t"))
 	if o.delivery == 0 {
 		o.delivery = 20 * time.Second
+	}
+	if o.linger == 0 {
+		o.linger = time.Millisecond
 	}
 	if o.retries == 0 {
 		o.retries = 1 << 30
@@ -74,7 +78,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		t.Fatal(err)
 	}
 	h.acc = accumulator.New(accumulator.Config{
-		BatchSize: o.batchSize, Linger: time.Millisecond, BufferMemory: 8 << 20, DeliveryTimeout: o.delivery,
+		BatchSize: o.batchSize, Linger: o.linger, BufferMemory: 8 << 20, DeliveryTimeout: o.delivery,
 		MaxBlock: time.Second, Compressor: comp,
 		Wake: func(p *accumulator.Partition) { h.s.Wake(p) }, Deliver: h.deliver,
 	})
