@@ -343,18 +343,22 @@ func (p *Producer) spooled(entries []accumulator.Entry, err error) {
 }
 
 // spoolDelivered ends b in the spool once it has its outcome, and
-// reports the outcome of a batch found in the spool at startup.
+// reports the outcome of a batch found in the spool at startup. The
+// report comes first: once the spool has ended the batch, a crash would
+// leave nothing to report it from, and a batch written twice would go
+// unreported; a crash between the two reports it again next time.
 func (p *Producer) spoolDelivered(b *accumulator.Batch, err error) {
 	final := !errors.Is(b.Err, sender.ErrClosed)
-	p.spool.Delivered(b, final)
 	r := spooler.RecoveredOf(b)
 	if r == nil {
+		p.spool.Delivered(b, final)
 		return
 	}
 	dup := err == nil && p.spool.Duplicate(r)
 	if final && p.cfg.Spool.OnRecovered != nil {
 		p.reportRecovered(b, err, dup)
 	}
+	p.spool.Delivered(b, final)
 	p.recovery.delivered(b.Records(), final, err, dup, r.MaybeWritten, p.cfg.Spool.OnRecovery)
 }
 
