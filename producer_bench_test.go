@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -296,5 +297,73 @@ func benchProduceShape(b *testing.B, size, partitions int, keyed bool, mod func(
 	}
 	if v, ok := p.Metrics().Value("producer-metrics", "records-per-request-avg"); ok {
 		b.ReportMetric(v, "records/request")
+	}
+}
+// BenchmarkProduceParallel is W1 (100-byte values, 6 partitions) from
+// several goroutines sharing one producer, keyless and keyed: each
+// goroutine produces its share of b.N records in order, then one Flush.
+// ns/op is per record; run with -mutexprofile/-blockprofile to see where
+// concurrent callers wait.
+func BenchmarkProduceParallel(b *testing.B) {
+	for _, keyed := range []bool{false, true} {
+		for _, g := range []int{1, 8, 64, 256} {
+			name := fmt.Sprintf("keyless/goroutines=%d", g)
+			if keyed {
+				name = fmt.Sprintf("keyed/goroutines=%d", g)
+			}
+			b.Run(name, func(b *testing.B) { benchProduceParallel(b, g, keyed) })
+		}
+	}
+}
+
+func benchProduceParallel(b *testing.B, goroutines int, keyed bool) {
+	sink := startBenchSink(b, 6)
+	p := testProducer(b, []string{sink.addr()}, func(cfg *Config) {
+		cfg.Linger, cfg.BatchSize, cfg.BufferMemory = 5*time.Millisecond, 64<<10, 32<<20
+		cfg.Acks, cfg.Idempotence = AcksLeader, IdempotenceOff
+	})
+	ctx := context.Background()
+	value := benchValue(100)
+	keys := make([][]byte, 1024)
+	for i := range keys {
+		keys[i] = fmt.Appendf(nil, "key-%012d", i*7919)
+	}
+	var failed atomic.Int64
+	cb := func(_ RecordMetadata, err error) {
+		if err != nil {
+			failed.Add(1)
+		}
+	}
+	produce := func(n int) {
+		var wg sync.WaitGroup
+		for g := range goroutines {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := g * n / goroutines; i < (g+1)*n/goroutines; i++ {
+					r := Record{Topic: "bench", Value: value}
+					if keyed {
+						r.Key = keys[i&1023]
+					}
+					p.Produce(ctx, r, cb)
+				}
+			}()
+		}
+		wg.Wait()
+		if err := p.Flush(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+	produce(20000) // warm up
+	b.SetBytes(100)
+	b.ReportAllocs()
+	b.ResetTimer()
+	produce(b.N)
+	b.StopTimer()
+	if n := failed.Load(); n > 0 {
+		b.Fatalf("%d records failed", n)
+	}
+	if got, want := sink.records.Load(), int64(20000+b.N); got != want {
+		b.Fatalf("sink received %d records, want %d", got, want)
 	}
 }

@@ -37,6 +37,7 @@ type knobs struct {
 	brokers, topic, keys, acks, compression string
 	n, size, partitions, batchBytes         int
 	maxInFlight, maxBuffered, sampleEvery   int
+	goroutines                              int
 	lingerMs                                float64
 	idempotent                              bool
 	timeout                                 time.Duration
@@ -75,6 +76,7 @@ func parseKnobs() *knobs {
 	flag.IntVar(&k.maxInFlight, "max-inflight", envInt("BENCH_MAX_INFLIGHT", 5), "requests in flight")
 	flag.IntVar(&k.maxBuffered, "max-buffered", envInt("BENCH_MAX_BUFFERED", 100000), "records buffered")
 	flag.IntVar(&k.sampleEvery, "sample-every", envInt("BENCH_SAMPLE_EVERY", 100), "latency sampling")
+	flag.IntVar(&k.goroutines, "goroutines", envInt("BENCH_GOROUTINES", 1), "goroutines sharing the producer, each producing its contiguous share of the records in order")
 	to, err := time.ParseDuration(env("BENCH_TIMEOUT", "2m"))
 	if err != nil {
 		fatalf("BENCH_TIMEOUT: %v", err)
@@ -187,20 +189,37 @@ func main() {
 	}
 
 	ack := func(_ samsa.RecordMetadata, err error) { r.ack(err) }
+	produce := func(lo, hi int) {
+		for i := lo; i < hi; i++ {
+			rec := samsa.Record{Topic: k.topic, Key: pay.key(i), Value: pay.value(i)}
+			if i%k.sampleEvery != 0 {
+				p.Produce(ctx, rec, ack)
+				continue
+			}
+			slot := i / k.sampleEvery
+			r.sent[slot] = time.Now()
+			p.Produce(ctx, rec, func(_ samsa.RecordMetadata, err error) {
+				r.lat[slot] = time.Since(r.sent[slot])
+				r.ack(err)
+			})
+		}
+	}
 	cpu0 := processCPU()
 	start := time.Now()
-	for i := range k.n {
-		rec := samsa.Record{Topic: k.topic, Key: pay.key(i), Value: pay.value(i)}
-		if i%k.sampleEvery != 0 {
-			p.Produce(ctx, rec, ack)
-			continue
+	if g := max(k.goroutines, 1); g == 1 {
+		produce(0, k.n)
+	} else {
+		// As the harness splits the records: goroutine j takes
+		// j*n/g up to (j+1)*n/g, in order, on the one producer.
+		var wg sync.WaitGroup
+		for j := range g {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				produce(j*k.n/g, (j+1)*k.n/g)
+			}()
 		}
-		slot := i / k.sampleEvery
-		r.sent[slot] = time.Now()
-		p.Produce(ctx, rec, func(_ samsa.RecordMetadata, err error) {
-			r.lat[slot] = time.Since(r.sent[slot])
-			r.ack(err)
-		})
+		wg.Wait()
 	}
 	var waitErr error
 	select {
