@@ -299,6 +299,7 @@ func benchProduceShape(b *testing.B, size, partitions int, keyed bool, mod func(
 		b.ReportMetric(v, "records/request")
 	}
 }
+
 // BenchmarkProduceParallel is W1 (100-byte values, 6 partitions) from
 // several goroutines sharing one producer, keyless and keyed: each
 // goroutine produces its share of b.N records in order, then one Flush.

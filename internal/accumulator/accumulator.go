@@ -69,6 +69,7 @@ type Accumulator struct {
 	closed         atomic.Bool
 	gate           atomic.Pointer[gateErr] // when set, appends fail with its error
 	compressing    chan struct{}           // a token per batch being compressed in the background
+	lanes          int                     // sticky lanes per topic: GOMAXPROCS+1, at most maxLanes
 }
 
 type gateErr struct{ err error }
@@ -76,7 +77,7 @@ type gateErr struct{ err error }
 // New returns an empty accumulator.
 func New(cfg Config) *Accumulator {
 	a := &Accumulator{cfg: cfg, pool: NewPool(cfg.BufferMemory), log: cfg.Logger,
-		compressing: make(chan struct{}, runtime.GOMAXPROCS(0))}
+		compressing: make(chan struct{}, runtime.GOMAXPROCS(0)), lanes: min(maxLanes, runtime.GOMAXPROCS(0)+1)}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -249,6 +250,14 @@ func (a *Accumulator) Append(ctx context.Context, p *Partition, r *Record, try b
 // sticky partition, switching partitions after batch.size bytes or a full
 // batch. It returns the partition used.
 //
+// The topic has a few sticky lanes, each its own sticky choice (KIP-794)
+// on a partition of its own: a record goes to the first lane whose
+// partition's mutex is free (lockLane). A lone producing goroutine thus
+// always uses lane 0, as with a single sticky partition, and concurrent
+// goroutines append to different partitions at once instead of waiting
+// for one mutex. Each goroutine's records keep their order in every
+// partition: a partition has one open batch, appended to under its mutex.
+//
 // The choice is retired under the partition's mutex (so that no record
 // lands there after it) and the next partition is chosen after the mutex
 // is released: choosing reads other partitions' queues and stall state,
@@ -256,17 +265,16 @@ func (a *Accumulator) Append(ctx context.Context, p *Partition, r *Record, try b
 func (a *Accumulator) AppendSticky(ctx context.Context, t *Topic, r *Record, try bool) (*Partition, error) {
 	in := rec{ts: r.Timestamp, key: r.Key, value: r.Value, headers: r.Headers, cb: r.CB}
 	for {
-		s := t.currentSticky()
+		s := t.lockLane()
 		if s == nil {
 			return nil, errNoPartitions
 		}
 		p := s.part
-		p.mu.Lock()
 		if err := a.gateError(); err != nil {
 			p.mu.Unlock()
 			return nil, err
 		}
-		if t.sticky.Load() != s {
+		if s.lane.Load() != s {
 			p.mu.Unlock()
 			continue
 		}

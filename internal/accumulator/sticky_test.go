@@ -103,3 +103,48 @@ func TestAdaptivePicksShorterQueue(t *testing.T) {
 		t.Fatalf("adaptive choice picked the loaded partition %.3f of the time, want about 0.06", s)
 	}
 }
+
+// TestStickyLanes holds the mutex of lane 0's partition, as a goroutine
+// appending there would: a record without a key from another goroutine
+// goes to another lane's partition at once instead of waiting, and once
+// the mutex is free records go to lane 0's partition again.
+func TestStickyLanes(t *testing.T) {
+	h := newHarness(t, 6, nil)
+	if h.acc.lanes < 2 {
+		h.acc.lanes = 2 // GOMAXPROCS=1: lanes are GOMAXPROCS+1
+	}
+	first, err := h.acc.AppendSticky(context.Background(), h.t, &Record{Value: make([]byte, 10)}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first.mu.Lock()
+	got := make(chan *Partition, 1)
+	go func() {
+		p, err := h.acc.AppendSticky(context.Background(), h.t, &Record{Value: make([]byte, 10)}, false)
+		if err != nil {
+			t.Error(err)
+		}
+		got <- p
+	}()
+	var other *Partition
+	select {
+	case other = <-got:
+	case <-time.After(10 * time.Second):
+		first.mu.Unlock()
+		t.Fatal("the append waited for lane 0's partition")
+	}
+	first.mu.Unlock()
+	if other == nil || other == first {
+		t.Fatalf("with lane 0's partition %v busy the record went to %v", first, other)
+	}
+	again, err := h.acc.AppendSticky(context.Background(), h.t, &Record{Value: make([]byte, 10)}, false)
+	if err != nil || again != first {
+		t.Fatalf("with lane 0 free the record went to %v (%v), want %v", again, err, first)
+	}
+	if r1, _ := first.Buffered(); r1 != 2 {
+		t.Fatalf("lane 0's partition holds %d records, want 2", r1)
+	}
+	if r2, _ := other.Buffered(); r2 != 1 {
+		t.Fatalf("lane 1's partition holds %d records, want 1", r2)
+	}
+}

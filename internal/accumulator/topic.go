@@ -2,6 +2,8 @@ package accumulator
 
 import (
 	"math/rand/v2"
+	"runtime"
+	"slices"
 	"sync/atomic"
 	"time"
 )
@@ -14,7 +16,10 @@ type Topic struct {
 	parts     atomic.Pointer[[]*Partition] // index = partition id
 	available atomic.Pointer[[]int32]      // partitions whose leader can take writes
 	all       atomic.Pointer[[]int32]      // 0..n-1
-	sticky    atomic.Pointer[stickyState]
+	// lanes are the sticky choices for records without a key: lane 0
+	// takes them while it is free, the others only while the lanes before
+	// are busy (see AppendSticky).
+	lanes [maxLanes]atomic.Pointer[stickyState]
 
 	refused   atomic.Int64 // the smallest batch size the broker refused as too large
 	refusedAt atomic.Int64 // unix nanos of that refusal
@@ -54,11 +59,11 @@ func (t *Topic) Refused(now time.Time) int {
 	return int(r)
 }
 
-// stickyState is the uniform sticky partitioner's current choice for
-// records without a key (KIP-794): all go to part until batch.size bytes
-// went there or its batch filled, then another partition is chosen.
+// stickyState is one lane's choice of the uniform sticky partitioner for
+// records without a key (KIP-794): its records go to part until batch.size
+// bytes went there or its batch filled, then another partition is chosen.
 type stickyState struct {
-	t        *Topic
+	lane     *atomic.Pointer[stickyState] // the lane it is the choice of
 	part     *Partition
 	produced atomic.Int64 // bytes appended since this choice
 	// retired is set, under part's mutex, once no more records may go to
@@ -66,9 +71,12 @@ type stickyState struct {
 	retired atomic.Bool
 }
 
-// current reports whether s is still the topic's choice and takes records.
+// current reports whether s is still its lane's choice and takes records.
 // appendNew checks it under the partition's mutex.
-func (s *stickyState) current() bool { return s.t.sticky.Load() == s && !s.retired.Load() }
+func (s *stickyState) current() bool { return s.lane.Load() == s && !s.retired.Load() }
+
+// maxLanes bounds the sticky lanes of a topic.
+const maxLanes = 8
 
 // Partitions returns the topic's partitions, indexed by id.
 func (t *Topic) Partitions() []*Partition {
@@ -122,7 +130,13 @@ func (t *Topic) SetPartitions(n int, available []int32) {
 // is a choice. With adaptive partitioning it draws two available
 // partitions and keeps the one with fewer queued batches, which steers
 // records away from partitions whose broker is slow.
-func (t *Topic) pickSticky(prev *Partition) *Partition {
+func (t *Topic) pickSticky(prev *Partition) *Partition { return t.pickFor(prev, -1) }
+
+// pickFor is pickSticky for lane (-1: none), which also avoids the
+// partitions the topic's other lanes write to while there are others to
+// choose from. No partition lock may be held: it reads queue lengths and
+// stall state under each partition's mutex in turn.
+func (t *Topic) pickFor(prev *Partition, lane int) *Partition {
 	parts := t.Partitions()
 	cands := t.Available()
 	if len(cands) == 0 {
@@ -134,48 +148,123 @@ func (t *Topic) pickSticky(prev *Partition) *Partition {
 	if d := t.acc.cfg.AvailabilityTimeout; d > 0 && t.acc.cfg.Adaptive {
 		cands = notStalled(parts, cands, d)
 	}
-	pick := func() *Partition {
-		if len(cands) == 1 {
-			return parts[cands[0]]
-		}
-		for {
-			p := parts[cands[rand.IntN(len(cands))]]
-			if p != prev {
-				return p
-			}
-		}
-	}
-	p := pick()
-	if t.acc.cfg.Adaptive && len(cands) > 2 {
-		if q := pick(); q.QueuedBatches() < p.QueuedBatches() {
+	var buf [32]int32
+	cands = t.avoid(buf[:0], parts, cands, prev, lane)
+	p := parts[cands[rand.IntN(len(cands))]]
+	if t.acc.cfg.Adaptive && len(cands) > 1 {
+		if q := parts[cands[rand.IntN(len(cands))]]; q.QueuedBatches() < p.QueuedBatches() {
 			p = q
 		}
 	}
 	return p
 }
 
-// currentSticky returns the sticky state, choosing a partition first if
-// there is none.
-func (t *Topic) currentSticky() *stickyState {
-	if s := t.sticky.Load(); s != nil {
+// avoid returns the candidates other than prev and the partitions of the
+// lanes other than lane, appended to keep; failing any, those other than
+// prev; failing any, cands.
+func (t *Topic) avoid(keep []int32, parts []*Partition, cands []int32, prev *Partition, lane int) []int32 {
+	var others [maxLanes]*Partition
+	if lane >= 0 {
+		for i := range t.lanes {
+			if s := t.lanes[i].Load(); i != lane && s != nil && !s.retired.Load() {
+				others[i] = s.part
+			}
+		}
+	}
+	for _, id := range cands {
+		if p := parts[id]; p != prev && !slices.Contains(others[:], p) {
+			keep = append(keep, id)
+		}
+	}
+	if len(keep) > 0 {
+		return keep
+	}
+	for _, id := range cands {
+		if parts[id] != prev {
+			keep = append(keep, id)
+		}
+	}
+	if len(keep) > 0 {
+		return keep
+	}
+	return cands
+}
+
+// laneCount is how many lanes records without a key may use: one per
+// core and one more (a lane's holder may be descheduled), at most one per
+// partition.
+func (t *Topic) laneCount() int {
+	return max(1, min(t.acc.lanes, len(t.Partitions())))
+}
+
+// currentLane returns lane i's sticky state, choosing a partition first
+// if there is none.
+func (t *Topic) currentLane(i int) *stickyState {
+	if s := t.lanes[i].Load(); s != nil {
 		return s
 	}
-	p := t.pickSticky(nil)
+	p := t.pickFor(nil, i)
 	if p == nil {
 		return nil
 	}
-	s := &stickyState{t: t, part: p}
-	if t.sticky.CompareAndSwap(nil, s) {
+	s := &stickyState{lane: &t.lanes[i], part: p}
+	if t.lanes[i].CompareAndSwap(nil, s) {
 		return s
 	}
-	return t.sticky.Load()
+	return t.lanes[i].Load()
 }
 
-// switchSticky moves the sticky choice away from s, if s is still current.
-// No partition lock may be held: choosing takes them one at a time.
+// lockLane returns a lane's sticky state with its partition's mutex held:
+// the first lane whose partition is free, so that one goroutine keeps to
+// lane 0 and its one sticky partition, and concurrent goroutines spread
+// over other lanes (other partitions) instead of queueing on one mutex.
+//
+// It does not wait on a busy lane's mutex while it can help it: there are
+// more lanes than cores, so when every lane is busy a holder was
+// descheduled, and yielding lets it run. Parking on the mutex instead
+// pushes it into starvation mode after a millisecond, where every lock is
+// handed over through the scheduler and TryLock fails: one lane's
+// slowness would spread to all of them. After lockSpins yields it waits
+// on a random lane.
+func (t *Topic) lockLane() *stickyState {
+	n := t.laneCount()
+	for spin := 0; ; spin++ {
+		for i := range n {
+			s := t.currentLane(i)
+			if s == nil {
+				return nil
+			}
+			if s.part.mu.TryLock() {
+				return s
+			}
+		}
+		if spin < lockSpins {
+			runtime.Gosched()
+			continue
+		}
+		s := t.currentLane(rand.IntN(n))
+		if s != nil {
+			s.part.mu.Lock()
+		}
+		return s
+	}
+}
+
+// lockSpins is how many times lockLane yields before it waits on a lane.
+const lockSpins = 32
+
+// switchSticky moves s's lane to another partition, if s is still the
+// lane's choice. No partition lock may be held: choosing takes them one at
+// a time.
 func (t *Topic) switchSticky(s *stickyState) {
-	if next := t.pickSticky(s.part); next != nil {
-		t.sticky.CompareAndSwap(s, &stickyState{t: t, part: next})
+	lane := -1
+	for i := range t.lanes {
+		if s.lane == &t.lanes[i] {
+			lane = i
+		}
+	}
+	if next := t.pickFor(s.part, lane); next != nil {
+		s.lane.CompareAndSwap(s, &stickyState{lane: s.lane, part: next})
 	}
 }
 
