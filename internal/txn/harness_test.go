@@ -43,6 +43,8 @@ type harnessOpts struct {
 	// before runs on the harness before the manager starts (to inject
 	// errors into its first requests).
 	before func(h *harness)
+	// busy replaces Config.Busy (default: never busy).
+	busy func() int
 }
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
@@ -53,6 +55,10 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	}
 	kc, cl := fakecluster.New(t, kopts...)
 	h := &harness{t: t, kc: kc, cl: cl}
+	busy := o.busy
+	if busy == nil {
+		busy = func() int { return 0 }
+	}
 	h.acc = accumulator.New(accumulator.Config{
 		BatchSize: 16384, Linger: time.Millisecond, BufferMemory: 1 << 20, DeliveryTimeout: time.Minute,
 		MaxBlock: time.Second, Transactional: o.txnID != "",
@@ -60,7 +66,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	})
 	h.m = New(Config{
 		Cluster: cl, Backoff: cluster.Backoff{Base: 5 * time.Millisecond, Max: 20 * time.Millisecond},
-		Busy: func() int { return 0 },
+		Busy: busy,
 		Reset: func(ps accumulator.ProducerState) {
 			h.mu.Lock()
 			h.resets = append(h.resets, ps)

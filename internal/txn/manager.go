@@ -264,12 +264,22 @@ func (m *Manager) RequestBump(reason string) {
 	go m.bump()
 }
 
-func (m *Manager) bump() {
-	defer m.wg.Done()
+// waitIdle waits until no produce request is in flight or being drained
+// (Config.Busy), so that none is under the producer state being
+// replaced. It reports false if the manager closed meanwhile.
+func (m *Manager) waitIdle() bool {
 	for m.cfg.Busy != nil && m.cfg.Busy() > 0 {
 		if !sleep(m.ctx, 2*time.Millisecond) {
-			return
+			return false
 		}
+	}
+	return true
+}
+
+func (m *Manager) bump() {
+	defer m.wg.Done()
+	if !m.waitIdle() {
+		return
 	}
 	m.mu.Lock()
 	cur := m.state

@@ -3,7 +3,9 @@ package txn
 import (
 	"errors"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/samsa-go/samsa/internal/accumulator"
 	"github.com/samsa-go/samsa/internal/sender"
@@ -489,5 +491,44 @@ func TestWorstAddCode(t *testing.T) {
 		if got := kerr.Code(worstAddCode(resp(c.codes...))); got != c.want {
 			t.Errorf("%v: %v, want %v", c.codes, got, c.want)
 		}
+	}
+}
+
+// TestNewEpochWaitsForDrainsUnderTheOld: a v2 commit moves the producer
+// to a new epoch (EndTxn's answer). A sink that read the old epoch just
+// before (Busy) may still be draining under it; the next transaction may
+// begin only once it is done, or its first records go out under the old
+// epoch and the broker answers INVALID_PRODUCER_EPOCH (root
+// TestTransactionErrorCodes failed so under load, 2 in 5 -race runs).
+func TestNewEpochWaitsForDrainsUnderTheOld(t *testing.T) {
+	var busy atomic.Int32
+	h := newHarness(t, harnessOpts{txnID: "tx", busy: func() int { return int(busy.Load()) }})
+	h.reach(InTransaction)
+	before, _ := h.m.Current()
+	p := h.partition(0)
+	h.m.AddPartition(p)
+	waitFor(t, func() bool { return h.m.Sendable(p) })
+	// EndTxn v5 answers with the next epoch (kfake does not bump for a
+	// transaction that sent nothing).
+	h.kc.ControlKey(kmsg.EndTxn.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		r := req.(*kmsg.EndTxnRequest)
+		resp := r.ResponseKind().(*kmsg.EndTxnResponse)
+		resp.ProducerID, resp.ProducerEpoch = r.ProducerID, r.ProducerEpoch+1
+		return resp, nil, true
+	})
+	busy.Store(1) // a sink between reading the producer state and sending
+	done := make(chan error, 1)
+	go func() { done <- h.m.CommitTransaction(h.ctx()) }()
+	waitFor(t, func() bool { cur, _ := h.m.Current(); return cur.Epoch > before.Epoch })
+	time.Sleep(50 * time.Millisecond)
+	if st := h.state(); st == Ready {
+		t.Fatal("the transaction ended (Ready) while a drain under the old epoch was under way")
+	}
+	busy.Store(0)
+	if err := <-done; err != nil {
+		t.Fatalf("CommitTransaction: %v", err)
+	}
+	if st := h.state(); st != Ready {
+		t.Fatalf("state %v after the commit, want Ready", st)
 	}
 }

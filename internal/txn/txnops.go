@@ -246,6 +246,11 @@ func (m *Manager) finishTxn(prev, next accumulator.ProducerState) {
 			m.cfg.Reset(next)
 		}
 		m.install(next)
+		// A sink that read the old state just before the install may
+		// still be draining under it: the next transaction's records
+		// must not go out in that request (the broker would answer
+		// INVALID_PRODUCER_EPOCH), so the transaction ends only after it.
+		m.waitIdle()
 	}
 	m.mu.Lock()
 	t.abortErr = nil
