@@ -74,10 +74,7 @@ func benchProduceWith(b *testing.B, size int, keyed, withCB, headers bool, mod f
 	})
 	ctx := context.Background()
 	value := benchValue(size)
-	keys := make([][]byte, 1024)
-	for i := range keys {
-		keys[i] = fmt.Appendf(nil, "key-%012d", i*7919)
-	}
+	keys := benchKeys(1024)
 	hdrs := []Header{{Key: "trace", Value: []byte("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")}, {Key: "app", Value: []byte("bench")}}
 	var failed atomic.Int64
 	var firstErr atomic.Pointer[error]
@@ -260,16 +257,8 @@ func benchProduceShape(b *testing.B, size, partitions int, keyed bool, mod func(
 	})
 	ctx := context.Background()
 	value := benchValue(size)
-	keys := make([][]byte, 1<<16)
-	for i := range keys {
-		keys[i] = fmt.Appendf(nil, "key-%012d", i*7919)
-	}
-	var failed atomic.Int64
-	cb := func(_ RecordMetadata, err error) {
-		if err != nil {
-			failed.Add(1)
-		}
-	}
+	keys := benchKeys(1<<16)
+	cb, failed := failureCounter()
 	produce := func(n int) {
 		for i := range n {
 			r := Record{Topic: "bench", Value: value}
@@ -325,16 +314,8 @@ func benchProduceParallel(b *testing.B, goroutines int, keyed bool) {
 	})
 	ctx := context.Background()
 	value := benchValue(100)
-	keys := make([][]byte, 1024)
-	for i := range keys {
-		keys[i] = fmt.Appendf(nil, "key-%012d", i*7919)
-	}
-	var failed atomic.Int64
-	cb := func(_ RecordMetadata, err error) {
-		if err != nil {
-			failed.Add(1)
-		}
-	}
+	keys := benchKeys(1024)
+	cb, failed := failureCounter()
 	produce := func(n int) {
 		var wg sync.WaitGroup
 		for g := range goroutines {
@@ -367,4 +348,24 @@ func benchProduceParallel(b *testing.B, goroutines int, keyed bool) {
 	if got, want := sink.records.Load(), int64(20000+b.N); got != want {
 		b.Fatalf("sink received %d records, want %d", got, want)
 	}
+}
+
+// benchKeys returns n distinct 16-byte keys.
+func benchKeys(n int) [][]byte {
+	keys := make([][]byte, n)
+	for i := range keys {
+		keys[i] = fmt.Appendf(nil, "key-%012d", i*7919)
+	}
+	return keys
+}
+
+// failureCounter returns a record callback that counts failed records,
+// and the count.
+func failureCounter() (func(RecordMetadata, error), *atomic.Int64) {
+	failed := new(atomic.Int64)
+	return func(_ RecordMetadata, err error) {
+		if err != nil {
+			failed.Add(1)
+		}
+	}, failed
 }
