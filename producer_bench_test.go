@@ -257,7 +257,7 @@ func benchProduceShape(b *testing.B, size, partitions int, keyed bool, mod func(
 	})
 	ctx := context.Background()
 	value := benchValue(size)
-	keys := benchKeys(1<<16)
+	keys := benchKeys(1 << 16)
 	cb, failed := failureCounter()
 	produce := func(n int) {
 		for i := range n {
