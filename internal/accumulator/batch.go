@@ -279,6 +279,11 @@ type bufPool struct {
 	pools   []sync.Pool
 }
 
+// bufBoxes recycles the *[]byte boxes that carry buffers through the
+// class pools: a sync.Pool takes a pointer, and boxing each put buffer
+// anew would allocate once per batch.
+var bufBoxes sync.Pool
+
 // minBufClass is the smallest buffer class.
 const minBufClass = 1 << 10
 
@@ -297,7 +302,10 @@ func (p *bufPool) get(n int) []byte {
 	for i, c := range p.classes {
 		if n <= c {
 			if b, ok := p.pools[i].Get().(*[]byte); ok {
-				return (*b)[:0]
+				buf := (*b)[:0]
+				*b = nil
+				bufBoxes.Put(b) // the box carries the next put
+				return buf
 			}
 			return make([]byte, 0, c)
 		}
@@ -308,8 +316,12 @@ func (p *bufPool) get(n int) []byte {
 func (p *bufPool) put(b []byte) {
 	for i, c := range p.classes {
 		if cap(b) == c {
-			b = b[:0]
-			p.pools[i].Put(&b)
+			box, _ := bufBoxes.Get().(*[]byte)
+			if box == nil {
+				box = new([]byte)
+			}
+			*box = b[:0]
+			p.pools[i].Put(box)
 			return
 		}
 	}
