@@ -40,11 +40,12 @@ func testProducer(t testing.TB, addrs []string, mod func(*Config)) *Producer {
 }
 
 // consumeAll reads n records of topic from the start with kgo, an
-// independent client, so that what samsa wrote is checked by someone else.
-func consumeAll(t testing.TB, addrs []string, topic string, n int) []*kgo.Record {
+// independent client, so that what samsa wrote is checked by someone else;
+// opts add kgo options (such as read_committed).
+func consumeAll(t testing.TB, addrs []string, topic string, n int, opts ...kgo.Opt) []*kgo.Record {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	cl, err := kgo.NewClient(append([]kgo.Opt{kgo.SeedBrokers(addrs...), kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart())}, opts...)...)
 	if err != nil {
 		t.Fatal(err)
 	}

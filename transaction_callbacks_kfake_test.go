@@ -41,8 +41,9 @@ func TestTransactionFailedRecordsCallbacksHoldNoLock(t *testing.T) {
 		if err := <-acked; err != nil {
 			t.Fatalf("the committed record: %v", err)
 		}
-		if got := readCommitted(t, c.ListenAddrs(), "t", 1); len(got) != 1 || got[0] != "committed" {
-			t.Fatalf("read_committed: %q, want [committed]", got)
+		got := consumeAll(t, c.ListenAddrs(), "t", 1, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+		if len(got) != 1 || string(got[0].Value) != "committed" {
+			t.Fatalf("read_committed: %d records, first %q; want only [committed]", len(got), got[0].Value)
 		}
 	})
 	t.Run("fatal inside SendOffsetsToTransaction", func(t *testing.T) {
@@ -140,22 +141,4 @@ func checkNested(t *testing.T, nested chan nestedOutcome, n int, want error) {
 			t.Fatal("a failed record got no outcome")
 		}
 	}
-}
-
-// readCommitted reads n records of topic with read_committed.
-func readCommitted(t *testing.T, addrs []string, topic string, n int) []string {
-	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(addrs...), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()), kgo.FetchIsolationLevel(kgo.ReadCommitted()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	var got []string
-	for len(got) < n && ctx.Err() == nil {
-		cl.PollFetches(ctx).EachRecord(func(r *kgo.Record) { got = append(got, string(r.Value)) })
-	}
-	return got
 }
