@@ -137,7 +137,9 @@ const batchHeaderSize = 61
 // (produce, metadata, producer id, transaction and telemetry requests,
 // and those of the connection handshake) when it ends: with its response
 // or with the error that cut it off. It runs on the connection's reader
-// goroutine, after the response was handled.
+// goroutine. A produce request is reported before the records it carried
+// complete: when their callbacks run, or Flush returns, the hook has seen
+// the request (and requests-in-flight no longer counts it).
 type RequestHook interface {
 	OnRequest(r *RequestEvent)
 }

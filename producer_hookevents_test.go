@@ -473,3 +473,42 @@ func TestProduceAllocatesNothingPerRecord(t *testing.T) {
 		})
 	}
 }
+
+// TestRequestAccountedBeforeItsRecordsComplete: when a record's callback
+// runs (and so when Flush returns), the produce request that carried it
+// is already out of requests-in-flight and already reported to
+// RequestHooks, as the Java client counts a response before completing
+// its batches. A scrape right after Flush saw the request still in
+// flight and missing from the request latency histogram.
+func TestRequestAccountedBeforeItsRecordsComplete(t *testing.T) {
+	fake := fakeCluster(t, kfake.SeedTopics(1, "accounted"))
+	rec := &recorder{}
+	p := testProducer(t, fake.ListenAddrs(), func(c *Config) { c.Hooks = []Hook{rec} })
+	produceRequests := func() int {
+		rec.mu.Lock()
+		defer rec.mu.Unlock()
+		n := 0
+		for _, e := range rec.requests {
+			if e.APIName() == "Produce" && e.Err == nil {
+				n++
+			}
+		}
+		return n
+	}
+	for i := range 3 {
+		var inFlight float64
+		var reported int
+		done := make(chan error, 1)
+		p.Produce(context.Background(), Record{Topic: "accounted", Value: []byte("v")}, func(_ RecordMetadata, err error) {
+			inFlight, _ = p.Metrics().Value("producer-metrics", "requests-in-flight")
+			reported = produceRequests()
+			done <- err
+		})
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		if inFlight != 0 || reported != i+1 {
+			t.Fatalf("record %d's callback saw requests-in-flight %v and %d produce requests reported, want 0 and %d", i, inFlight, reported, i+1)
+		}
+	}
+}

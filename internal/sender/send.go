@@ -56,6 +56,7 @@ func (k *sink) send(conn *wire.Conn, batches []*accumulator.Batch) {
 	}
 	noResponse := s.cfg.Acks == 0
 	k.inflight.Add(1)
+	k.awaiting.Add(1)
 	// Once Send succeeds, the response may already have recycled req:
 	// only locals are used after it.
 	err = conn.Send(s.ctx, &wire.Request{
@@ -65,6 +66,7 @@ func (k *sink) send(conn *wire.Conn, batches []*accumulator.Batch) {
 	s.Stats.requestSent(k.id, size, len(batches))
 	if err != nil { // not written: the batches are certainly not on the broker
 		k.inflight.Add(-1)
+		k.awaiting.Add(-1)
 		req.retryAll(err, false)
 		req.release()
 	}
@@ -128,15 +130,24 @@ func (r *request) onResponse(body []byte, err error) (throttleMs int32) {
 	k, s := r.k, r.k.s
 	switch {
 	case s.cfg.Acks == 0 && err == nil:
+		k.awaiting.Add(-1)
 		for _, b := range r.batches {
 			s.Stats.batchDone(b, time.Since(b.Created))
 			b.P.Complete(b, -1, -1, nil)
 		}
 	case err != nil:
+		k.awaiting.Add(-1)
 		r.retryAll(err, true)
 	default:
+		// The request is accounted for (in flight no more, its latency
+		// and the Observer's event recorded) before its records complete:
+		// whoever waits for them, Flush included, sees it done.
+		k.awaiting.Add(-1)
 		s.Stats.requestDone(k.id, time.Since(r.sentAt))
 		resp, derr := decodeProduceResponse(body, r.ver)
+		if derr == nil {
+			r.conn.ObserveResponse(resp.throttleMs)
+		}
 		if derr != nil {
 			s.log.Warn("undecodable produce response; closing the connection", "broker", k.id, "err", derr)
 			r.retryAll(derr, true)

@@ -254,8 +254,11 @@ func (s *Sender) housekeeping() {
 	}
 }
 
-// Busy counts requests in flight plus sinks about to send one.
-func (s *Sender) Busy() int { return int(s.busy.Load()) + s.InFlightRequests() }
+// Busy counts requests in flight or being handled, plus sinks about to
+// send one.
+func (s *Sender) Busy() int {
+	return int(s.busy.Load()) + s.sumSinks(func(k *sink) int32 { return k.inflight.Load() })
+}
 
 // expire fails a batch whose delivery timeout passed.
 func (s *Sender) expire(b *accumulator.Batch) {
@@ -294,11 +297,16 @@ func (s *Sender) Close() {
 
 // InFlightRequests counts produce requests awaiting responses.
 func (s *Sender) InFlightRequests() int {
+	return s.sumSinks(func(k *sink) int32 { return k.awaiting.Load() })
+}
+
+// sumSinks adds up count over the sinks.
+func (s *Sender) sumSinks(count func(*sink) int32) int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	n := 0
 	for _, k := range s.sinks {
-		n += int(k.inflight.Load())
+		n += int(count(k))
 	}
 	return n
 }

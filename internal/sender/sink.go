@@ -24,7 +24,12 @@ type sink struct {
 	// broker leads.
 	parts map[*accumulator.Partition]struct{}
 
+	// inflight counts requests sent and not yet fully handled (their
+	// batches completed or re-queued): the sink's cap and Busy use it.
+	// awaiting counts those whose responses have not arrived: the
+	// requests-in-flight metric, which must read 0 once records complete.
 	inflight atomic.Int32
+	awaiting atomic.Int32
 	throttle atomic.Int64 // unix nanos until which the broker asked us to wait (KIP-219)
 	waiting  atomic.Bool  // a goroutine waits for the producer state on our behalf
 

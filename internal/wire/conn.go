@@ -96,7 +96,8 @@ type Request struct {
 	// It runs on the connection's reader goroutine (or the goroutine that
 	// closed the connection) and must not block; body is valid only during
 	// the call. It returns the throttle time the response asked for, in
-	// milliseconds (0 for none), for the Observer.
+	// milliseconds (0 for none), for the Observer, which learns of the
+	// request after Done returns unless Done calls Conn.ObserveResponse.
 	Done func(body []byte, err error) (throttleMs int32)
 }
 
@@ -124,6 +125,14 @@ type Conn struct {
 	clientID *string
 
 	slots chan struct{} // one token per request in flight
+
+	// answering is the request whose response the reader goroutine is
+	// handing to its Done, for ObserveResponse (answeringRead its size on
+	// the wire; answeringSet false once observed). Only the reader
+	// goroutine touches them.
+	answering     pending
+	answeringRead int
+	answeringSet  bool
 
 	writeMu  lockorder.Mutex[lockorder.ConnWrite]
 	failed   error // under writeMu: a write or re-authentication failed; unlockWrite closes
@@ -334,12 +343,13 @@ func (c *Conn) Send(ctx context.Context, r *Request) error {
 		<-c.slots
 	}
 	if err == nil && r.NoResponse {
-		if r.Done != nil {
-			r.Done(nil, nil)
-		}
+		// Observed before Done, which may complete what others wait for.
 		if c.obs != nil {
 			c.obs.Request(&RequestEvent{Node: c.node, Addr: c.addr, Key: r.Key, Version: r.Version,
 				Written: written, Latency: time.Since(start)})
+		}
+		if r.Done != nil {
+			r.Done(nil, nil)
 		}
 	}
 	return err
@@ -536,12 +546,30 @@ func (c *Conn) readLoop() {
 			return
 		}
 		var throttle int32
+		c.answering, c.answeringRead, c.answeringSet = p, len(frame)+4, true
 		if p.done != nil {
 			throttle = p.done(body, nil)
 		}
+		unobserved := c.answeringSet
+		c.answeringSet = false
 		c.release(p)
-		c.observe(&p, len(frame)+4, throttle, nil)
+		if unobserved {
+			c.observe(&p, len(frame)+4, throttle, nil)
+		}
 	}
+}
+
+// ObserveResponse tells the Observer now, instead of after Done returns,
+// that the response being handed to Done was read and carried throttleMs.
+// A Done that completes work others wait for calls it first, so that the
+// request is accounted for when they see the work complete. Call it only
+// from a Request's Done given a response (err nil); it reports once.
+func (c *Conn) ObserveResponse(throttleMs int32) {
+	if !c.answeringSet {
+		return
+	}
+	c.answeringSet = false
+	c.observe(&c.answering, c.answeringRead, throttleMs, nil)
 }
 
 // observe tells the Observer of a request's end: its response (read bytes,
