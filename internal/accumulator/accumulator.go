@@ -228,18 +228,17 @@ func MaxRecordSize(key, value []byte, headers []recordbatch.Header) int {
 // blocking.
 func (a *Accumulator) Append(ctx context.Context, p *Partition, r *Record, try bool) error {
 	in := rec{ts: r.Timestamp, key: r.Key, value: r.Value, headers: r.Headers, cb: r.CB}
-	p.mu.Lock()
-	if err := a.gateError(); err != nil {
-		p.mu.Unlock()
-		return err
-	}
-	if p.appendOpen(&in) >= 0 {
-		p.mu.Unlock()
-		return nil
-	}
-	p.mu.Unlock()
 	for {
-		n, err := p.appendNew(ctx, &in, try, nil)
+		p.mu.Lock()
+		if err := a.gateError(); err != nil {
+			p.mu.Unlock()
+			return err
+		}
+		if p.appendOpen(&in) >= 0 {
+			p.mu.Unlock()
+			return nil
+		}
+		n, err := p.appendNewLocked(ctx, &in, try, nil)
 		if err != nil || n >= 0 {
 			return err
 		}
@@ -286,8 +285,7 @@ func (a *Accumulator) AppendSticky(ctx context.Context, t *Topic, r *Record, try
 				return p, nil
 			}
 			if p.open == nil {
-				p.mu.Unlock()
-				n, err := p.appendNew(ctx, &in, try, s.current)
+				n, err := p.appendNewLocked(ctx, &in, try, s.current)
 				if err != nil {
 					return nil, err
 				}

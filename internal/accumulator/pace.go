@@ -70,6 +70,12 @@ func (a *Accumulator) delivered(b *Batch) {
 	}
 }
 
+// clear reports whether an append may open a batch without waiting:
+// wait would return at once, short of the stall check.
+func (pc *pacer) clear() bool {
+	return pc.limit <= 0 || pc.delivering.Load() > 0 || pc.ahead.Load() <= pc.limit
+}
+
 // wait returns once fewer than limit bytes are ahead of the sender, no
 // delivery happened for stallAfter, or ctx ends. It does not wait while
 // a Deliver hook runs: the append may come from a record's callback,

@@ -24,10 +24,13 @@ type Partition struct {
 	lastSize    atomic.Int32 // bytes of p's last sealed batch, to size the next one's buffer
 	hasBatches  atomic.Bool  // len(undelivered) > 0, for walks over every partition
 	delivering  bool         // a goroutine is running Deliver for this partition
+	opening     bool         // a goroutine waits for the memory of p's next batch (open.go)
 	inFlight    int          // batches handed to the sender, not yet back
 	lastDrain   int64        // unix ns of the last Drain: the leader could take batches
 	// Records appended and not yet delivered, and their encoded size.
 	bufRecords, bufBytes int64
+	// Goroutines waiting for the opener of p's next batch (open.go).
+	openWaiters []chan struct{}
 
 	// Leader is the partition's leader broker id (-1 for none) and
 	// LeaderEpoch its epoch, as the sender last learned them.
@@ -99,58 +102,6 @@ func (p *Partition) appendOpen(r *rec) int {
 		p.bufBytes += int64(n)
 	}
 	return n
-}
-
-// appendNew reserves memory for a new batch (blocking, without p.mu, until
-// ctx ends), then appends r to p: to the open batch if one with room
-// appeared meanwhile, else to a new batch that replaces the full one.
-// valid is checked under p.mu before appending; if it reports false
-// nothing is appended and appendNew returns -1.
-func (p *Partition) appendNew(ctx context.Context, r *rec, try bool, valid func() bool) (int, error) {
-	a := p.acc
-	need := max(int64(a.cfg.BatchSize), int64(r.size()+batchOverhead))
-	if total := a.pool.Total(); need > total {
-		// batch.size above buffer.memory: a full-size batch could never
-		// be reserved, so the batch gets what the budget has.
-		need = max(total, int64(r.size()+batchOverhead))
-	}
-	if err := a.reserve(ctx, need, try); err != nil {
-		return -1, err
-	}
-	buf := a.bufs.get(p.bufSize(need, r))
-	p.mu.Lock()
-	if err := a.gateError(); err != nil {
-		p.mu.Unlock()
-		a.unreserve(need)
-		a.bufs.put(buf)
-		return -1, err
-	}
-	if valid != nil && !valid() {
-		p.mu.Unlock()
-		a.unreserve(need)
-		a.bufs.put(buf)
-		return -1, nil
-	}
-	if n := p.appendOpen(r); n >= 0 {
-		p.mu.Unlock()
-		a.unreserve(need)
-		a.bufs.put(buf)
-		return n, nil
-	}
-	sealed := p.sealOpenLocked()
-	b := p.newBatchLocked(buf, need)
-	n := b.tryAppend(r)
-	p.bufRecords++
-	p.bufBytes += int64(n)
-	p.open = b
-	p.addUndeliveredLocked(b)
-	p.mu.Unlock()
-	if sealed != nil {
-		p.sealInBackground(sealed)
-	}
-	a.batchesCreated.Add(1)
-	a.cfg.Wake(p)
-	return n, nil
 }
 
 // bufSize is the buffer to start a batch of p with: the size of p's last

@@ -72,7 +72,7 @@ type stickyState struct {
 }
 
 // current reports whether s is still its lane's choice and takes records.
-// appendNew checks it under the partition's mutex.
+// appendNewLocked checks it under the partition's mutex after a wait.
 func (s *stickyState) current() bool { return s.lane.Load() == s && !s.retired.Load() }
 
 // maxLanes bounds the sticky lanes of a topic.
@@ -218,6 +218,8 @@ func (t *Topic) currentLane(i int) *stickyState {
 // the first lane whose partition is free, so that one goroutine keeps to
 // lane 0 and its one sticky partition, and concurrent goroutines spread
 // over other lanes (other partitions) instead of queueing on one mutex.
+// A lane whose next batch another goroutine is waiting to open (memory,
+// the pacer) counts as busy while another lane may take the record.
 //
 // It does not wait on a busy lane's mutex while it can help it: there are
 // more lanes than cores, so when every lane is busy a holder was
@@ -229,14 +231,30 @@ func (t *Topic) currentLane(i int) *stickyState {
 func (t *Topic) lockLane() *stickyState {
 	n := t.laneCount()
 	for spin := 0; ; spin++ {
+		busy := false
+		var opening *stickyState
 		for i := range n {
 			s := t.currentLane(i)
 			if s == nil {
 				return nil
 			}
-			if s.part.mu.TryLock() {
+			if !s.part.mu.TryLock() {
+				busy = true
+				continue
+			}
+			if !s.part.awaitingBatchLocked() {
 				return s
 			}
+			s.part.mu.Unlock()
+			if opening == nil {
+				opening = s
+			}
+		}
+		if !busy {
+			// Every lane waits for memory for its next batch: yielding
+			// would not help; AppendSticky waits for the first lane's.
+			opening.part.mu.Lock()
+			return opening
 		}
 		if spin < lockSpins {
 			runtime.Gosched()

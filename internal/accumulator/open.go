@@ -1,0 +1,154 @@
+package accumulator
+
+import (
+	"context"
+	"sync"
+)
+
+// Opening a partition's next batch.
+//
+// A new batch reserves its memory (batch.size bytes of buffer.memory)
+// before it exists. When the pacer lets the append through and the pool
+// has the bytes, that takes no waiting and happens under the partition's
+// mutex, like the append itself. Otherwise one goroutine per partition,
+// the opener, waits for them without the mutex (p.opening), and the
+// others that need the same partition's next batch wait for the opener
+// instead of reserving batches of their own: with hundreds of producing
+// goroutines, each reserved batch.size, the pool ran dry, and all but one
+// queued in it only to hand their memory back on finding the opener's
+// batch, one wake-up at a time.
+
+// batchNeed is the memory a new batch holding r reserves: batch.size, or
+// the exact size of one larger record.
+func (p *Partition) batchNeed(r *rec) int64 {
+	a := p.acc
+	need := max(int64(a.cfg.BatchSize), int64(r.size()+batchOverhead))
+	if total := a.pool.Total(); need > total {
+		// batch.size above buffer.memory: a full-size batch could never
+		// be reserved, so the batch gets what the budget has.
+		need = max(total, int64(r.size()+batchOverhead))
+	}
+	return need
+}
+
+// appendNewLocked appends r to a new batch of p, which replaces the open
+// one (full, or none). p.mu is held; it is released. When the memory must
+// be waited for, it is reserved without p.mu (blocking until ctx ends),
+// and r goes to the open batch if one with room appeared meanwhile. valid
+// is checked under p.mu after such a wait; if it reports false nothing is
+// appended. It returns the bytes added, or -1 when nothing was appended
+// and the caller should try again (valid failed, or another goroutine was
+// opening p's next batch and has finished).
+func (p *Partition) appendNewLocked(ctx context.Context, r *rec, try bool, valid func() bool) (int, error) {
+	a := p.acc
+	need := p.batchNeed(r)
+	if a.reserveNow(need, try) {
+		return p.openLocked(r, a.bufs.get(p.bufSize(need, r)), need), nil
+	}
+	if p.opening && !try {
+		return -1, p.awaitOpenerLocked(ctx)
+	}
+	opener := !try // TryProduce never waits, so nobody waits for it
+	p.opening = p.opening || opener
+	p.mu.Unlock()
+	err := a.reserve(ctx, need, try)
+	var buf []byte
+	if err == nil {
+		buf = a.bufs.get(p.bufSize(need, r))
+	}
+	p.mu.Lock()
+	if opener {
+		p.openedLocked()
+	}
+	if err != nil {
+		p.mu.Unlock()
+		return -1, err
+	}
+	if err := a.gateError(); err != nil {
+		p.mu.Unlock()
+		a.unreserve(need)
+		a.bufs.put(buf)
+		return -1, err
+	}
+	if valid != nil && !valid() {
+		p.mu.Unlock()
+		a.unreserve(need)
+		a.bufs.put(buf)
+		return -1, nil
+	}
+	if n := p.appendOpen(r); n >= 0 {
+		p.mu.Unlock()
+		a.unreserve(need)
+		a.bufs.put(buf)
+		return n, nil
+	}
+	return p.openLocked(r, buf, need), nil
+}
+
+// openLocked makes a new batch of p in buf, holding need bytes of memory,
+// appends r to it and returns the bytes added. The open batch, if any, is
+// sealed. p.mu is held; it is released.
+func (p *Partition) openLocked(r *rec, buf []byte, need int64) int {
+	a := p.acc
+	sealed := p.sealOpenLocked()
+	b := p.newBatchLocked(buf, need)
+	n := b.tryAppend(r)
+	p.bufRecords++
+	p.bufBytes += int64(n)
+	p.open = b
+	p.addUndeliveredLocked(b)
+	p.mu.Unlock()
+	if sealed != nil {
+		p.sealInBackground(sealed)
+	}
+	a.batchesCreated.Add(1)
+	a.cfg.Wake(p)
+	return n
+}
+
+// reserveNow reserves need bytes for a new batch if that takes no
+// waiting: the pacer lets it through (TryProduce does not pace) and the
+// pool has them with nobody queued. A spooling producer always goes
+// through reserve, which also takes spool space.
+func (a *Accumulator) reserveNow(need int64, try bool) bool {
+	if a.cfg.Spool != nil || (!try && !a.pace.clear()) {
+		return false
+	}
+	return a.pool.TryReserve(need)
+}
+
+// awaitingBatchLocked reports whether an append to p must wait for the
+// opener: p has no open batch and a goroutine is reserving the next one.
+// p.mu is held.
+func (p *Partition) awaitingBatchLocked() bool { return p.opening && p.open == nil }
+
+// awaitOpenerLocked waits until the goroutine opening p's next batch is
+// done (with or without a batch), or ctx ends. p.mu is held; it is
+// released.
+func (p *Partition) awaitOpenerLocked(ctx context.Context) error {
+	ch := openWaitPool.Get().(chan struct{})
+	p.openWaiters = append(p.openWaiters, ch)
+	p.mu.Unlock()
+	select {
+	case <-ch:
+		openWaitPool.Put(ch)
+		return nil
+	case <-ctx.Done():
+		return ctx.Err() // ch is left to its one send and the collector
+	}
+}
+
+// openedLocked ends p's opening and wakes the goroutines waiting for it.
+// p.mu is held.
+func (p *Partition) openedLocked() {
+	p.opening = false
+	for i, ch := range p.openWaiters {
+		ch <- struct{}{} // its only send, into a free slot: never blocks
+		p.openWaiters[i] = nil
+	}
+	p.openWaiters = p.openWaiters[:0]
+}
+
+// openWaitPool holds the channels goroutines wait for an opener on: one
+// slot each, empty when pooled.
+var openWaitPool = sync.Pool{New: func() any { return make(chan struct{}, 1) }}

@@ -1,0 +1,78 @@
+package accumulator
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+)
+
+// TestOneGoroutineWaitsForABatchsMemory: when buffer.memory is exhausted,
+// of many goroutines that need the same partition's next batch only one
+// queues for its memory; the others wait for that batch and then append
+// to it, every record once.
+func TestOneGoroutineWaitsForABatchsMemory(t *testing.T) {
+	h := newHarness(t, 1, func(c *Config) { c.BatchSize, c.BufferMemory = 4096, 8192 })
+	ctx := context.Background()
+	for _, tag := range []string{"a", "b"} { // two full batches: the pool is empty
+		r := &Record{Timestamp: 1, Value: make([]byte, 4000), CB: tag}
+		if err := h.acc.Append(ctx, h.part(0), r, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := h.acc.pool.Available(); got != 0 {
+		t.Fatalf("pool has %d bytes free, want 0", got)
+	}
+	const n = 20
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := range n {
+		wg.Go(func() {
+			v := fmt.Sprintf("r%02d", i)
+			r := &Record{Timestamp: 1, Value: append([]byte(v), make([]byte, 97)...), CB: v}
+			errs <- h.acc.Append(ctx, h.part(0), r, false)
+		})
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for h.acc.pool.Waiting() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no append queued for memory")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // the others arrive meanwhile
+	if got := h.acc.pool.Waiting(); got != 1 {
+		t.Fatalf("%d appends queued for memory for one partition's next batch, want 1", got)
+	}
+	sendOne(t, h) // frees batch a's memory
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	h.acc.flushing.Add(1)
+	var got []string
+	for {
+		res := h.part(0).Drain(time.Now(), 0, NoProducer, false)
+		if res.Batch == nil {
+			break
+		}
+		got = append(got, decode(t, res.Batch)...)
+		h.part(0).Complete(res.Batch, 0, -1, nil)
+	}
+	want := []string{string(make([]byte, 4000))} // b
+	for i := range n {
+		want = append(want, fmt.Sprintf("r%02d", i)+string(make([]byte, 97)))
+	}
+	slices.Sort(got[1:])
+	if !slices.Equal(got, want) {
+		t.Fatalf("drained %d records, want %d (b, then the %d appended while memory was short, once each)", len(got), len(want), n)
+	}
+	if got := h.acc.pool.Available(); got != 8192 {
+		t.Fatalf("pool has %d of 8192 bytes free after every delivery", got)
+	}
+}
