@@ -336,16 +336,31 @@ func (p *bufPool) grow(buf []byte, n int) []byte {
 	return nb
 }
 
-// entryPool recycles per-batch entry slices.
-var entryPool = sync.Pool{New: func() any { s := make([]Entry, 0, 16); return &s }}
+// entryPool recycles per-batch entry slices, each carried in a box from
+// entryBoxes: boxing a slice anew at each put would allocate once per
+// batch.
+var (
+	entryPool  = sync.Pool{New: func() any { s := make([]Entry, 0, 16); return &s }}
+	entryBoxes sync.Pool
+)
 
-func getEntries() []Entry { return (*entryPool.Get().(*[]Entry))[:0] }
+func getEntries() []Entry {
+	box := entryPool.Get().(*[]Entry)
+	e := (*box)[:0]
+	*box = nil
+	entryBoxes.Put(box)
+	return e
+}
 
 func putEntries(e []Entry) {
 	if cap(e) > 1<<16 {
 		return
 	}
 	clear(e)
-	e = e[:0]
-	entryPool.Put(&e)
+	box, _ := entryBoxes.Get().(*[]Entry)
+	if box == nil {
+		box = new([]Entry)
+	}
+	*box = e[:0]
+	entryPool.Put(box)
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"sync"
 )
 
 // MaxProduceVersion is the newest Produce version samsa encodes. v12 is
@@ -37,6 +38,7 @@ type reqTopic struct {
 type produceEncoder struct {
 	frame []byte      // framing bytes for all topics and partitions
 	cuts  []int       // frame offsets where a batch is spliced in
+	parts [][]byte    // the batches, in the order of cuts
 	bufs  net.Buffers // result: frame pieces and batches interleaved
 }
 
@@ -50,7 +52,7 @@ func (e *produceEncoder) encode(ver int16, txnID *string, acks int16, timeoutMs 
 	f = binary.BigEndian.AppendUint16(f, uint16(acks))
 	f = binary.BigEndian.AppendUint32(f, uint32(timeoutMs))
 	f = appendArrayLen(f, len(topics), flex)
-	var batches [][]byte
+	batches := e.parts[:0]
 	for _, t := range topics {
 		f = appendString(f, t.name, flex)
 		f = appendArrayLen(f, len(t.parts), flex)
@@ -84,6 +86,8 @@ func (e *produceEncoder) encode(ver int16, txnID *string, acks int16, timeoutMs 
 	if prev < len(f) {
 		e.bufs = append(e.bufs, f[prev:])
 	}
+	clear(batches) // e.bufs holds them until the next call
+	e.parts = batches[:0]
 	return e.bufs
 }
 
@@ -282,11 +286,16 @@ func (r *reader) tags(fn func(tag uint64, field *reader)) {
 func decodeProduceResponse(body []byte, ver int16) (*produceResponse, error) {
 	flex := ver >= produceVersionFlexible
 	r := &reader{b: body}
-	resp := &produceResponse{}
+	resp := respPool.Get().(*produceResponse)
 	nt := r.count(flex, 2, "topics")
-	resp.topics = make([]respTopic, nt)
+	if nt <= cap(resp.topics) {
+		resp.topics = resp.topics[:nt] // each keeps its parts' array
+	} else {
+		resp.topics = make([]respTopic, nt)
+	}
 	for i := range resp.topics {
 		t := &resp.topics[i]
+		t.name = ""
 		if ver >= 13 {
 			r.need(16, "topic id")
 			if r.err == nil {
@@ -296,7 +305,7 @@ func decodeProduceResponse(body []byte, ver int16) (*produceResponse, error) {
 			t.name = r.string(flex, "topic name")
 		}
 		np := r.count(flex, 14, "partitions")
-		t.parts = make([]respPartition, np)
+		t.parts = resize(t.parts, np)
 		for j := range t.parts {
 			decodeRespPartition(r, &t.parts[j], ver, flex)
 		}
@@ -316,9 +325,36 @@ func decodeProduceResponse(body []byte, ver int16) (*produceResponse, error) {
 		r.fail("trailing bytes")
 	}
 	if r.err != nil {
+		resp.release()
 		return nil, r.err
 	}
 	return resp, nil
+}
+
+// respPool recycles decoded responses with their topic and partition
+// slices: a request's response is done with once handled.
+var respPool = sync.Pool{New: func() any { return new(produceResponse) }}
+
+// release hands resp back for the next response's decoding; nothing of
+// it may be used after.
+func (resp *produceResponse) release() {
+	for i := range resp.topics {
+		clear(resp.topics[i].parts) // strings and slices others may hold stay theirs
+	}
+	resp.topics = resp.topics[:0]
+	resp.throttleMs, resp.endpoints = 0, nil
+	respPool.Put(resp)
+}
+
+// resize returns s with n zero elements, in its own array when it has
+// room.
+func resize[T any](s []T, n int) []T {
+	if n <= cap(s) {
+		s = s[:n]
+		clear(s)
+		return s
+	}
+	return make([]T, n)
 }
 
 func decodeRespPartition(r *reader, p *respPartition, ver int16, flex bool) {

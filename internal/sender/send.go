@@ -47,7 +47,8 @@ func (k *sink) send(conn *wire.Conn, batches []*accumulator.Batch) {
 	if req.done == nil {
 		req.done = req.onResponse
 	}
-	req.k, req.conn, req.ver, req.batches, req.sentAt = k, conn, ver, batches, time.Now()
+	req.k, req.conn, req.ver, req.sentAt = k, conn, ver, time.Now()
+	req.batches = append(req.batches[:0], batches...) // batches is the sink's, reused
 	timeout := int32(s.cfg.RequestTimeout / time.Millisecond)
 	body := k.enc.encode(ver, s.cfg.TransactionalID, s.cfg.Acks, timeout, topics)
 	size := 0
@@ -102,10 +103,11 @@ func (k *sink) recordSends(batches []*accumulator.Batch) []*accumulator.Batch {
 	return keep
 }
 
-// group orders the batches by topic for the request.
+// group orders the batches by topic for the request. The result is
+// valid until the next call.
 func (k *sink) group(batches []*accumulator.Batch) []reqTopic {
 	clear(k.byTopic)
-	var topics []reqTopic
+	topics := k.topics[:0]
 	for _, b := range batches {
 		b.LeaderEpoch = b.P.LeaderEpoch.Load()
 		b.Broker = k.id
@@ -116,10 +118,16 @@ func (k *sink) group(batches []*accumulator.Batch) []reqTopic {
 		if !ok {
 			i = len(topics)
 			k.byTopic[b.P.Topic] = i
-			topics = append(topics, reqTopic{name: b.P.Topic.Name})
+			if i < cap(topics) { // keep the parts slice of an earlier request
+				topics = topics[:i+1]
+				topics[i].name, topics[i].parts = b.P.Topic.Name, topics[i].parts[:0]
+			} else {
+				topics = append(topics, reqTopic{name: b.P.Topic.Name})
+			}
 		}
 		topics[i].parts = append(topics[i].parts, reqPartition{index: b.P.ID, batch: b.Wire})
 	}
+	k.topics = topics
 	return topics
 }
 
@@ -158,6 +166,7 @@ func (r *request) onResponse(body []byte, err error) (throttleMs int32) {
 		} else {
 			r.handle(resp)
 			throttleMs = resp.throttleMs
+			resp.release()
 		}
 	}
 	k.inflight.Add(-1)
@@ -167,7 +176,8 @@ func (r *request) onResponse(body []byte, err error) (throttleMs int32) {
 }
 
 func (r *request) release() {
-	r.batches, r.k, r.conn = nil, nil, nil
+	clear(r.batches)
+	r.batches, r.k, r.conn = r.batches[:0], nil, nil
 	requestPool.Put(r)
 }
 

@@ -39,6 +39,9 @@ type sink struct {
 	keep    []*accumulator.Partition // to put back into the set
 	later   []*accumulator.Partition // open batches not due yet
 	byTopic map[*accumulator.Topic]int
+	topics  []reqTopic // group's result, reused
+	// collect's result, reused: send copies it into its request.
+	collected []*accumulator.Batch
 }
 
 func newSink(s *Sender, id int32) *sink {
@@ -135,6 +138,7 @@ func (k *sink) sendOnce(conn *wire.Conn) (wakeAt time.Time, sent bool, wait Prod
 		return wakeAt, false, nil
 	}
 	k.send(conn, batches)
+	clear(batches)
 	return time.Time{}, true, nil
 }
 
@@ -203,7 +207,7 @@ func (k *sink) collect(now time.Time, ps accumulator.ProducerState) ([]*accumula
 	}
 	clear(k.parts)
 	k.mu.Unlock()
-	c := collection{room: k.s.cfg.MaxRequestSize - requestOverhead}
+	c := collection{room: k.s.cfg.MaxRequestSize - requestOverhead, batches: k.collected[:0]}
 	k.keep = k.keep[:0]
 	k.later = k.later[:0]
 	for _, p := range k.scratch {
@@ -217,6 +221,7 @@ func (k *sink) collect(now time.Time, ps accumulator.ProducerState) ([]*accumula
 		k.keep = append(k.keep, k.later...)
 	}
 	k.requeue(k.keep, c.moved)
+	k.collected = c.batches
 	return c.batches, c.wakeAt
 }
 
