@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/samsa-go/samsa/internal/accumulator"
 	"github.com/samsa-go/samsa/internal/histogram"
 	"github.com/samsa-go/samsa/internal/sender"
 )
@@ -171,12 +172,29 @@ func (p *Producer) Metrics() Metrics {
 // bufferedMetrics emits the records and bytes without an outcome yet,
 // overall and per topic.
 func (p *Producer) bufferedMetrics(b *metricsBuilder, client string, overall map[string]string) {
+	// Only partitions with batches hold records: the accumulator lists
+	// them, so a topic of thousands of idle partitions costs nothing here.
+	type sums struct{ records, bytes int64 }
+	byTopic := map[*accumulator.Topic]*sums{}
+	seen := map[*accumulator.Partition]struct{}{}
+	for _, pt := range p.acc.ActivePartitions(nil) {
+		if _, dup := seen[pt]; dup {
+			continue
+		}
+		seen[pt] = struct{}{}
+		r, n := pt.Buffered()
+		s := byTopic[pt.Topic]
+		if s == nil {
+			s = &sums{}
+			byTopic[pt.Topic] = s
+		}
+		s.records, s.bytes = s.records+r, s.bytes+n
+	}
 	var records, bytes int64
 	for name, t := range p.acc.Topics() {
 		var tr, tb int64
-		for _, pt := range t.Partitions() {
-			r, n := pt.Buffered()
-			tr, tb = tr+r, tb+n
+		if s := byTopic[t]; s != nil {
+			tr, tb = s.records, s.bytes
 		}
 		tags := map[string]string{"client-id": client, "topic": name}
 		b.value("producer-topic-metrics", "buffered-records", tags, float64(tr))

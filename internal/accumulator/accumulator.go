@@ -70,6 +70,15 @@ type Accumulator struct {
 	gate           atomic.Pointer[gateErr] // when set, appends fail with its error
 	compressing    chan struct{}           // a token per batch being compressed in the background
 	lanes          int                     // sticky lanes per topic: GOMAXPROCS+1, at most maxLanes
+
+	// active lists the partitions that have had batches since the
+	// expiry walk last found them empty (Partition.listed): the walks
+	// that look for batches (expiry every 100 ms, Flush, Buffered) visit
+	// these, not every partition of every topic, so that idle partitions
+	// cost nothing per tick. A partition may be listed twice for a while.
+	activeMu lockorder.Mutex[lockorder.Leaf]
+	active   []*Partition // under activeMu
+	walk     []*Partition // Expire's copy of active; used by the housekeeping goroutine only
 }
 
 type gateErr struct{ err error }
@@ -353,12 +362,10 @@ func (a *Accumulator) Flush(ctx context.Context) error {
 	a.flushing.Add(1)
 	defer a.flushing.Add(-1)
 	var waits []chan struct{}
-	for _, t := range a.Topics() {
-		for _, p := range t.Partitions() {
-			if done := p.lastUndelivered(); done != nil {
-				waits = append(waits, done)
-				a.cfg.Wake(p)
-			}
+	for _, p := range a.distinctActive() {
+		if done := p.lastUndelivered(); done != nil {
+			waits = append(waits, done)
+			a.cfg.Wake(p)
 		}
 	}
 	for _, done := range waits {
@@ -386,43 +393,94 @@ func (a *Accumulator) Abort(err error, inFlight bool) {
 
 // Expire fails batches past their delivery deadline that are not in
 // flight, calling fail for each (which must Complete it). The sender calls
-// it for partitions it does not drain, such as those without a leader.
+// it for partitions it does not drain, such as those without a leader,
+// from one goroutine. It visits only the listed partitions (active), and
+// unlists those it finds without batches.
 func (a *Accumulator) Expire(now time.Time, fail func(*Batch)) {
-	for _, t := range a.Topics() {
-		for _, p := range t.Partitions() {
-			if !p.hasBatches.Load() {
-				continue // nothing to expire: no lock taken on idle partitions
-			}
-			p.mu.Lock()
-			expired := p.expireLocked(now, nil)
-			p.mu.Unlock()
-			for _, b := range expired {
-				fail(b)
-			}
+	a.walk = a.ActivePartitions(a.walk[:0])
+	emptied := 0
+	for _, p := range a.walk {
+		p.mu.Lock()
+		expired := p.expireLocked(now, nil)
+		if len(p.undelivered) == 0 && p.listed.Load() {
+			p.listed.Store(false)
+			emptied++
+		}
+		p.mu.Unlock()
+		for _, b := range expired {
+			fail(b)
 		}
 	}
+	clear(a.walk)
+	if emptied > 0 {
+		a.pruneActive()
+	}
+}
+
+// addActive lists p as a partition with batches. p.mu is held.
+func (a *Accumulator) addActive(p *Partition) {
+	a.activeMu.Lock()
+	a.active = append(a.active, p)
+	a.activeMu.Unlock()
+}
+
+// pruneActive drops the partitions no longer listed from active. One
+// listed again meanwhile stays (perhaps twice, until it is next found
+// empty): a partition with batches is always in the list.
+func (a *Accumulator) pruneActive() {
+	a.activeMu.Lock()
+	keep := a.active[:0]
+	for _, p := range a.active {
+		if p.listed.Load() {
+			keep = append(keep, p)
+		}
+	}
+	clear(a.active[len(keep):])
+	a.active = keep
+	if cap(a.active) > 64 && len(a.active) < cap(a.active)/4 {
+		a.active = append([]*Partition(nil), a.active...) // a past burst's array is not kept
+	}
+	a.activeMu.Unlock()
+}
+
+// ActivePartitions appends to dst every partition that may have batches
+// not yet delivered: each partition that has some is among them.
+func (a *Accumulator) ActivePartitions(dst []*Partition) []*Partition {
+	a.activeMu.Lock()
+	defer a.activeMu.Unlock()
+	return append(dst, a.active...)
 }
 
 // Undelivered counts batches not yet delivered across all partitions.
 func (a *Accumulator) Undelivered() int {
 	n := 0
-	for _, t := range a.Topics() {
-		for _, p := range t.Partitions() {
-			u, _ := p.Pending()
-			n += u
-		}
+	for _, p := range a.distinctActive() {
+		u, _ := p.Pending()
+		n += u
 	}
 	return n
 }
 
 // Buffered sums Partition.Buffered over every partition.
 func (a *Accumulator) Buffered() (records, bytes int64) {
-	for _, t := range a.Topics() {
-		for _, p := range t.Partitions() {
-			r, b := p.Buffered()
-			records += r
-			bytes += b
-		}
+	for _, p := range a.distinctActive() {
+		r, b := p.Buffered()
+		records += r
+		bytes += b
 	}
 	return records, bytes
+}
+
+// distinctActive returns the listed partitions, each once.
+func (a *Accumulator) distinctActive() []*Partition {
+	parts := a.ActivePartitions(nil)
+	seen := make(map[*Partition]struct{}, len(parts))
+	out := parts[:0]
+	for _, p := range parts {
+		if _, dup := seen[p]; !dup {
+			seen[p] = struct{}{}
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -29,16 +29,19 @@ const (
 
 // Batch is one record batch of one partition.
 type Batch struct {
-	P *Partition
-
-	seq      uint64 // creation order within the partition
-	span     uint64 // the creation numbers [seq, seq+span) are this batch's: a split shares them among its parts
+	// The fields an append reads and writes come first, together: with
+	// records spread over many partitions, each append finds its batch
+	// out of cache, and these are the cache lines it waits for (a Batch
+	// is allocated at a multiple of 64 bytes).
 	buf      []byte // header space and uncompressed records
-	limit    int    // len(buf) may not exceed this, but for the first record
 	entries  []Entry
 	baseTs   int64
 	maxTs    int64
+	limit    int   // len(buf) may not exceed this, but for the first record
 	bytes    int64 // encoded size of the records appended
+	P        *Partition
+	seq      uint64 // creation order within the partition
+	span     uint64 // the creation numbers [seq, seq+span) are this batch's: a split shares them among its parts
 	reserved int64
 	paced    int64 // bytes counted by the pacer until delivery
 	// The CRC-32C of the records is computed as they are appended, a
@@ -49,11 +52,11 @@ type Batch struct {
 	// that will be compressed are not hashed as they come (crcAppend
 	// unset): the CRC covers the compressed bytes, taken after
 	// compression.
+	crcAppend bool
+	crcValid  bool
+	state     uint8
 	crc       uint32
 	crcDone   int
-	crcValid  bool
-	crcAppend bool
-	state     uint8
 	noReuse   bool // buffers may still be referenced by a write in progress
 	// abortedSealing: abort failed the batch (Err) while it was being
 	// compressed; the compressing goroutine delivers it.
@@ -254,9 +257,10 @@ func (b *Batch) WriteHeader() {
 		BaseSequence:         b.BaseSeq,
 		NumRecords:           int32(len(b.entries)),
 	}
-	if b.crcValid {
+	if b.crcValid && b.crcDone > 0 {
 		// The records' CRC, finished with the bytes appended since the
-		// last chunk.
+		// last chunk. (With nothing hashed yet, WriteHeader's one pass
+		// over header and records is cheaper than combining two CRCs.)
 		crc := recordbatch.UpdateCRC(b.crc, b.Wire[recordbatch.HeaderSize+b.crcDone:])
 		recordbatch.WriteHeaderCRC(b.Wire, &h, crc)
 	} else {

@@ -12,23 +12,34 @@ import (
 
 // Partition is one partition's queue of batches.
 type Partition struct {
-	Topic *Topic
-	ID    int32
-	acc   *Accumulator
-
-	mu          lockorder.Mutex[lockorder.Partition]
-	open        *Batch   // receives appends; nil when none
-	ready       []*Batch // sealed, waiting to be sent; creation order
-	undelivered []*Batch // every batch not yet delivered; creation order
-	nextSeq     uint64
-	lastSize    atomic.Int32 // bytes of p's last sealed batch, to size the next one's buffer
-	hasBatches  atomic.Bool  // len(undelivered) > 0, for walks over every partition
-	delivering  bool         // a goroutine is running Deliver for this partition
-	opening     bool         // a goroutine waits for the memory of p's next batch (open.go)
-	inFlight    int          // batches handed to the sender, not yet back
-	lastDrain   int64        // unix ns of the last Drain: the leader could take batches
+	// The fields every append takes come first, in one cache line: with
+	// records spread over many partitions each append finds its partition
+	// out of cache. (A Partition is 241-256 bytes, a size class the
+	// allocator places at multiples of 64: TestPartitionLayout.)
+	mu   lockorder.Mutex[lockorder.Partition]
+	open *Batch // receives appends; nil when none
 	// Records appended and not yet delivered, and their encoded size.
 	bufRecords, bufBytes int64
+
+	Topic    *Topic
+	acc      *Accumulator
+	ID       int32
+	lastSize atomic.Int32 // bytes of p's last sealed batch, to size the next one's buffer
+
+	ready       []*Batch // sealed, waiting to be sent; creation order
+	undelivered []*Batch // every batch not yet delivered; creation order
+	// undeliveredArr is the start of undelivered's array when that is at
+	// most maxKeptQueue long, reused once every batch was delivered.
+	undeliveredArr []*Batch
+	nextSeq        uint64
+	// listed: p is in its accumulator's list of partitions with batches
+	// (Accumulator.active); set with the first batch, under mu; cleared
+	// by the expiry walk once p has none, under mu.
+	listed     atomic.Bool
+	delivering bool  // a goroutine is running Deliver for this partition
+	opening    bool  // a goroutine waits for the memory of p's next batch (open.go)
+	inFlight   int   // batches handed to the sender, not yet back
+	lastDrain  int64 // unix ns of the last Drain: the leader could take batches
 	// Goroutines waiting for the opener of p's next batch (open.go).
 	openWaiters []chan struct{}
 
@@ -52,9 +63,9 @@ type Partition struct {
 	// The producer state of the last batch restored from the spool that
 	// the broker acknowledged (recAcked): later restored batches of the
 	// same state may be pipelined.
-	recPID   int64
 	recEpoch int16
 	recAcked bool
+	recPID   int64
 }
 
 func newPartition(t *Topic, id int32) *Partition {
@@ -104,6 +115,10 @@ func (p *Partition) appendOpen(r *rec) int {
 	return n
 }
 
+// maxKeptQueue is the longest batch queue array a partition keeps for
+// reuse once empty: a few batches' worth, not a past backlog's.
+const maxKeptQueue = 16
+
 // bufSize is the buffer to start a batch of p with: the size of p's last
 // batch and a half (a partition that gets a few records per linger does
 // not take batch.size), enough for r, at most need. Appends grow it as
@@ -116,8 +131,28 @@ func (p *Partition) bufSize(need int64, r *rec) int {
 
 // addUndeliveredLocked puts b last in p's batch order. p.mu is held.
 func (p *Partition) addUndeliveredLocked(b *Batch) {
+	if u := p.undelivered; len(u) == cap(u) && cap(p.undeliveredArr) > 0 && 2*len(u) <= cap(p.undeliveredArr) {
+		// Delivery moved the slice to the end of its array: move the
+		// batches back to the front instead of allocating a new array,
+		// so that a partition whose batches come and go a few at a time
+		// allocates nothing. (The copy is of at most maxKeptQueue/2.)
+		arr := p.undeliveredArr[:cap(p.undeliveredArr)]
+		n := copy(arr, u)
+		clear(arr[n:])
+		p.undelivered = arr[:n]
+	}
+	grow := len(p.undelivered) == cap(p.undelivered)
 	p.undelivered = append(p.undelivered, b)
-	p.hasBatches.Store(true)
+	if grow { // a new array
+		p.undeliveredArr = nil
+		if cap(p.undelivered) <= maxKeptQueue {
+			p.undeliveredArr = p.undelivered[:0]
+		}
+	}
+	if !p.listed.Load() {
+		p.listed.Store(true)
+		p.acc.addActive(p)
+	}
 }
 
 // newBatchLocked makes an empty batch of p in buf, holding need bytes of
@@ -484,7 +519,6 @@ func (p *Partition) deliverLocked() {
 		p.bufBytes -= b.bytes
 		if len(p.undelivered) == 0 {
 			p.undelivered = p.undelivered[:0:0]
-			p.hasBatches.Store(false)
 		}
 		p.mu.Unlock()
 		p.acc.deliver(b)

@@ -69,7 +69,8 @@ func (p *Partition) Split(b *Batch, refused int) (bool, error) {
 	// itself never is).
 	parts[len(parts)-1].done = b.done
 	p.undelivered = replaceBatch(p.undelivered, b, parts)
-	p.bufBytes -= b.bytes // the parts hold the same records, encoded anew
+	p.undeliveredArr = nil // a new array
+	p.bufBytes -= b.bytes  // the parts hold the same records, encoded anew
 	for _, nb := range parts {
 		p.ready = insertBySeq(p.ready, nb)
 		p.bufBytes += nb.bytes
