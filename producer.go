@@ -178,15 +178,17 @@ var producerSeq atomic.Int64
 // defaultClientID returns the client id of a producer without one:
 // producer-<transactional id>, or producer-N, as the Java client names
 // its producers.
-// paceBytes is how far the producer may run ahead of a sender that keeps
-// up (accumulator.Config.Pace): twice what a broker's connection can have
-// in flight, and at least four batches. A producer with a spool is not
-// paced: the spool has its own way with memory that runs short.
+// paceBytes is how many bytes of sealed batches may wait for a sender
+// that keeps up (accumulator.Config.Pace): what a broker's connection can
+// take in one round (max.in.flight requests of max.request.size), and at
+// least four batches. Batches in flight do not count. A producer with a
+// spool is not paced: the spool has its own way with memory that runs
+// short.
 func paceBytes(cfg *Config, spool bool) int64 {
 	if spool {
 		return 0
 	}
-	return max(2*int64(cfg.MaxInFlight)*int64(cfg.MaxRequestSize), 4*int64(cfg.BatchSize))
+	return max(int64(cfg.MaxInFlight)*int64(cfg.MaxRequestSize), 4*int64(cfg.BatchSize))
 }
 
 func defaultClientID(transactionalID string) string {

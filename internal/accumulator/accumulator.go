@@ -28,8 +28,8 @@ type Config struct {
 	// none of their batches for this long. 0 disables it.
 	AvailabilityTimeout time.Duration
 	MaxBlock            time.Duration // max.block.ms: longest wait for memory
-	// Pace is how many bytes of sealed batches may wait for delivery
-	// before an append that opens a batch waits for one to be delivered,
+	// Pace is how many bytes of sealed batches may wait for the sender
+	// before an append that opens a batch waits for it to take some,
 	// while deliveries are happening (see pacer); 0 disables pacing.
 	Pace          int64
 	Transactional bool // batches carry the transactional flag

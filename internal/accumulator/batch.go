@@ -43,7 +43,7 @@ type Batch struct {
 	seq      uint64 // creation order within the partition
 	span     uint64 // the creation numbers [seq, seq+span) are this batch's: a split shares them among its parts
 	reserved int64
-	paced    int64 // bytes counted by the pacer until delivery
+	paced    int64 // bytes counted by the pacer until the sender takes b, or its delivery
 	// The CRC-32C of the records is computed as they are appended, a
 	// chunk at a time while the bytes are in cache, not when the batch is
 	// sent: crc covers the first crcDone bytes after the header (of buf,

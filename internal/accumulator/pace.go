@@ -15,29 +15,34 @@ import (
 // producer copied records into freshly faulted pages and the sender read
 // them back from cold cache lines, which made a bigger allowance slower.
 //
-// Batches are counted from their seal (their uncompressed bytes) to their
-// delivery. An append that opens a new batch while more than limit bytes
-// are counted waits for a delivery, but only while deliveries are
-// happening: once none came for stallAfter (a broker outage, a slow
-// broker), appends go ahead into buffer.memory as they always did.
+// Batches are counted from their seal (their uncompressed bytes) until
+// the sender takes them (Drain), or their delivery if it never does: the
+// bytes queued for the sender, which it reads (CRC, writev) only when it
+// gets to them. Batches in flight are not counted: they were read while
+// hot, and a broker far away may hold many. An append that opens a new
+// batch while more than limit bytes are counted waits for the sender to
+// take some, but only while deliveries are happening: once none came for
+// stallAfter (a broker outage, a slow broker), appends go ahead into
+// buffer.memory as they always did.
 type pacer struct {
 	limit       int64
 	stall       time.Duration // stallAfter; tests change it
-	ahead       atomic.Int64  // bytes of sealed batches not yet delivered
+	ahead       atomic.Int64  // bytes of sealed batches the sender has not taken
 	lastDeliver atomic.Int64  // unix ns of the last delivery; 0 before the first
 	delivering  atomic.Int32  // Deliver hooks running now
 	waiters     atomic.Int32
 
 	mu lockorder.Mutex[lockorder.Leaf]
-	ch chan struct{} // closed at a delivery when someone waits; under mu
+	ch chan struct{} // closed when counted bytes leave and someone waits; under mu
 }
 
 // stallAfter is how long without a delivery makes the pacer stand aside.
 const stallAfter = 100 * time.Millisecond
 
-// sealed counts b's bytes from now until its delivery, and notes its size
-// for the buffer of its partition's next batch. It is called once per
-// batch, when it is closed to appends.
+// sealed counts b's bytes from now until the sender takes it or it is
+// delivered, and notes its size for the buffer of its partition's next
+// batch. It is called once per batch, when it is closed to appends, under
+// its partition's mutex.
 func (a *Accumulator) sealed(b *Batch) {
 	if b.P != nil {
 		b.P.lastSize.Store(int32(len(b.buf)))
@@ -49,25 +54,43 @@ func (a *Accumulator) sealed(b *Batch) {
 	a.pace.ahead.Add(b.paced)
 }
 
-// delivered stops counting b and wakes appends waiting for room.
+// taken stops counting b, which the sender took, under its partition's
+// mutex. It reports whether appends may wait for that: the caller then
+// calls pace.wake once the mutex is released.
+func (a *Accumulator) taken(b *Batch) bool {
+	if b.paced == 0 {
+		return false
+	}
+	a.pace.ahead.Add(-b.paced)
+	b.paced = 0
+	return a.pace.waiters.Load() > 0
+}
+
+// delivered notes a delivery (deliveries are happening: the pacer does not
+// stand aside), and stops counting b if the sender never took it.
 func (a *Accumulator) delivered(b *Batch) {
 	pc := &a.pace
 	if pc.limit <= 0 {
 		return
 	}
+	pc.lastDeliver.Store(time.Now().UnixNano())
 	if b.paced > 0 {
 		pc.ahead.Add(-b.paced)
 		b.paced = 0
-	}
-	pc.lastDeliver.Store(time.Now().UnixNano())
-	if pc.waiters.Load() > 0 {
-		pc.mu.Lock()
-		if pc.ch != nil {
-			close(pc.ch)
-			pc.ch = nil
+		if pc.waiters.Load() > 0 {
+			pc.wake()
 		}
-		pc.mu.Unlock()
 	}
+}
+
+// wake wakes the appends waiting for counted bytes to leave.
+func (pc *pacer) wake() {
+	pc.mu.Lock()
+	if pc.ch != nil {
+		close(pc.ch)
+		pc.ch = nil
+	}
+	pc.mu.Unlock()
 }
 
 // clear reports whether an append may open a batch without waiting:
@@ -76,7 +99,7 @@ func (pc *pacer) clear() bool {
 	return pc.limit <= 0 || pc.delivering.Load() > 0 || pc.ahead.Load() <= pc.limit
 }
 
-// wait returns once fewer than limit bytes are ahead of the sender, no
+// wait returns once no more than limit bytes wait for the sender, no
 // delivery happened for stallAfter, or ctx ends. It does not wait while
 // a Deliver hook runs: the append may come from a record's callback,
 // which runs on the goroutine that delivers the next batches, and would

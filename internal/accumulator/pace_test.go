@@ -33,9 +33,9 @@ func sendOne(t *testing.T, h *harness) {
 }
 
 // TestPaceWaitsForDelivery: while deliveries happen, an append that opens
-// a batch with more than Pace bytes sealed and undelivered waits for the
-// next delivery instead of filling more of buffer.memory; the pacer's
-// count returns to zero when everything is delivered.
+// a batch with more than Pace bytes sealed and waiting for the sender
+// waits for the sender instead of filling more of buffer.memory; the
+// pacer's count returns to zero when everything is delivered.
 func TestPaceWaitsForDelivery(t *testing.T) {
 	h := paceHarness(t)
 	h.acc.pace.stall = time.Hour // no stall in this test
@@ -161,5 +161,58 @@ func TestPaceNeverWaitsInCallback(t *testing.T) {
 	sendOne(t, h)                // r1's callback appends, on this goroutine
 	if err := <-inner; err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPaceCountsOnlyWhatWaitsForTheSender: an append held back by the
+// pacer goes on once the sender takes a batch, before that batch's
+// response: batches in flight are not ahead of the sender.
+func TestPaceCountsOnlyWhatWaitsForTheSender(t *testing.T) {
+	h := paceHarness(t)
+	h.acc.pace.stall = time.Hour // no stall in this test
+	appendBig(t, h, "r0")
+	appendBig(t, h, "r1") // seals r0's batch
+	sendOne(t, h)         // a delivery: the sender keeps up
+	for i := 2; i <= 4; i++ {
+		appendBig(t, h, "r") // seals r1, r2, r3: 3 batches wait
+	}
+	done := make(chan struct{})
+	go func() {
+		appendBig(t, h, "r5")
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Fatalf("append went ahead with %d bytes waiting over a pace of %d", h.acc.pace.ahead.Load(), h.acc.pace.limit)
+	case <-time.After(50 * time.Millisecond):
+	}
+	var inFlight []*Batch
+	for range 2 { // taken, not answered
+		res := h.part(0).Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false)
+		if res.Batch == nil {
+			t.Fatal("nothing to drain")
+		}
+		inFlight = append(inFlight, res.Batch)
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("append still held back with %d bytes waiting over a pace of %d and 2 batches in flight", h.acc.pace.ahead.Load(), h.acc.pace.limit)
+	}
+	for _, b := range inFlight {
+		h.part(0).Complete(b, 0, -1, nil)
+	}
+	for {
+		res := h.part(0).Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false)
+		if res.Batch == nil {
+			break
+		}
+		h.part(0).Complete(res.Batch, 0, -1, nil)
+	}
+	if n := h.acc.pace.ahead.Load(); n != 0 {
+		t.Fatalf("pacer counts %d bytes after every batch was delivered", n)
+	}
+	if got := len(h.delivered); got != 6 {
+		t.Fatalf("%d batches delivered, want 6", got)
 	}
 }

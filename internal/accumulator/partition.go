@@ -398,7 +398,11 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState, early b
 		if b.MaybeWritten {
 			b.state = stateInFlight
 			p.inFlight++
+			wake := a.taken(b)
 			p.mu.Unlock()
+			if wake {
+				a.pace.wake()
+			}
 			res.Ambiguous = append(res.Ambiguous, b)
 			return res
 		}
@@ -409,7 +413,11 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState, early b
 	if ps.ID >= 0 && b.BaseSeq < 0 {
 		p.assignSequenceLocked(b, ps)
 	}
+	wake := a.taken(b)
 	p.mu.Unlock()
+	if wake {
+		a.pace.wake()
+	}
 	res.Batch = b
 	return res
 }
