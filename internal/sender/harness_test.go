@@ -127,6 +127,19 @@ func (h *harness) produce(id int32, values ...string) {
 	h.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
+	h.appendTo(id, values...)
+	if err := h.acc.Flush(ctx); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+// appendTo appends records with the given values to partition id of
+// topic t, without flushing: they go out as their linger and batch size
+// make them.
+func (h *harness) appendTo(id int32, values ...string) {
+	h.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
 	h.cl.Use("t")
 	mt, err := h.cl.WaitTopic(ctx, "t")
 	if err != nil {
@@ -142,9 +155,6 @@ func (h *harness) produce(id int32, values ...string) {
 		if err := h.acc.Append(ctx, p, &accumulator.Record{Value: []byte(v), CB: v}, false); err != nil {
 			h.t.Fatal(err)
 		}
-	}
-	if err := h.acc.Flush(ctx); err != nil {
-		h.t.Fatal(err)
 	}
 }
 

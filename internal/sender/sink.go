@@ -38,6 +38,14 @@ type sink struct {
 	scratch []*accumulator.Partition // the set taken by collect
 	keep    []*accumulator.Partition // to put back into the set
 	later   []*accumulator.Partition // open batches not due yet
+	// idle holds the partitions whose open batch was not due when collect
+	// last looked (nor were they woken since), and idleAt the earliest
+	// time one of them may be: collect looks at them again only then, or
+	// to let their batches ride along in a request, not at every wake
+	// (records spread over many partitions wake the sink for every new
+	// batch).
+	idle    map[*accumulator.Partition]struct{}
+	idleAt  time.Time
 	byTopic map[*accumulator.Topic]int
 	topics  []reqTopic // group's result, reused
 	// collect's result, reused: send copies it into its request.
@@ -49,6 +57,7 @@ func newSink(s *Sender, id int32) *sink {
 		s: s, id: id,
 		wake:    make(chan struct{}, 1),
 		parts:   make(map[*accumulator.Partition]struct{}),
+		idle:    make(map[*accumulator.Partition]struct{}),
 		byTopic: make(map[*accumulator.Topic]int),
 	}
 }
@@ -184,6 +193,12 @@ func (k *sink) rehomeAll() {
 		}
 	}
 	k.mu.Unlock()
+	for p := range k.idle { // the sink goroutine's own
+		if p.Leader.Load() != k.id {
+			parts = append(parts, p)
+			delete(k.idle, p)
+		}
+	}
 	for _, p := range parts {
 		k.s.Wake(p)
 	}
@@ -196,17 +211,29 @@ func (k *sink) rehomeAll() {
 // send (the sink's set), never at every partition the broker leads: the
 // set is taken whole, and a partition goes back into it only while it
 // still has batches queued, so a producer's wake during collect is never
-// lost. A first pass takes what is due (sealed batches, batches past
-// their linger); when it found any, a second pass lets open batches that
-// have waited half their linger ride along in the same request.
+// lost. A partition whose open batch is not due yet goes to the idle set
+// instead, looked at again when the earliest of them may be due (or at
+// once while flushing or while appends wait for memory). A first pass
+// takes what is due (sealed batches, batches past their linger); when it
+// found any, a second pass over the idle partitions lets open batches
+// that have waited half their linger ride along in the same request.
 func (k *sink) collect(now time.Time, ps accumulator.ProducerState) ([]*accumulator.Batch, time.Time) {
 	k.mu.Lock()
 	k.scratch = k.scratch[:0]
 	for p := range k.parts {
 		k.scratch = append(k.scratch, p)
+		delete(k.idle, p) // looked at now
 	}
 	clear(k.parts)
 	k.mu.Unlock()
+	acc := k.s.acc
+	if !k.idleAt.IsZero() && !now.Before(k.idleAt) || acc.Flushing() || acc.Pool().Waiting() > 0 {
+		for p := range k.idle {
+			k.scratch = append(k.scratch, p)
+		}
+		clear(k.idle)
+		k.idleAt = time.Time{}
+	}
 	c := collection{room: k.s.cfg.MaxRequestSize - requestOverhead, batches: k.collected[:0]}
 	k.keep = k.keep[:0]
 	k.later = k.later[:0]
@@ -214,15 +241,33 @@ func (k *sink) collect(now time.Time, ps accumulator.ProducerState) ([]*accumula
 		k.drainOne(&c, p, now, ps, false)
 	}
 	if len(c.batches) > 0 && c.room > 0 {
-		for _, p := range k.later { // the second pass adds nothing to k.later
+		// Every open batch not due is a candidate to ride along: those
+		// just looked at and the idle ones.
+		k.scratch = append(k.scratch[:0], k.later...)
+		for p := range k.idle {
+			k.scratch = append(k.scratch, p)
+		}
+		clear(k.idle)
+		k.idleAt = time.Time{}
+		k.later = k.later[:0]
+		for _, p := range k.scratch {
 			k.drainOne(&c, p, now, ps, true)
 		}
-	} else {
-		k.keep = append(k.keep, k.later...)
 	}
+	for _, p := range k.later {
+		k.idle[p] = struct{}{}
+	}
+	if len(k.later) > 0 && (k.idleAt.IsZero() || c.wakeAt.Before(k.idleAt)) {
+		k.idleAt = c.wakeAt
+	}
+	clear(k.scratch)
 	k.requeue(k.keep, c.moved)
 	k.collected = c.batches
-	return c.batches, c.wakeAt
+	wakeAt := c.wakeAt
+	if !k.idleAt.IsZero() && (wakeAt.IsZero() || k.idleAt.Before(wakeAt)) {
+		wakeAt = k.idleAt
+	}
+	return c.batches, wakeAt
 }
 
 // collection is what one collect gathered.
@@ -234,8 +279,9 @@ type collection struct {
 }
 
 // drainOne drains p into c and notes whether p must be looked at again:
-// in k.later when it waits for its linger (a candidate for the second
-// pass), in k.keep when it has other batches queued.
+// in k.later when it waits for its linger or a retry backoff (a
+// candidate for the second pass, then idle), in k.keep when it has other
+// batches queued.
 func (k *sink) drainOne(c *collection, p *accumulator.Partition, now time.Time, ps accumulator.ProducerState, early bool) {
 	if p.Leader.Load() != k.id {
 		c.moved = append(c.moved, p)
@@ -272,10 +318,8 @@ func (k *sink) drainOne(c *collection, p *accumulator.Partition, now time.Time, 
 		if c.wakeAt.IsZero() || res.WakeAt.Before(c.wakeAt) {
 			c.wakeAt = res.WakeAt
 		}
-		if !early {
-			k.later = append(k.later, p)
-			return
-		}
+		k.later = append(k.later, p)
+		return
 	}
 	if res.Queued {
 		k.keep = append(k.keep, p)

@@ -1,0 +1,72 @@
+package sender
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// TestOpenBatchRidesAlong: an open batch that has waited more than half
+// its linger goes out in the request that carries another partition's
+// full batch, although nothing woke the sink for its partition since it
+// was last found not due (it waits in the sink's idle set, which the
+// sink no longer looks through at every wake). Its linger (4 s) is far
+// from over when the request goes.
+func TestOpenBatchRidesAlong(t *testing.T) {
+	h := newHarness(t, harnessOpts{acks: -1, linger: 4 * time.Second, batchSize: 1024})
+	var mu sync.Mutex
+	var requests [][]int32
+	h.kc.ControlKey(kmsg.Produce.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		h.kc.KeepControl()
+		var parts []int32
+		for _, tp := range req.(*kmsg.ProduceRequest).Topics {
+			for _, p := range tp.Partitions {
+				parts = append(parts, p.Partition)
+			}
+		}
+		slices.Sort(parts)
+		mu.Lock()
+		requests = append(requests, parts)
+		mu.Unlock()
+		return nil, nil, false // kfake answers
+	})
+	h.appendTo(0, "lone")
+	time.Sleep(2200 * time.Millisecond) // past half the linger
+	var full []string
+	for i := range 12 { // 12 x 100 bytes: the first batch fills and is sealed
+		full = append(full, fmt.Sprintf("full-%02d-%s", i, strings.Repeat(".", 92)))
+	}
+	h.appendTo(1, full...)
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		mu.Lock()
+		n := len(requests)
+		mu.Unlock()
+		if n > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no produce request within 10 s")
+		}
+	}
+	// The rest of partition 1 (its new open batch) need not wait for its
+	// linger now.
+	if err := h.acc.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	for v, err := range h.wait() {
+		if err != nil {
+			t.Fatalf("%s: %v", v, err)
+		}
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(requests) == 0 || !slices.Equal(requests[0], []int32{0, 1}) {
+		t.Fatalf("requests carried partitions %v; want the first to carry 0 (riding along) and 1 (full)", requests)
+	}
+}
