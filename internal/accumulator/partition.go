@@ -25,6 +25,10 @@ type Partition struct {
 	acc      *Accumulator
 	ID       int32
 	lastSize atomic.Int32 // bytes of p's last sealed batch, to size the next one's buffer
+	// servicing is set while the sender drains p or completes a batch of
+	// it: an append finding p's mutex held then knows the holder is not
+	// another append (see Topic.contended).
+	servicing atomic.Bool
 
 	ready       []*Batch // sealed, waiting to be sent; creation order
 	undelivered []*Batch // every batch not yet delivered; creation order
@@ -322,6 +326,8 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState, early b
 	a := p.acc
 	var res DrainResult
 	p.mu.Lock()
+	p.servicing.Store(true)
+	defer p.servicing.Store(false)
 	p.lastDrain = now.UnixNano()
 	res.Expired = p.expireLocked(now, res.Expired)
 	res.Queued = len(p.ready) > 0 || p.open != nil
@@ -492,6 +498,8 @@ func (p *Partition) Retry(b *Batch, retryAt time.Time) {
 // already has its outcome does nothing.
 func (p *Partition) Complete(b *Batch, baseOffset, logAppendTime int64, err error) {
 	p.mu.Lock()
+	p.servicing.Store(true)
+	defer p.servicing.Store(false)
 	if b.state == stateDone {
 		p.mu.Unlock()
 		return

@@ -4,6 +4,7 @@ import (
 	"math/rand/v2"
 	"runtime"
 	"slices"
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -20,6 +21,12 @@ type Topic struct {
 	// takes them while it is free, the others only while the lanes before
 	// are busy (see AppendSticky).
 	lanes [maxLanes]atomic.Pointer[stickyState]
+	// contended is set when an append found a lane's mutex held by
+	// another append (not by the sender draining or completing its
+	// partition): appends then start at their processor's lane
+	// (laneHint) rather than lane 0. A sticky switch clears it, so a
+	// producer back to one goroutine returns to lane 0.
+	contended atomic.Bool
 
 	refused   atomic.Int64 // the smallest batch size the broker refused as too large
 	refusedAt atomic.Int64 // unix nanos of that refusal
@@ -230,15 +237,23 @@ func (t *Topic) currentLane(i int) *stickyState {
 // on a random lane.
 func (t *Topic) lockLane() *stickyState {
 	n := t.laneCount()
+	first := 0
+	if t.contended.Load() {
+		first = laneHint(n)
+	}
 	for spin := 0; ; spin++ {
 		busy := false
 		var opening *stickyState
-		for i := range n {
+		for j := range n {
+			i := (first + j) % n
 			s := t.currentLane(i)
 			if s == nil {
 				return nil
 			}
 			if !s.part.mu.TryLock() {
+				if !t.contended.Load() && !s.part.servicing.Load() {
+					t.contended.Store(true) // another append holds it
+				}
 				busy = true
 				continue
 			}
@@ -271,6 +286,27 @@ func (t *Topic) lockLane() *stickyState {
 // lockSpins is how many times lockLane yields before it waits on a lane.
 const lockSpins = 32
 
+// laneHint returns the lane of n a goroutine tries first while a topic's
+// lanes are contended: the number of a token from a sync.Pool, whose
+// items stay with the processor that put them back, so that each
+// processor keeps to a lane of its own. Appends running on one core then
+// find their partition's mutex, open batch and buffer in that core's
+// cache, instead of taking whichever lane is free at the moment and
+// pulling its cache lines from the other core on every record. A token
+// is made when a processor has none (a new processor, or after a
+// garbage collection emptied the pool), with the next number.
+func laneHint(n int) int {
+	h := laneHints.Get().(*uint32)
+	i := int(*h % uint32(n))
+	laneHints.Put(h)
+	return i
+}
+
+var (
+	laneTokens atomic.Uint32
+	laneHints  = sync.Pool{New: func() any { h := laneTokens.Add(1) - 1; return &h }}
+)
+
 // switchSticky moves s's lane to another partition, if s is still the
 // lane's choice. No partition lock may be held: choosing takes them one at
 // a time.
@@ -283,6 +319,9 @@ func (t *Topic) switchSticky(s *stickyState) {
 	}
 	if next := t.pickFor(s.part, lane); next != nil {
 		s.lane.CompareAndSwap(s, &stickyState{lane: s.lane, part: next})
+	}
+	if t.contended.Load() {
+		t.contended.Store(false)
 	}
 }
 
