@@ -140,7 +140,7 @@ func (r *request) onResponse(body []byte, err error) (throttleMs int32) {
 	case s.cfg.Acks == 0 && err == nil:
 		k.awaiting.Add(-1)
 		for _, b := range r.batches {
-			s.Stats.batchDone(b, time.Since(b.Created))
+			s.Stats.batchDone(b)
 			b.P.Complete(b, -1, -1, nil)
 		}
 	case err != nil:
@@ -256,7 +256,7 @@ func (s *Sender) handlePartition(b *accumulator.Batch, rp *respPartition) {
 	case 0, kerr.DuplicateSequenceNumber:
 		// DUPLICATE_SEQUENCE_NUMBER: an earlier attempt, whose response
 		// was lost, wrote the batch.
-		s.Stats.batchDone(b, time.Since(b.Created))
+		s.Stats.batchDone(b)
 		b.P.Acked(b)
 		b.P.Complete(b, rp.baseOffset, rp.logAppendTime, nil)
 	case kerr.MessageTooLarge, kerr.RecordListTooLarge:

@@ -153,7 +153,7 @@ func (st *Stats) batchSent(b *accumulator.Batch) {
 	}
 }
 
-func (st *Stats) batchDone(b *accumulator.Batch, _ time.Duration) {
+func (st *Stats) batchDone(b *accumulator.Batch) {
 	n := int64(b.Records())
 	st.Total.Records.Add(n)
 	st.Total.Bytes.Add(int64(len(b.Wire)))
