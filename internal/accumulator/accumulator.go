@@ -273,7 +273,10 @@ func (a *Accumulator) Append(ctx context.Context, p *Partition, r *Record, try b
 func (a *Accumulator) AppendSticky(ctx context.Context, t *Topic, r *Record, try bool) (*Partition, error) {
 	in := rec{ts: r.Timestamp, key: r.Key, value: r.Value, headers: r.Headers, cb: r.CB}
 	for {
-		s := t.lockLane()
+		s, err := t.lockLane(ctx)
+		if err != nil {
+			return nil, err
+		}
 		if s == nil {
 			return nil, errNoPartitions
 		}

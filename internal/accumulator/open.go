@@ -2,7 +2,6 @@ package accumulator
 
 import (
 	"context"
-	"sync"
 )
 
 // Opening a partition's next batch.
@@ -16,7 +15,10 @@ import (
 // instead of reserving batches of their own: with hundreds of producing
 // goroutines, each reserved batch.size, the pool ran dry, and all but one
 // queued in it only to hand their memory back on finding the opener's
-// batch, one wake-up at a time.
+// batch, one wake-up at a time. They wait on a channel the opener closes
+// (Partition.openDone), not on the partition's mutex: when every sticky
+// lane waits for its opener, hundreds of goroutines queueing on one mutex
+// to register would be handed it one by one through the scheduler.
 
 // batchNeed is the memory a new batch holding r reserves: batch.size, or
 // the exact size of one larger record.
@@ -45,11 +47,15 @@ func (p *Partition) appendNewLocked(ctx context.Context, r *rec, try bool, valid
 	if a.reserveNow(need, try) {
 		return p.openLocked(r, a.bufs.get(p.bufSize(need, r)), need), nil
 	}
-	if p.opening && !try {
-		return -1, p.awaitOpenerLocked(ctx)
+	if done := p.openDone.Load(); done != nil && !try {
+		p.mu.Unlock()
+		return -1, awaitOpener(ctx, *done)
 	}
-	opener := !try // TryProduce never waits, so nobody waits for it
-	p.opening = p.opening || opener
+	var done chan struct{} // TryProduce never waits, so nobody waits for it
+	if !try {
+		done = make(chan struct{})
+		p.openDone.Store(&done)
+	}
 	p.mu.Unlock()
 	err := a.reserve(ctx, need, try)
 	var buf []byte
@@ -57,8 +63,9 @@ func (p *Partition) appendNewLocked(ctx context.Context, r *rec, try bool, valid
 		buf = a.bufs.get(p.bufSize(need, r))
 	}
 	p.mu.Lock()
-	if opener {
-		p.openedLocked()
+	if done != nil {
+		p.openDone.Store(nil)
+		close(done)
 	}
 	if err != nil {
 		p.mu.Unlock()
@@ -120,35 +127,15 @@ func (a *Accumulator) reserveNow(need int64, try bool) bool {
 // awaitingBatchLocked reports whether an append to p must wait for the
 // opener: p has no open batch and a goroutine is reserving the next one.
 // p.mu is held.
-func (p *Partition) awaitingBatchLocked() bool { return p.opening && p.open == nil }
+func (p *Partition) awaitingBatchLocked() bool { return p.openDone.Load() != nil && p.open == nil }
 
-// awaitOpenerLocked waits until the goroutine opening p's next batch is
-// done (with or without a batch), or ctx ends. p.mu is held; it is
-// released.
-func (p *Partition) awaitOpenerLocked(ctx context.Context) error {
-	ch := openWaitPool.Get().(chan struct{})
-	p.openWaiters = append(p.openWaiters, ch)
-	p.mu.Unlock()
+// awaitOpener waits until the goroutine opening a partition's next batch
+// is done (with or without a batch: done is closed), or ctx ends.
+func awaitOpener(ctx context.Context, done chan struct{}) error {
 	select {
-	case <-ch:
-		openWaitPool.Put(ch)
+	case <-done:
 		return nil
 	case <-ctx.Done():
-		return ctx.Err() // ch is left to its one send and the collector
+		return ctx.Err()
 	}
 }
-
-// openedLocked ends p's opening and wakes the goroutines waiting for it.
-// p.mu is held.
-func (p *Partition) openedLocked() {
-	p.opening = false
-	for i, ch := range p.openWaiters {
-		ch <- struct{}{} // its only send, into a free slot: never blocks
-		p.openWaiters[i] = nil
-	}
-	p.openWaiters = p.openWaiters[:0]
-}
-
-// openWaitPool holds the channels goroutines wait for an opener on: one
-// slot each, empty when pooled.
-var openWaitPool = sync.Pool{New: func() any { return make(chan struct{}, 1) }}

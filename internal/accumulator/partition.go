@@ -41,11 +41,12 @@ type Partition struct {
 	// by the expiry walk once p has none, under mu.
 	listed     atomic.Bool
 	delivering bool  // a goroutine is running Deliver for this partition
-	opening    bool  // a goroutine waits for the memory of p's next batch (open.go)
 	inFlight   int   // batches handed to the sender, not yet back
 	lastDrain  int64 // unix ns of the last Drain: the leader could take batches
-	// Goroutines waiting for the opener of p's next batch (open.go).
-	openWaiters []chan struct{}
+	// openDone is set while a goroutine waits for the memory of p's next
+	// batch (the opener, open.go), and closed when it is done.
+	openDone atomic.Pointer[chan struct{}]
+	_        [8]byte // keeps a Partition in the 256-byte size class (TestPartitionLayout)
 
 	// Leader is the partition's leader broker id (-1 for none) and
 	// LeaderEpoch its epoch, as the sender last learned them.

@@ -1,6 +1,7 @@
 package accumulator
 
 import (
+	"context"
 	"math/rand/v2"
 	"runtime"
 	"slices"
@@ -221,7 +222,8 @@ func (t *Topic) currentLane(i int) *stickyState {
 	return t.lanes[i].Load()
 }
 
-// lockLane returns a lane's sticky state with its partition's mutex held:
+// lockLane returns a lane's sticky state with its partition's mutex held
+// (nil when the topic has no partitions), or ctx's error:
 // the first lane whose partition is free, so that one goroutine keeps to
 // lane 0 and its one sticky partition, and concurrent goroutines spread
 // over other lanes (other partitions) instead of queueing on one mutex.
@@ -235,7 +237,7 @@ func (t *Topic) currentLane(i int) *stickyState {
 // handed over through the scheduler and TryLock fails: one lane's
 // slowness would spread to all of them. After lockSpins yields it waits
 // on a random lane.
-func (t *Topic) lockLane() *stickyState {
+func (t *Topic) lockLane(ctx context.Context) (*stickyState, error) {
 	n := t.laneCount()
 	first := 0
 	if t.contended.Load() {
@@ -248,7 +250,7 @@ func (t *Topic) lockLane() *stickyState {
 			i := (first + j) % n
 			s := t.currentLane(i)
 			if s == nil {
-				return nil
+				return nil, nil
 			}
 			if !s.part.mu.TryLock() {
 				if !t.contended.Load() && !s.part.servicing.Load() {
@@ -258,7 +260,7 @@ func (t *Topic) lockLane() *stickyState {
 				continue
 			}
 			if !s.part.awaitingBatchLocked() {
-				return s
+				return s, nil
 			}
 			s.part.mu.Unlock()
 			if opening == nil {
@@ -267,9 +269,15 @@ func (t *Topic) lockLane() *stickyState {
 		}
 		if !busy {
 			// Every lane waits for memory for its next batch: yielding
-			// would not help; AppendSticky waits for the first lane's.
-			opening.part.mu.Lock()
-			return opening
+			// would not help. Wait for the first lane's opener, without
+			// its mutex, and look again.
+			if done := opening.part.openDone.Load(); done != nil {
+				if err := awaitOpener(ctx, *done); err != nil {
+					return nil, err
+				}
+			}
+			spin = -1
+			continue
 		}
 		if spin < lockSpins {
 			runtime.Gosched()
@@ -279,7 +287,7 @@ func (t *Topic) lockLane() *stickyState {
 		if s != nil {
 			s.part.mu.Lock()
 		}
-		return s
+		return s, nil
 	}
 }
 
