@@ -247,7 +247,10 @@ func (t *Topic) lockLane(ctx context.Context) (*stickyState, error) {
 		busy := false
 		var opening *stickyState
 		for j := range n {
-			i := (first + j) % n
+			i := first + j // first < n: no division on the per-record path
+			if i >= n {
+				i -= n
+			}
 			s := t.currentLane(i)
 			if s == nil {
 				return nil, nil
