@@ -137,6 +137,14 @@ func TestStickyLanes(t *testing.T) {
 	if other == nil || other == first {
 		t.Fatalf("with lane 0's partition %v busy the record went to %v", first, other)
 	}
+	// Another append held lane 0: the topic is contended, and appends
+	// start at their processor's lane, until the next sticky switch
+	// clears it (TestLaneHintsOnlyAmongAppends). Back to one goroutine
+	// after that, records go to lane 0 again.
+	if !h.t.contended.Load() {
+		t.Fatal("an append found lane 0 held by another and left the topic uncontended")
+	}
+	h.t.contended.Store(false) // as the next sticky switch does
 	again, err := h.acc.AppendSticky(context.Background(), h.t, &Record{Value: make([]byte, 10)}, false)
 	if err != nil || again != first {
 		t.Fatalf("with lane 0 free the record went to %v (%v), want %v", again, err, first)
