@@ -376,8 +376,16 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState, early b
 		}
 		p.open = nil
 		b = o
-		b.state = stateSealing
 		a.sealed(b)
+		if a.cfg.Codec == compress.None && a.cfg.Spool == nil {
+			// Nothing to compress or spool: the record buffer is the
+			// batch, ready without releasing and retaking the mutex
+			// (which the producing goroutine may be waiting for).
+			_ = b.encode(nil, compress.None, nil)
+			b.state = stateReady
+		} else {
+			b.state = stateSealing
+		}
 	}
 	if b == nil {
 		p.mu.Unlock()
