@@ -131,6 +131,7 @@ func NewProducer(cfg Config) (*Producer, error) {
 		MaxBlock: cfg.MaxBlock, Logger: log, Pace: paceBytes(&cfg, p.spool != nil),
 		Transactional: cfg.TransactionalID != "",
 		Wake:          func(pt *accumulator.Partition) { p.snd.Wake(pt) }, Deliver: p.deliver,
+		WakeAt: func(pt *accumulator.Partition, due time.Time) { p.snd.WakeAt(pt, due) },
 	})
 	scfg := sender.Config{
 		Acks: int16(cfg.Acks), RequestTimeout: cfg.RequestTimeout, MaxRequestSize: cfg.MaxRequestSize,

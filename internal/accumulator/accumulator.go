@@ -42,6 +42,11 @@ type Config struct {
 	// sendable: a new batch started (its linger began), a batch sealed, or
 	// a retry was queued. It must not block.
 	Wake func(p *Partition)
+	// WakeAt, if set, is called instead of Wake when all that changed is
+	// that a new open batch of p began its linger: p has nothing to send
+	// before due unless it is woken again (the batch fills, a Flush).
+	// Called without locks; it must not block.
+	WakeAt func(p *Partition, due time.Time)
 	// Deliver runs the outcome of every record of b (b.Err, or success
 	// with b.BaseOffset), in order. It is called once per batch, in each
 	// partition's batch order, with no lock held.

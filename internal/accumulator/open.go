@@ -97,6 +97,7 @@ func (p *Partition) appendNewLocked(ctx context.Context, r *rec, try bool, valid
 // sealed. p.mu is held; it is released.
 func (p *Partition) openLocked(r *rec, buf []byte, need int64) int {
 	a := p.acc
+	replaced := p.open != nil
 	sealed := p.sealOpenLocked()
 	b := p.newBatchLocked(buf, need)
 	n := b.tryAppend(r)
@@ -104,12 +105,17 @@ func (p *Partition) openLocked(r *rec, buf []byte, need int64) int {
 	p.bufBytes += int64(n)
 	p.open = b
 	p.addUndeliveredLocked(b)
+	due := b.Created.Add(a.cfg.Linger)
 	p.mu.Unlock()
 	if sealed != nil {
 		p.sealInBackground(sealed)
 	}
 	a.batchesCreated.Add(1)
-	a.cfg.Wake(p)
+	if replaced || a.cfg.WakeAt == nil || a.cfg.Linger <= 0 {
+		a.cfg.Wake(p) // a sealed batch is sendable now
+	} else {
+		a.cfg.WakeAt(p, due) // only a linger began
+	}
 	return n
 }
 

@@ -81,6 +81,7 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		BatchSize: o.batchSize, Linger: o.linger, BufferMemory: 8 << 20, DeliveryTimeout: o.delivery,
 		MaxBlock: time.Second, Compressor: comp,
 		Wake: func(p *accumulator.Partition) { h.s.Wake(p) }, Deliver: h.deliver,
+		WakeAt: func(p *accumulator.Partition, due time.Time) { h.s.WakeAt(p, due) },
 	})
 	cfg := Config{
 		Acks: o.acks, RequestTimeout: 5 * time.Second, MaxRequestSize: o.maxRequest, MaxInFlight: 5,

@@ -70,3 +70,58 @@ func TestOpenBatchRidesAlong(t *testing.T) {
 		t.Fatalf("requests carried partitions %v; want the first to carry 0 (riding along) and 1 (full)", requests)
 	}
 }
+
+// TestLingerBeganWhileSinkSleeps: a partition whose batch begins its
+// linger while the sink sleeps on an earlier timer is not woken for (its
+// due time is later than the timer), yet its batch goes out: the sink
+// takes it up when the timer fires and waits for its due time.
+func TestLingerBeganWhileSinkSleeps(t *testing.T) {
+	h := newHarness(t, harnessOpts{acks: -1, linger: 300 * time.Millisecond})
+	h.appendTo(0, "first")
+	time.Sleep(50 * time.Millisecond) // the sink now sleeps until the first batch is due
+	h.appendTo(1, "second")
+	for v, err := range h.wait() {
+		if err != nil {
+			t.Fatalf("%s: %v", v, err)
+		}
+	}
+}
+
+// TestAddLingerWakesOnlyWhenNeeded checks the rule WakeAt relies on: a
+// sink asleep until T is woken for a batch due before T, not for one due
+// at or after T, and always when it sleeps without a timer.
+func TestAddLingerWakesOnlyWhenNeeded(t *testing.T) {
+	h := newHarness(t, harnessOpts{})
+	h.appendTo(0, "x")
+	h.wait()
+	p := h.acc.Topic("t").Partitions()[0]
+	k := newSink(h.s, 99) // not running: its wake channel shows the signals
+	woken := func() bool {
+		select {
+		case <-k.wake:
+			return true
+		default:
+			return false
+		}
+	}
+	for _, c := range []struct {
+		sleepUntil, due int64
+		want            bool
+	}{
+		{0, 100, true},   // no timer: only a wake-up brings the sink
+		{200, 100, true}, // due before the timer fires
+		{100, 100, false},
+		{100, 200, false},
+	} {
+		k.mu.Lock()
+		k.sleepUntil = c.sleepUntil
+		k.mu.Unlock()
+		k.addLinger(p, c.due)
+		if got := woken(); got != c.want {
+			t.Errorf("asleep until %d, batch due %d: woken %v, want %v", c.sleepUntil, c.due, got, c.want)
+		}
+		if _, ok := k.lingering[p]; !ok {
+			t.Errorf("asleep until %d, batch due %d: the partition is not noted", c.sleepUntil, c.due)
+		}
+	}
+}

@@ -155,6 +155,22 @@ func (s *Sender) Wake(p *accumulator.Partition) {
 	k.add(p)
 }
 
+// WakeAt tells p's sink that p has a new open batch, due at due: the
+// sink looks at p by then, and is woken now only if it would otherwise
+// sleep past due (accumulator.Config.WakeAt).
+func (s *Sender) WakeAt(p *accumulator.Partition, due time.Time) {
+	leader := p.Leader.Load()
+	if leader < 0 {
+		s.Wake(p)
+		return
+	}
+	k := s.sink(leader)
+	if k == nil {
+		return // closed
+	}
+	k.addLinger(p, due.UnixNano())
+}
+
 // WakeAll wakes every sink, as Flush needs.
 func (s *Sender) WakeAll() {
 	s.mu.Lock()

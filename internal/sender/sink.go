@@ -23,6 +23,15 @@ type sink struct {
 	// those that may have a batch to send, not every partition the
 	// broker leads.
 	parts map[*accumulator.Partition]struct{}
+	// lingering holds partitions whose new open batch began its linger
+	// since collect last looked (WakeAt), lingerAt the earliest of their
+	// due times (unix ns): collect moves them into the idle set without
+	// draining them. sleepUntil is when the sink goroutine's timer fires
+	// while it waits (unix ns; 0 while it works or waits without a
+	// timer): a WakeAt due no earlier than that needs no wake-up.
+	lingering  map[*accumulator.Partition]struct{}
+	lingerAt   int64
+	sleepUntil int64
 
 	// inflight counts requests sent and not yet fully handled (their
 	// batches completed or re-queued): the sink's cap and Busy use it.
@@ -55,10 +64,11 @@ type sink struct {
 func newSink(s *Sender, id int32) *sink {
 	return &sink{
 		s: s, id: id,
-		wake:    make(chan struct{}, 1),
-		parts:   make(map[*accumulator.Partition]struct{}),
-		idle:    make(map[*accumulator.Partition]struct{}),
-		byTopic: make(map[*accumulator.Topic]int),
+		wake:      make(chan struct{}, 1),
+		parts:     make(map[*accumulator.Partition]struct{}),
+		lingering: make(map[*accumulator.Partition]struct{}),
+		idle:      make(map[*accumulator.Partition]struct{}),
+		byTopic:   make(map[*accumulator.Topic]int),
 	}
 }
 
@@ -68,6 +78,21 @@ func (k *sink) add(p *accumulator.Partition) {
 	k.parts[p] = struct{}{}
 	k.mu.Unlock()
 	k.signal()
+}
+
+// addLinger notes that p has a new open batch due at due (unix ns) and
+// wakes the sink only if its timer would fire later than that.
+func (k *sink) addLinger(p *accumulator.Partition, due int64) {
+	k.mu.Lock()
+	k.lingering[p] = struct{}{}
+	if k.lingerAt == 0 || due < k.lingerAt {
+		k.lingerAt = due
+	}
+	asleep := k.sleepUntil
+	k.mu.Unlock()
+	if asleep == 0 || asleep > due {
+		k.signal()
+	}
 }
 
 func (k *sink) signal() {
@@ -95,9 +120,14 @@ func (k *sink) run() {
 			default:
 			}
 		}
+		var until int64
 		if !next.IsZero() {
 			timer.Reset(max(time.Until(next), 0))
+			until = next.UnixNano()
 		}
+		k.mu.Lock()
+		k.sleepUntil = until
+		k.mu.Unlock()
 	}
 }
 
@@ -192,6 +222,12 @@ func (k *sink) rehomeAll() {
 			delete(k.parts, p)
 		}
 	}
+	for p := range k.lingering {
+		if p.Leader.Load() != k.id {
+			parts = append(parts, p)
+			delete(k.lingering, p)
+		}
+	}
 	k.mu.Unlock()
 	for p := range k.idle { // the sink goroutine's own
 		if p.Leader.Load() != k.id {
@@ -219,6 +255,17 @@ func (k *sink) rehomeAll() {
 // that have waited half their linger ride along in the same request.
 func (k *sink) collect(now time.Time, ps accumulator.ProducerState) ([]*accumulator.Batch, time.Time) {
 	k.mu.Lock()
+	k.sleepUntil = 0
+	for p := range k.lingering { // not due before lingerAt: not drained now
+		k.idle[p] = struct{}{}
+	}
+	clear(k.lingering)
+	if k.lingerAt != 0 {
+		if at := time.Unix(0, k.lingerAt); k.idleAt.IsZero() || at.Before(k.idleAt) {
+			k.idleAt = at
+		}
+		k.lingerAt = 0
+	}
 	k.scratch = k.scratch[:0]
 	for p := range k.parts {
 		k.scratch = append(k.scratch, p)
