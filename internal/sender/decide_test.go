@@ -47,6 +47,14 @@ func values(prefix string, n int) []string {
 	return out
 }
 
+// oneBatch is a linger longer than any test: the records a test appends
+// before produce's Flush share one batch, so that the first (scripted)
+// response decides all of them. With 1 ms, a loaded machine split them
+// into batches that kfake answered itself: unscripted successes, and
+// sequence errors for a batch whose predecessor was refused, which made
+// these tests fail or hang at random.
+const oneBatch = time.Hour
+
 // TestResponseDecisions scripts the broker's answer to the first Produce
 // requests and checks each record's outcome and how many requests the
 // sender spent: retriable codes are retried (within retries and the
@@ -76,7 +84,9 @@ func TestResponseDecisions(t *testing.T) {
 		{"idempotent NOT_LEADER retried", harnessOpts{idempotent: true}, kerr.NotLeaderOrFollower, 2, ok, 2},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			h := newHarness(t, tc.opts)
+			o := tc.opts
+			o.linger = oneBatch
+			h := newHarness(t, o)
 			hits := h.script(tc.n, tc.code)
 			vals := values("r", 20)
 			h.produce(0, vals...)
@@ -142,7 +152,7 @@ func TestSequenceErrorsAskTheProducer(t *testing.T) {
 		{kerr.InvalidProducerEpoch, VerdictFail, broker, true},
 	} {
 		t.Run(fmt.Sprintf("%s/%d", tc.code.Name(), tc.verdict), func(t *testing.T) {
-			h := newHarness(t, harnessOpts{idempotent: true})
+			h := newHarness(t, harnessOpts{idempotent: true, linger: oneBatch})
 			h.ids.verdict = tc.verdict
 			h.script(1, tc.code)
 			vals := values("s", 5)
