@@ -3,6 +3,7 @@ package wire
 import (
 	"github.com/samsa-go/samsa/internal/lockorder"
 
+	"bufio"
 	"bytes"
 	"context"
 	"crypto/tls"
@@ -501,7 +502,9 @@ func (c *Conn) idleRead() (idle, again bool) {
 }
 
 func (c *Conn) readLoop() {
-	fr := frameReader{r: c.nc, max: c.opts.MaxFrameSize}
+	// Through a buffer: a response's length prefix and body, and the
+	// responses that arrived together, take one read instead of two each.
+	fr := frameReader{r: bufio.NewReaderSize(c.nc, readBufSize), max: c.opts.MaxFrameSize}
 	if fr.max <= 0 {
 		fr.max = DefaultMaxFrameSize
 	}

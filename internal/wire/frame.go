@@ -17,6 +17,12 @@ const DefaultMaxFrameSize = 100 << 20
 // bytes that have actually arrived.
 const readChunk = 64 << 10
 
+// readBufSize is the connection reader's buffer: a Produce response for a
+// few hundred partitions, or several smaller responses, fits; a larger
+// frame is read through it in pieces, and a read of at least its size
+// goes straight into the frame.
+const readBufSize = 16 << 10
+
 // ErrFrameTooLarge is returned (wrapped) when a frame's length prefix is
 // above the connection's maximum frame size.
 var ErrFrameTooLarge = errors.New("frame length prefix above the maximum")
