@@ -24,6 +24,12 @@ import (
 // take some, but only while deliveries are happening: once none came for
 // stallAfter (a broker outage, a slow broker), appends go ahead into
 // buffer.memory as they always did.
+//
+// Appends that wait are woken once the count is down to half the limit,
+// not as soon as it is under it: woken at the limit, a waiting producer
+// that outruns the sender opened one batch, was over the limit again and
+// slept again, a round trip through the scheduler for every batch the
+// sender took (with 10 KB values, 8,400 waits per 300,000 records).
 type pacer struct {
 	limit       int64
 	stall       time.Duration // stallAfter; tests change it
@@ -55,15 +61,16 @@ func (a *Accumulator) sealed(b *Batch) {
 }
 
 // taken stops counting b, which the sender took, under its partition's
-// mutex. It reports whether appends may wait for that: the caller then
-// calls pace.wake once the mutex is released.
+// mutex. It reports whether appends wait for that (they wait for the
+// count to fall to half the limit): the caller then calls pace.wake once
+// the mutex is released.
 func (a *Accumulator) taken(b *Batch) bool {
 	if b.paced == 0 {
 		return false
 	}
-	a.pace.ahead.Add(-b.paced)
+	left := a.pace.ahead.Add(-b.paced)
 	b.paced = 0
-	return a.pace.waiters.Load() > 0
+	return left <= a.pace.limit/2 && a.pace.waiters.Load() > 0
 }
 
 // delivered notes a delivery (deliveries are happening: the pacer does not
@@ -99,8 +106,9 @@ func (pc *pacer) clear() bool {
 	return pc.limit <= 0 || pc.delivering.Load() > 0 || pc.ahead.Load() <= pc.limit
 }
 
-// wait returns once no more than limit bytes wait for the sender, no
-// delivery happened for stallAfter, or ctx ends. It does not wait while
+// wait returns once the sender took enough for no more than half the
+// limit to wait for it (or no more than the limit, seen when its timer
+// fires), no delivery happened for stallAfter, or ctx ends. It does not wait while
 // a Deliver hook runs: the append may come from a record's callback,
 // which runs on the goroutine that delivers the next batches, and would
 // wait for itself.

@@ -216,3 +216,66 @@ func TestPaceCountsOnlyWhatWaitsForTheSender(t *testing.T) {
 		t.Fatalf("%d batches delivered, want 6", got)
 	}
 }
+
+// TestPaceWakesAtHalfTheLimit: an append waiting for the sender is woken
+// once the bytes waiting fall to half the pace, not as soon as they are
+// under it: woken at the pace, a producer that outruns the sender opened
+// one batch, was over the pace again and waited again, a trip through
+// the scheduler for every batch the sender took.
+func TestPaceWakesAtHalfTheLimit(t *testing.T) {
+	h := paceHarness(t)
+	h.acc.pace.stall = time.Hour // no stall in this test
+	appendBig(t, h, "r0")
+	appendBig(t, h, "r1") // seals r0's batch
+	sendOne(t, h)         // a delivery: the sender keeps up
+	for i := 2; i <= 4; i++ {
+		appendBig(t, h, "r") // seals r1, r2, r3: 3 batches wait
+	}
+	done := make(chan struct{})
+	go func() {
+		appendBig(t, h, "r5")
+		close(done)
+	}()
+	take := func() *Batch {
+		t.Helper()
+		res := h.part(0).Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false)
+		if res.Batch == nil {
+			t.Fatal("nothing to drain")
+		}
+		return res.Batch
+	}
+	for h.acc.pace.waiters.Load() == 0 { // the append waits for the sender
+		select {
+		case <-done:
+			t.Fatalf("append went ahead with %d bytes waiting over a pace of %d", h.acc.pace.ahead.Load(), h.acc.pace.limit)
+		case <-time.After(time.Millisecond):
+		}
+	}
+	first := take() // two batches wait: under the pace, over half of it
+	if ahead := h.acc.pace.ahead.Load(); ahead > h.acc.pace.limit || ahead <= h.acc.pace.limit/2 {
+		t.Fatalf("%d bytes wait after one was taken; the test needs between %d and %d", ahead, h.acc.pace.limit/2, h.acc.pace.limit)
+	}
+	select {
+	case <-done:
+		t.Fatalf("the waiting append went ahead with %d bytes waiting, over half the pace of %d", h.acc.pace.ahead.Load(), h.acc.pace.limit)
+	case <-time.After(50 * time.Millisecond):
+	}
+	second := take() // one batch waits: half the pace or less
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+		t.Fatalf("append still held back with %d bytes waiting, half the pace is %d", h.acc.pace.ahead.Load(), h.acc.pace.limit/2)
+	}
+	h.part(0).Complete(first, 0, -1, nil)
+	h.part(0).Complete(second, 0, -1, nil)
+	for {
+		res := h.part(0).Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false)
+		if res.Batch == nil {
+			break
+		}
+		h.part(0).Complete(res.Batch, 0, -1, nil)
+	}
+	if got := len(h.delivered); got != 6 {
+		t.Fatalf("%d batches delivered, want 6", got)
+	}
+}
