@@ -290,12 +290,10 @@ var fatalTopicCodes = []int16{29, 17, 31}
 // the topic in use and refreshing as needed, until ctx ends. It returns
 // a *TopicError at once for errors that waiting cannot fix. On ctx's end
 // it returns the context's error joined with the last reason the topic was
-// not available.
+// not available; a context that has ended before the call fails it unless
+// the topic's metadata was known when the call began.
 func (c *Cluster) WaitTopic(ctx context.Context, topic string) (*Topic, error) {
-	if c.Use(topic) {
-		c.RequestRefresh()
-	}
-	for {
+	for asked := false; ; asked = true {
 		c.mu.Lock()
 		if c.closed {
 			c.mu.Unlock()
@@ -304,6 +302,17 @@ func (c *Cluster) WaitTopic(ctx context.Context, topic string) (*Topic, error) {
 		updated, lastErr := c.updated, c.lastErr
 		c.mu.Unlock()
 		t := c.snap.Load().Topics[topic]
+		if !asked {
+			// Asked for after the first look: whether a context that
+			// has already ended fails the call depends on what was known
+			// when it began, not on how fast the refresh it asks for is.
+			if c.Use(topic) {
+				c.RequestRefresh()
+			}
+			if testHookAsked != nil {
+				testHookAsked(topic)
+			}
+		}
 		var why error
 		switch {
 		case t != nil && t.ErrCode == 0 && len(t.Partitions) > 0:
@@ -322,6 +331,11 @@ func (c *Cluster) WaitTopic(ctx context.Context, topic string) (*Topic, error) {
 				return nil, lastErr
 			}
 		}
+		// An ended context fails the wait even when an update is ready
+		// too (select would pick either).
+		if err := ctx.Err(); err != nil {
+			return nil, errors.Join(err, why)
+		}
 		select {
 		case <-updated:
 		case <-ctx.Done():
@@ -329,6 +343,10 @@ func (c *Cluster) WaitTopic(ctx context.Context, topic string) (*Topic, error) {
 		}
 	}
 }
+
+// testHookAsked, set by tests only, runs in WaitTopic after it asked for
+// the topic's metadata.
+var testHookAsked func(topic string)
 
 // Close stops refreshing and closes every connection.
 func (c *Cluster) Close() {
