@@ -123,8 +123,17 @@ func TestPausedLeaderStallsAboutOneRequestTimeout(t *testing.T) {
 	if d := resumed.Sub(elected); d > requestTimeout*5/4 {
 		t.Errorf("records flowed again %v after the new leader's election, above about one request.timeout.ms (%v)", d, requestTimeout)
 	}
-	if d := resumed.Sub(pausedAt); d > requestTimeout*8/5 {
-		t.Errorf("records flowed again %v after the pause: close to two request timeouts (%v each)", d, requestTimeout)
+	// When the election ends within the first request's timeout, the
+	// retry after that timeout finds the new leader: one request timeout
+	// from the pause, not two. An election slower than that (Kafka's own,
+	// on a loaded machine) leaves the retry to the paused leader, the
+	// leader the metadata still names, and only the bound above holds.
+	if elected.Sub(pausedAt) < requestTimeout*9/10 {
+		if d := resumed.Sub(pausedAt); d > requestTimeout*8/5 {
+			t.Errorf("records flowed again %v after the pause: close to two request timeouts (%v each)", d, requestTimeout)
+		}
+	} else {
+		t.Logf("the election took %v, longer than a request timeout: only the bound from the election is checked", elected.Sub(pausedAt).Round(time.Millisecond))
 	}
 
 	mu.Lock()
