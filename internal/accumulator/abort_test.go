@@ -78,3 +78,47 @@ func TestAbortWhileCompressing(t *testing.T) {
 		mu.Unlock()
 	}
 }
+
+// TestAbortTxnFailsOnlyItsGeneration: AbortTxn fails the batches made
+// under one transaction generation (a sealed one here) and leaves the
+// open batch of the next generation, which later appends still fill.
+func TestAbortTxnFailsOnlyItsGeneration(t *testing.T) {
+	errOld := errors.New("failure of the old transaction")
+	var delivered []string
+	a := New(Config{
+		BatchSize: 16 << 10, Linger: time.Hour, BufferMemory: 8 << 20, DeliveryTimeout: time.Hour, MaxBlock: time.Minute,
+		Transactional: true, Wake: func(*Partition) {},
+		Deliver: func(b *Batch) {
+			for _, e := range b.Entries() {
+				delivered = append(delivered, fmt.Sprintf("%s/gen%d/%v", e.CB, b.TxnGen(), b.Err))
+			}
+		},
+	})
+	defer a.Close()
+	tp := a.AddTopic("t")
+	tp.SetPartitions(1, []int32{0})
+	p := tp.Partitions()[0]
+	ctx := context.Background()
+	value := make([]byte, 10<<10) // two do not fit one batch
+	appendRec := func(name string) {
+		t.Helper()
+		if err := a.Append(ctx, p, &Record{Timestamp: 1, Value: value, CB: name}, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	appendRec("old")
+	a.SetTxnGen(1)
+	appendRec("new") // seals the old generation's batch and opens one of gen 1
+	a.AbortTxn(errOld, 0)
+	if want := []string{"old/gen0/" + errOld.Error()}; fmt.Sprint(delivered) != fmt.Sprint(want) {
+		t.Fatalf("delivered %q, want %q", delivered, want)
+	}
+	appendRec("new2") // into the new generation's batches, not a dropped one
+	if n, _ := p.Buffered(); n != 2 {
+		t.Fatalf("%d records buffered, want the new generation's 2", n)
+	}
+	a.AbortTxn(errOld, 1)
+	if n, _ := p.Buffered(); n != 0 || len(delivered) != 3 || delivered[1] != "new/gen1/"+errOld.Error() || delivered[2] != "new2/gen1/"+errOld.Error() {
+		t.Fatalf("after aborting gen 1: %d buffered, delivered %q", n, delivered)
+	}
+}

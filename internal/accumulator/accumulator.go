@@ -73,6 +73,7 @@ type Accumulator struct {
 	batchesCreated atomic.Int64
 	closed         atomic.Bool
 	gate           atomic.Pointer[gateErr] // when set, appends fail with its error
+	txnGen         atomic.Uint32           // stamped on new batches (SetTxnGen)
 	compressing    chan struct{}           // a token per batch being compressed in the background
 	lanes          int                     // sticky lanes per topic: GOMAXPROCS+1, at most maxLanes
 
@@ -205,6 +206,12 @@ func (a *Accumulator) gateError() error {
 	}
 	return nil
 }
+
+// SetTxnGen sets the transaction generation stamped on the batches made
+// from now on (Batch.TxnGen). A transactional producer sets it, with the
+// gate closed, between two transactions: a batch then holds records of one
+// transaction only.
+func (a *Accumulator) SetTxnGen(gen uint32) { a.txnGen.Store(gen) }
 
 // Barrier returns once no append that passed the gate before the call is
 // still in progress: appends check the gate and append under the
@@ -394,7 +401,19 @@ func (a *Accumulator) Flushing() bool { return a.flushing.Load() > 0 }
 func (a *Accumulator) Abort(err error, inFlight bool) {
 	for _, t := range a.Topics() {
 		for _, p := range t.Partitions() {
-			p.abort(err, inFlight)
+			p.abort(err, inFlight, nil)
+		}
+	}
+}
+
+// AbortTxn fails the undelivered batches of transaction generation gen
+// that are not in flight with err, leaving those of any other generation
+// alone: a failure decided in one transaction and carried out late must
+// not reach the records of the next.
+func (a *Accumulator) AbortTxn(err error, gen uint32) {
+	for _, t := range a.Topics() {
+		for _, p := range t.Partitions() {
+			p.abort(err, false, &gen)
 		}
 	}
 }

@@ -61,6 +61,9 @@ type Batch struct {
 	// abortedSealing: abort failed the batch (Err) while it was being
 	// compressed; the compressing goroutine delivers it.
 	abortedSealing bool
+	// txnGen is the accumulator's transaction generation when the batch
+	// was made (SetTxnGen): which transaction its records belong to.
+	txnGen uint32
 
 	// Wire is the encoded batch, compressed if configured, once sealed.
 	// The sender writes the header (WriteHeader or SetProducerState).
@@ -130,6 +133,10 @@ func (b *Batch) Records() int {
 	}
 	return len(b.entries)
 }
+
+// TxnGen returns the transaction generation the batch was made in
+// (Accumulator.SetTxnGen).
+func (b *Batch) TxnGen() uint32 { return b.txnGen }
 
 // Entries returns the batch's per-record entries, in offset order.
 func (b *Batch) Entries() []Entry { return b.entries }

@@ -166,7 +166,7 @@ func (p *Partition) newBatchLocked(buf []byte, need int64) *Batch {
 	b := &Batch{
 		P: p, seq: p.nextSeq, span: seqStride, buf: buf[:batchOverhead], limit: int(need), entries: getEntries(),
 		reserved: need, crcValid: true, crcAppend: p.acc.cfg.Codec == compress.None, BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1, LogAppendTime: -1, BaseOffset: -1, Broker: -1,
-		Transactional: p.acc.cfg.Transactional,
+		Transactional: p.acc.cfg.Transactional, txnGen: p.acc.txnGen.Load(),
 	}
 	p.nextSeq += seqStride
 	if p.acc.cfg.Spool != nil {
@@ -569,11 +569,15 @@ func (p *Partition) lastUndelivered() chan struct{} {
 }
 
 // abort fails every batch of p that is not in flight with err, and in-flight
-// ones too when inFlight is set (their late responses are then ignored).
-func (p *Partition) abort(err error, inFlight bool) {
+// ones too when inFlight is set (their late responses are then ignored);
+// with gen set, only the batches of that transaction generation.
+func (p *Partition) abort(err error, inFlight bool, gen *uint32) {
 	p.mu.Lock()
 	var failed []*Batch
 	for _, b := range p.undelivered {
+		if gen != nil && b.txnGen != *gen {
+			continue
+		}
 		switch b.state {
 		case stateDone:
 		case stateInFlight:
@@ -592,14 +596,34 @@ func (p *Partition) abort(err error, inFlight bool) {
 			failed = append(failed, b)
 		}
 	}
-	p.open = nil
-	clear(p.ready)
-	p.ready = p.ready[:0]
+	if gen == nil {
+		p.open = nil
+		clear(p.ready)
+		p.ready = p.ready[:0]
+	} else {
+		p.dropGenLocked(*gen)
+	}
 	for _, b := range failed {
 		b.state = stateDone
 		b.Err = err
 	}
 	p.deliverLocked()
+}
+
+// dropGenLocked takes the batches of transaction generation gen out of
+// p's open batch and ready queue, as abort fails them. p.mu is held.
+func (p *Partition) dropGenLocked(gen uint32) {
+	if p.open != nil && p.open.txnGen == gen {
+		p.open = nil
+	}
+	keep := p.ready[:0]
+	for _, b := range p.ready {
+		if b.txnGen != gen {
+			keep = append(keep, b)
+		}
+	}
+	clear(p.ready[len(keep):])
+	p.ready = keep
 }
 
 // Buffered reports the records appended to p that have no outcome yet

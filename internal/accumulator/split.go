@@ -101,7 +101,7 @@ func (p *Partition) rebuild(b *Batch, recs []recordbatch.Record, limit int) []*B
 				P: p, buf: make([]byte, batchOverhead, size), limit: size,
 				entries: getEntries(), crcValid: true, crcAppend: a.cfg.Codec == compress.None, BaseSeq: -1, ProducerID: b.ProducerID, ProducerEpoch: b.ProducerEpoch,
 				BaseOffset: -1, LogAppendTime: -1, Created: b.Created, Deadline: b.Deadline,
-				Transactional: b.Transactional, MaybeWritten: b.MaybeWritten, Broker: b.Broker, QueueTime: b.QueueTime,
+				Transactional: b.Transactional, txnGen: b.txnGen, MaybeWritten: b.MaybeWritten, Broker: b.Broker, QueueTime: b.QueueTime,
 			}
 			if b.BaseSeq >= 0 {
 				cur.BaseSeq = seqAdd(b.BaseSeq, int32(i))

@@ -45,6 +45,8 @@ type harnessOpts struct {
 	before func(h *harness)
 	// busy replaces Config.Busy (default: never busy).
 	busy func() int
+	// deliver replaces the accumulator's Deliver (default: nothing).
+	deliver func(h *harness, b *accumulator.Batch)
 }
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
@@ -62,7 +64,11 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 	h.acc = accumulator.New(accumulator.Config{
 		BatchSize: 16384, Linger: time.Millisecond, BufferMemory: 1 << 20, DeliveryTimeout: time.Minute,
 		MaxBlock: time.Second, Transactional: o.txnID != "",
-		Wake: func(*accumulator.Partition) {}, Deliver: func(*accumulator.Batch) {},
+		Wake: func(*accumulator.Partition) {}, Deliver: func(b *accumulator.Batch) {
+			if o.deliver != nil {
+				o.deliver(h, b)
+			}
+		},
 	})
 	h.m = New(Config{
 		Cluster: cl, Backoff: cluster.Backoff{Base: 5 * time.Millisecond, Max: 20 * time.Millisecond},

@@ -221,7 +221,7 @@ func (m *Manager) HandleError(b *accumulator.Batch, code int16) sender.Verdict {
 		if kerr.Code(code) == kerr.ProducerFenced {
 			m.fatal(&CodeError{API: "Produce", Code: code})
 		} else {
-			m.abortable(&CodeError{API: "Produce", Code: code}, true)
+			m.abortable(&CodeError{API: "Produce", Code: code}, true, b.TxnGen())
 		}
 		m.failUnsent() // on a sink goroutine, under no lock
 		return sender.VerdictFail
@@ -246,7 +246,7 @@ func (m *Manager) HandleError(b *accumulator.Batch, code int16) sender.Verdict {
 // ignored.
 func (m *Manager) RequestBump(reason string) {
 	if m.txn != nil {
-		m.abortable(errors.New(reason), true)
+		m.abortable(errors.New(reason), true, m.curGen())
 		m.failUnsent() // the sender asks under no lock
 		return
 	}

@@ -61,7 +61,7 @@ func (h *harness) reach(state State) {
 	case StateAbortable:
 		must(opInit)
 		must(opBegin)
-		h.m.abortable(errors.New("injected"), false)
+		h.m.abortable(errors.New("injected"), false, h.m.curGen())
 	case StateFatal:
 		must(opInit)
 		h.m.fatal(errors.New("injected"))

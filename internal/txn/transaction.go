@@ -91,15 +91,17 @@ type transactional struct {
 
 	opMu     lockorder.Mutex[lockorder.TxnOp] // one transactional call at a time
 	state    atomic.Int32
-	abortErr error // under Manager.mu
-	fatalErr error // under Manager.mu
-	needBump bool  // under Manager.mu: sequences broke; bump the epoch after the abort
-	failErr  error // under Manager.mu: unsent records fail with it once no transactional lock is held (failUnsent)
+	abortErr error  // under Manager.mu
+	fatalErr error  // under Manager.mu
+	needBump bool   // under Manager.mu: sequences broke; bump the epoch after the abort
+	failErr  error  // under Manager.mu: unsent records fail with it once no transactional lock is held (failUnsent)
+	failGen  uint32 // under Manager.mu: the transaction generation whose records failErr fails
+	failAll  bool   // under Manager.mu: failErr fails the records of every generation (fatal)
 	started  atomic.Bool
 
 	addRun  lockorder.Mutex[lockorder.TxnAddRun] // held while AddPartitionsToTxn is under way, and by endTxn
 	addMu   lockorder.Mutex[lockorder.TxnAdd]
-	gen     uint64                   // counts finished transactions
+	gen     uint32                   // counts finished transactions (wrapping); stamped on batches (Accumulator.SetTxnGen)
 	parts   []*accumulator.Partition // partitions of the current transaction
 	pending []*accumulator.Partition // v1: waiting for AddPartitionsToTxn
 	addWake chan struct{}
@@ -243,7 +245,7 @@ func (m *Manager) fatal(err error) {
 	m.setState(StateFatal)
 	ferr := &ProducerFatalError{Err: err}
 	m.txn.acc.SetGate(ferr)
-	m.failLater(ferr) // records not sent yet can never commit
+	m.failLater(ferr, m.curGen(), true) // records not sent yet can never commit
 	m.log.Error("transactional producer failed", "err", err)
 }
 
@@ -252,26 +254,49 @@ func (m *Manager) fatal(err error) {
 // held (a callback may call the producer, even its transactional
 // methods), and fatal and abortable are also called from inside
 // transactional calls that hold opMu or addRun: the failure waits for the
-// lock's release. The first error stays: it is why the transaction failed.
-func (m *Manager) failLater(err error) {
+// lock's release. The failure belongs to transaction generation gen and
+// fails only its records, unless all is set (the producer is fatal: no
+// record of any transaction can commit). The first error of a generation
+// stays: it is why the transaction failed.
+func (m *Manager) failLater(err error, gen uint32, all bool) {
+	t := m.txn
 	m.mu.Lock()
-	if m.txn.failErr == nil {
-		m.txn.failErr = err
+	switch {
+	case t.failErr == nil || !t.failAll && t.failGen != gen: // none, or one left by an ended transaction
+		t.failErr, t.failGen, t.failAll = err, gen, all
+	case all:
+		t.failAll = true
 	}
 	m.mu.Unlock()
 }
 
 // failUnsent fails the records not sent yet with the error failLater
 // left, if any. The caller holds no transactional lock: the records'
-// callbacks run here.
+// callbacks run here. It may run after the failure's transaction ended and
+// the next one began (the add loop, a sink or a delivery carry failures
+// out concurrently with the transactional calls): it then fails none of
+// the new transaction's records, which are in batches of a newer
+// generation.
 func (m *Manager) failUnsent() {
+	t := m.txn
 	m.mu.Lock()
-	err := m.txn.failErr
-	m.txn.failErr = nil
+	err, gen, all := t.failErr, t.failGen, t.failAll
+	t.failErr, t.failAll = nil, false
 	m.mu.Unlock()
-	if err != nil {
-		m.txn.acc.Abort(err, false)
+	switch {
+	case err == nil:
+	case all:
+		t.acc.Abort(err, false)
+	default:
+		t.acc.AbortTxn(err, gen)
 	}
+}
+
+// curGen returns the current transaction generation.
+func (m *Manager) curGen() uint32 {
+	m.txn.addMu.Lock()
+	defer m.txn.addMu.Unlock()
+	return m.txn.gen
 }
 
 // lockOp starts a transactional call (one at a time).
@@ -285,31 +310,52 @@ func (m *Manager) unlockOp() {
 	m.failUnsent()
 }
 
-// abortable records why the current transaction cannot commit.
-func (m *Manager) abortable(err error, bump bool) {
+// abortable records why transaction generation gen cannot commit. An
+// error of a transaction that already ended (a batch of it failing late:
+// its delivery may still run after the transaction's flush) is dropped:
+// it must not make the next transaction abortable.
+func (m *Manager) abortable(err error, bump bool, gen uint32) {
+	t := m.txn
+	// addMu keeps the transaction from ending (finishTxn moves gen under
+	// it) between the check and the state change.
+	t.addMu.Lock()
+	if t.gen != gen {
+		t.addMu.Unlock()
+		m.log.Debug("error of an ended transaction ignored", "err", err)
+		return
+	}
 	m.mu.Lock()
-	if m.txn.abortErr == nil {
-		m.txn.abortErr = err
+	if t.abortErr == nil {
+		t.abortErr = err
 	}
 	if bump {
-		m.txn.needBump = true
+		t.needBump = true
 	}
 	m.mu.Unlock()
+	from := m.toAbortable(err, gen)
+	t.addMu.Unlock()
+	if from != StateAbortable {
+		m.log.Debug("transaction state", "from", from.String(), "to", StateAbortable.String())
+		m.log.Warn("transaction must be aborted", "err", err)
+	}
+}
+
+// toAbortable moves an open transaction to StateAbortable, returning the
+// state it left (StateAbortable when it did not move). t.addMu is held.
+func (m *Manager) toAbortable(err error, gen uint32) State {
 	for {
 		st := m.txnState()
 		if st != InTransaction && st != Committing {
-			return
+			return StateAbortable
 		}
 		if m.txn.state.CompareAndSwap(int32(st), int32(StateAbortable)) {
-			m.log.Debug("transaction state", "from", st.String(), "to", StateAbortable.String())
-			m.log.Warn("transaction must be aborted", "err", err)
 			// As the Java client does: records not sent yet fail now
 			// (the transaction cannot commit them), so that a commit's
 			// flush ends and reports the error.
 			aerr := &AbortableError{Err: err}
 			m.txn.acc.SetGate(aerr)
-			m.failLater(aerr)
-			return
+			m.failLater(aerr, gen, false)
+			return st
 		}
 	}
 }
@@ -407,7 +453,7 @@ func (m *Manager) BatchFailed(b *accumulator.Batch, err error) {
 			return
 		}
 	}
-	m.abortable(fmt.Errorf("records to %s failed: %w", b.P, err), false)
+	m.abortable(fmt.Errorf("records to %s failed: %w", b.P, err), false, b.TxnGen())
 	m.failUnsent() // BatchFailed runs in a delivery, under no transactional lock
 }
 

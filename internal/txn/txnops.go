@@ -16,7 +16,7 @@ import (
 // brokers) for parts. Added partitions become sendable; retriable
 // failures are queued again after a backoff; others make the transaction
 // abortable or the producer fatal.
-func (m *Manager) addPartitions(parts []*accumulator.Partition, gen uint64) {
+func (m *Manager) addPartitions(parts []*accumulator.Partition, gen uint32) {
 	ps, _ := m.Current()
 	byTopic := map[string][]int32{}
 	for _, p := range parts {
@@ -38,7 +38,7 @@ func (m *Manager) addPartitions(parts []*accumulator.Partition, gen uint64) {
 	})
 	if err != nil {
 		if m.ctx.Err() == nil {
-			m.abortable(fmt.Errorf("AddPartitionsToTxn: %w", err), false)
+			m.abortable(fmt.Errorf("AddPartitionsToTxn: %w", err), false, gen)
 		}
 		return
 	}
@@ -57,7 +57,7 @@ func (m *Manager) addPartitions(parts []*accumulator.Partition, gen uint64) {
 	case kerr.Code(code) == kerr.ProducerFenced || kerr.Code(code) == kerr.InvalidProducerEpoch || kerr.Code(code) == kerr.TransactionalIDAuthorizationFailed || kerr.Code(code) == kerr.InvalidTxnState:
 		m.fatal(&CodeError{API: "AddPartitionsToTxn", Code: code, Msg: msg})
 	default:
-		m.abortable(&CodeError{API: "AddPartitionsToTxn", Code: code, Msg: msg}, false)
+		m.abortable(&CodeError{API: "AddPartitionsToTxn", Code: code, Msg: msg}, false, gen)
 	}
 }
 
@@ -223,10 +223,10 @@ func (m *Manager) endTxnError(ctx context.Context, commit bool, code int16, msg 
 		*next = ns
 		return nil
 	case kerr.Code(code) == kerr.InvalidProducerEpoch || kerr.Code(code) == kerr.InvalidTxnState:
-		m.abortable(cerr, true)
+		m.abortable(cerr, true, m.curGen())
 		return &AbortableError{Err: cerr}
 	default:
-		m.abortable(cerr, false)
+		m.abortable(cerr, false, m.curGen())
 		return &AbortableError{Err: cerr}
 	}
 }
@@ -240,6 +240,9 @@ func (m *Manager) finishTxn(prev, next accumulator.ProducerState) {
 	}
 	t.parts, t.pending = nil, nil
 	t.gen++
+	// The gate is closed: the next transaction's records go to batches
+	// of the new generation, out of reach of this one's late failures.
+	t.acc.SetTxnGen(t.gen)
 	t.addMu.Unlock()
 	if next != prev {
 		if m.cfg.Reset != nil {
@@ -351,7 +354,7 @@ func (m *Manager) offsetsError(api string, code int16, msg string, err error) er
 		m.fatal(cerr)
 		return &ProducerFatalError{Err: cerr}
 	}
-	m.abortable(cerr, false)
+	m.abortable(cerr, false, m.curGen())
 	return &AbortableError{Err: cerr}
 }
 
