@@ -38,23 +38,7 @@ func sendOne(t *testing.T, h *harness) {
 // pacer's count returns to zero when everything is delivered.
 func TestPaceWaitsForDelivery(t *testing.T) {
 	h := paceHarness(t)
-	h.acc.pace.stall = time.Hour // no stall in this test
-	appendBig(t, h, "r0")
-	appendBig(t, h, "r1") // seals r0's batch
-	sendOne(t, h)         // a delivery: the sender keeps up
-	for i := 2; i <= 4; i++ {
-		appendBig(t, h, "r") // seals r1, r2, r3: 3 batches ahead
-	}
-	done := make(chan struct{})
-	go func() {
-		appendBig(t, h, "r5")
-		close(done)
-	}()
-	select {
-	case <-done:
-		t.Fatalf("append went ahead with %d bytes sealed over a pace of %d", h.acc.pace.ahead.Load(), h.acc.pace.limit)
-	case <-time.After(50 * time.Millisecond):
-	}
+	done := heldByPace(t, h)
 	sendOne(t, h)
 	sendOne(t, h)
 	<-done
@@ -169,23 +153,7 @@ func TestPaceNeverWaitsInCallback(t *testing.T) {
 // response: batches in flight are not ahead of the sender.
 func TestPaceCountsOnlyWhatWaitsForTheSender(t *testing.T) {
 	h := paceHarness(t)
-	h.acc.pace.stall = time.Hour // no stall in this test
-	appendBig(t, h, "r0")
-	appendBig(t, h, "r1") // seals r0's batch
-	sendOne(t, h)         // a delivery: the sender keeps up
-	for i := 2; i <= 4; i++ {
-		appendBig(t, h, "r") // seals r1, r2, r3: 3 batches wait
-	}
-	done := make(chan struct{})
-	go func() {
-		appendBig(t, h, "r5")
-		close(done)
-	}()
-	select {
-	case <-done:
-		t.Fatalf("append went ahead with %d bytes waiting over a pace of %d", h.acc.pace.ahead.Load(), h.acc.pace.limit)
-	case <-time.After(50 * time.Millisecond):
-	}
+	done := heldByPace(t, h)
 	var inFlight []*Batch
 	for range 2 { // taken, not answered
 		res := h.part(0).Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false)
@@ -278,4 +246,29 @@ func TestPaceWakesAtHalfTheLimit(t *testing.T) {
 	if got := len(h.delivered); got != 6 {
 		t.Fatalf("%d batches delivered, want 6", got)
 	}
+}
+
+// heldByPace seals three batches ahead of the sender (after one delivery,
+// so the pacer is not stalled), starts an append that opens a fifth, and
+// checks that the pacer holds it; done is closed when it goes ahead.
+func heldByPace(t *testing.T, h *harness) (done chan struct{}) {
+	t.Helper()
+	h.acc.pace.stall = time.Hour // no stall in this test
+	appendBig(t, h, "r0")
+	appendBig(t, h, "r1") // seals r0's batch
+	sendOne(t, h)         // a delivery: the sender keeps up
+	for i := 2; i <= 4; i++ {
+		appendBig(t, h, "r") // seals r1, r2, r3: 3 batches wait
+	}
+	done = make(chan struct{})
+	go func() {
+		appendBig(t, h, "r5")
+		close(done)
+	}()
+	select {
+	case <-done:
+		t.Fatalf("append went ahead with %d bytes waiting over a pace of %d", h.acc.pace.ahead.Load(), h.acc.pace.limit)
+	case <-time.After(50 * time.Millisecond):
+	}
+	return done
 }
