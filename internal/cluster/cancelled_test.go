@@ -3,9 +3,12 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
+	"net"
 	"testing"
 	"time"
 
+	"github.com/samsa-go/samsa/internal/wire"
 	"github.com/twmb/franz-go/pkg/kfake"
 )
 
@@ -42,5 +45,33 @@ func TestWaitTopicCancelledFailsUnknownTopic(t *testing.T) {
 		if tp, err := c.WaitTopic(cancelled, name); err != nil || len(tp.Partitions) != 1 {
 			t.Fatalf("%s known, cancelled context: %v, %v", name, tp, err)
 		}
+	}
+}
+
+// TestWaitTopicFailsOnARefusedLoginAmongOtherFailures: once a broker has
+// refused the credentials, a wait for metadata fails with that refusal at
+// once, even when a later refresh failed for another reason (another
+// bootstrap address down, a broker in reconnect backoff). Before, only
+// the last failure counted, so a refusal followed quickly by any other
+// failure left the waiter waiting out its whole context, as a CI run of
+// the security suite's TestWrongPassword saw (no authentication error
+// after max.block.ms, with the broker refusing every login).
+func TestWaitTopicFailsOnARefusedLoginAmongOtherFailures(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	_ = ln.Close() // nothing listens: every refresh fails, with a dial error
+	c := newCluster(t, []string{addr})
+	refused := &wire.AuthError{Broker: addr, Mechanism: "PLAIN", Msg: "Invalid username or password"}
+	c.fail(fmt.Errorf("metadata: %w", refused))
+	c.fail(errors.New("broker 127.0.0.1 is in reconnect backoff"))
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	_, err = c.WaitTopic(ctx, "t")
+	var ae *wire.AuthError
+	if !errors.As(err, &ae) || ctx.Err() != nil {
+		t.Fatalf("WaitTopic after a refused login and another failure: %v (context: %v); want the refusal at once", err, ctx.Err())
 	}
 }

@@ -113,12 +113,17 @@ type Cluster struct {
 	cfg Config
 	log *slog.Logger
 
-	mu       lockorder.Mutex[lockorder.Cluster]
-	brokers  map[int32]*Broker
-	boot     []*Broker
-	topics   map[string]*topicUse
-	updated  chan struct{} // closed and replaced on every new snapshot
-	lastErr  error         // why the last refresh failed
+	mu      lockorder.Mutex[lockorder.Cluster]
+	brokers map[int32]*Broker
+	boot    []*Broker
+	topics  map[string]*topicUse
+	updated chan struct{} // closed and replaced on every new snapshot
+	lastErr error         // why the last refresh failed
+	// refused is the last refresh failure that was a refused login
+	// (*wire.AuthError), kept until a metadata response arrives: a later
+	// failure of another kind (another address down, a backoff) does not
+	// hide it from waiters.
+	refused  error
 	closed   bool
 	listener func(*Snapshot)
 
@@ -299,7 +304,7 @@ func (c *Cluster) WaitTopic(ctx context.Context, topic string) (*Topic, error) {
 			c.mu.Unlock()
 			return nil, ErrClosed
 		}
-		updated, lastErr := c.updated, c.lastErr
+		updated, lastErr, refused := c.updated, c.lastErr, c.refused
 		c.mu.Unlock()
 		t := c.snap.Load().Topics[topic]
 		if !asked {
@@ -324,11 +329,10 @@ func (c *Cluster) WaitTopic(ctx context.Context, topic string) (*Topic, error) {
 			c.RequestRefresh()
 		default:
 			why = lastErr
-			var ae *wire.AuthError
-			if errors.As(lastErr, &ae) && !c.Connected() {
+			if refused != nil && !c.Connected() {
 				// The brokers refuse the credentials: waiting longer
 				// changes nothing (the Java client fails at once too).
-				return nil, lastErr
+				return nil, refused
 			}
 		}
 		// An ended context fails the wait even when an update is ready
@@ -456,6 +460,10 @@ func (c *Cluster) fail(err error) {
 		return
 	}
 	c.lastErr = err
+	var ae *wire.AuthError
+	if errors.As(err, &ae) {
+		c.refused = err
+	}
 	close(c.updated)
 	c.updated = make(chan struct{})
 }
@@ -524,7 +532,7 @@ func (c *Cluster) apply(resp *kmsg.MetadataResponse) {
 	}
 	c.mu.Lock()
 	if !c.closed {
-		c.lastErr = nil
+		c.lastErr, c.refused = nil, nil
 		close(c.updated)
 		c.updated = make(chan struct{})
 	}
