@@ -25,11 +25,28 @@ func appendBig(t *testing.T, h *harness, tag string) {
 // sendOne drains the oldest batch of partition 0 and completes it.
 func sendOne(t *testing.T, h *harness) {
 	t.Helper()
+	h.part(0).Complete(takeBatch(t, h), 0, -1, nil)
+}
+
+// takeBatch drains partition 0's next batch, as the sender takes it.
+func takeBatch(t *testing.T, h *harness) *Batch {
+	t.Helper()
 	res := h.part(0).Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false)
 	if res.Batch == nil {
 		t.Fatal("nothing to drain")
 	}
-	h.part(0).Complete(res.Batch, 0, -1, nil)
+	return res.Batch
+}
+
+// sendRest drains and delivers every batch left in partition 0.
+func sendRest(h *harness) {
+	for {
+		res := h.part(0).Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false)
+		if res.Batch == nil {
+			return
+		}
+		h.part(0).Complete(res.Batch, 0, -1, nil)
+	}
 }
 
 // TestPaceWaitsForDelivery: while deliveries happen, an append that opens
@@ -45,9 +62,7 @@ func TestPaceWaitsForDelivery(t *testing.T) {
 	for range 3 {
 		sendOne(t, h)
 	}
-	if res := h.part(0).Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false); res.Batch != nil {
-		h.part(0).Complete(res.Batch, 0, -1, nil)
-	}
+	sendRest(h)
 	if n := h.acc.pace.ahead.Load(); n != 0 {
 		t.Fatalf("pacer counts %d bytes after every batch was delivered", n)
 	}
@@ -170,13 +185,7 @@ func TestPaceCountsOnlyWhatWaitsForTheSender(t *testing.T) {
 	for _, b := range inFlight {
 		h.part(0).Complete(b, 0, -1, nil)
 	}
-	for {
-		res := h.part(0).Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false)
-		if res.Batch == nil {
-			break
-		}
-		h.part(0).Complete(res.Batch, 0, -1, nil)
-	}
+	sendRest(h)
 	if n := h.acc.pace.ahead.Load(); n != 0 {
 		t.Fatalf("pacer counts %d bytes after every batch was delivered", n)
 	}
@@ -192,26 +201,7 @@ func TestPaceCountsOnlyWhatWaitsForTheSender(t *testing.T) {
 // the scheduler for every batch the sender took.
 func TestPaceWakesAtHalfTheLimit(t *testing.T) {
 	h := paceHarness(t)
-	h.acc.pace.stall = time.Hour // no stall in this test
-	appendBig(t, h, "r0")
-	appendBig(t, h, "r1") // seals r0's batch
-	sendOne(t, h)         // a delivery: the sender keeps up
-	for i := 2; i <= 4; i++ {
-		appendBig(t, h, "r") // seals r1, r2, r3: 3 batches wait
-	}
-	done := make(chan struct{})
-	go func() {
-		appendBig(t, h, "r5")
-		close(done)
-	}()
-	take := func() *Batch {
-		t.Helper()
-		res := h.part(0).Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false)
-		if res.Batch == nil {
-			t.Fatal("nothing to drain")
-		}
-		return res.Batch
-	}
+	done := appendOverPace(t, h)
 	for h.acc.pace.waiters.Load() == 0 { // the append waits for the sender
 		select {
 		case <-done:
@@ -219,7 +209,7 @@ func TestPaceWakesAtHalfTheLimit(t *testing.T) {
 		case <-time.After(time.Millisecond):
 		}
 	}
-	first := take() // two batches wait: under the pace, over half of it
+	first := takeBatch(t, h) // two batches wait: under the pace, over half of it
 	if ahead := h.acc.pace.ahead.Load(); ahead > h.acc.pace.limit || ahead <= h.acc.pace.limit/2 {
 		t.Fatalf("%d bytes wait after one was taken; the test needs between %d and %d", ahead, h.acc.pace.limit/2, h.acc.pace.limit)
 	}
@@ -228,7 +218,7 @@ func TestPaceWakesAtHalfTheLimit(t *testing.T) {
 		t.Fatalf("the waiting append went ahead with %d bytes waiting, over half the pace of %d", h.acc.pace.ahead.Load(), h.acc.pace.limit)
 	case <-time.After(50 * time.Millisecond):
 	}
-	second := take() // one batch waits: half the pace or less
+	second := takeBatch(t, h) // one batch waits: half the pace or less
 	select {
 	case <-done:
 	case <-time.After(10 * time.Second):
@@ -236,22 +226,29 @@ func TestPaceWakesAtHalfTheLimit(t *testing.T) {
 	}
 	h.part(0).Complete(first, 0, -1, nil)
 	h.part(0).Complete(second, 0, -1, nil)
-	for {
-		res := h.part(0).Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false)
-		if res.Batch == nil {
-			break
-		}
-		h.part(0).Complete(res.Batch, 0, -1, nil)
-	}
+	sendRest(h)
 	if got := len(h.delivered); got != 6 {
 		t.Fatalf("%d batches delivered, want 6", got)
 	}
 }
 
-// heldByPace seals three batches ahead of the sender (after one delivery,
-// so the pacer is not stalled), starts an append that opens a fifth, and
-// checks that the pacer holds it; done is closed when it goes ahead.
+// heldByPace starts an append over the pace (appendOverPace) and checks
+// that the pacer holds it; done is closed when it goes ahead.
 func heldByPace(t *testing.T, h *harness) (done chan struct{}) {
+	t.Helper()
+	done = appendOverPace(t, h)
+	select {
+	case <-done:
+		t.Fatalf("append went ahead with %d bytes waiting over a pace of %d", h.acc.pace.ahead.Load(), h.acc.pace.limit)
+	case <-time.After(50 * time.Millisecond):
+	}
+	return done
+}
+
+// appendOverPace seals three batches ahead of the sender (after one
+// delivery, so the pacer is not stalled) and starts, in the background,
+// an append that opens a fifth; done is closed when it returns.
+func appendOverPace(t *testing.T, h *harness) (done chan struct{}) {
 	t.Helper()
 	h.acc.pace.stall = time.Hour // no stall in this test
 	appendBig(t, h, "r0")
@@ -265,10 +262,5 @@ func heldByPace(t *testing.T, h *harness) (done chan struct{}) {
 		appendBig(t, h, "r5")
 		close(done)
 	}()
-	select {
-	case <-done:
-		t.Fatalf("append went ahead with %d bytes waiting over a pace of %d", h.acc.pace.ahead.Load(), h.acc.pace.limit)
-	case <-time.After(50 * time.Millisecond):
-	}
 	return done
 }
