@@ -35,15 +35,7 @@ func TestOneGoroutineWaitsForABatchsMemory(t *testing.T) {
 			errs <- h.acc.Append(ctx, h.part(0), r, false)
 		})
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for h.acc.pool.Waiting() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no append queued for memory")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(50 * time.Millisecond) // the others arrive meanwhile
-	if got := h.acc.pool.Waiting(); got != 1 {
+	if got := queuedForMemory(t, h); got != 1 {
 		t.Fatalf("%d appends queued for memory for one partition's next batch, want 1", got)
 	}
 	sendOne(t, h) // frees batch a's memory
@@ -101,15 +93,7 @@ func TestStickyAppendsWaitForOpeners(t *testing.T) {
 			errs <- err
 		})
 	}
-	deadline := time.Now().Add(10 * time.Second)
-	for h.acc.pool.Waiting() == 0 {
-		if time.Now().After(deadline) {
-			t.Fatal("no append queued for memory")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	time.Sleep(50 * time.Millisecond) // the others arrive meanwhile
-	if got := h.acc.pool.Waiting(); got > 3 {
+	if got := queuedForMemory(t, h); got > 3 {
 		t.Fatalf("%d appends queued for memory, want at most one per partition (3)", got)
 	}
 	h.acc.flushing.Add(1)
@@ -142,4 +126,19 @@ func TestStickyAppendsWaitForOpeners(t *testing.T) {
 	if records != 3+n {
 		t.Fatalf("%d records drained, want %d", records, 3+n)
 	}
+}
+
+// queuedForMemory waits until an append queues for buffer.memory, gives
+// the other appends time to arrive, and returns how many are queued.
+func queuedForMemory(t *testing.T, h *harness) int {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for h.acc.pool.Waiting() == 0 {
+		if time.Now().After(deadline) {
+			t.Fatal("no append queued for memory")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	time.Sleep(50 * time.Millisecond) // the others arrive meanwhile
+	return h.acc.pool.Waiting()
 }
