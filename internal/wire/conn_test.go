@@ -123,17 +123,23 @@ func readRequest(conn net.Conn) (key int16, corr int32, err error) {
 	return int16(binary.BigEndian.Uint16(buf)), int32(binary.BigEndian.Uint32(buf[4:])), nil
 }
 
-func serveHostile(conn net.Conn, misbehave func(net.Conn, int32)) {
-	_, corr, err := readRequest(conn)
-	if err != nil {
-		return
-	}
+// apiVersionsResponse is a fake broker's ApiVersions answer (v3): Produce,
+// Metadata and ApiVersions up to the versions kmsg knows, in that order.
+func apiVersionsResponse() *kmsg.ApiVersionsResponse {
 	resp := kmsg.NewPtrApiVersionsResponse()
 	resp.SetVersion(3)
 	for _, k := range []kmsg.Key{kmsg.Produce, kmsg.Metadata, kmsg.ApiVersions} {
 		resp.ApiKeys = append(resp.ApiKeys, kmsg.ApiVersionsResponseApiKey{ApiKey: k.Int16(), MaxVersion: k.Request().MaxVersion()})
 	}
-	writeFrame(conn, corr, resp.AppendTo(nil))
+	return resp
+}
+
+func serveHostile(conn net.Conn, misbehave func(net.Conn, int32)) {
+	_, corr, err := readRequest(conn)
+	if err != nil {
+		return
+	}
+	writeFrame(conn, corr, apiVersionsResponse().AppendTo(nil))
 	_, corr, err = readRequest(conn)
 	if err != nil {
 		return

@@ -112,11 +112,7 @@ func answerTogether(t *testing.T, n int, body func(i int, version int16) []byte)
 		if err != nil {
 			return
 		}
-		api := kmsg.NewPtrApiVersionsResponse()
-		api.SetVersion(3)
-		for _, k := range []kmsg.Key{kmsg.Produce, kmsg.Metadata, kmsg.ApiVersions} {
-			api.ApiKeys = append(api.ApiKeys, kmsg.ApiVersionsResponseApiKey{ApiKey: k.Int16(), MaxVersion: k.Request().MaxVersion()})
-		}
+		api := apiVersionsResponse()
 		api.ApiKeys[1].MaxVersion = 1 // Metadata v1: the responses below
 		_, _ = conn.Write(frameOf(corr, api.AppendTo(nil)))
 		var out []byte
