@@ -53,6 +53,8 @@ type Producer struct {
 	clock     recordClock // default record timestamps
 	metrics   metricsState
 
+	inCallback callbackGoroutines // goroutines running callbacks now
+
 	closing   atomic.Bool
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -479,9 +481,13 @@ func complete(cb any, md RecordMetadata, err error) {
 }
 
 // Flush sends every record produced before the call without waiting for
-// linger.ms, and waits until each has its outcome (callbacks run), or ctx
-// ends.
+// linger.ms, and waits until each has its outcome (callbacks run and
+// returned), or ctx ends. Inside a delivery callback it would wait for
+// itself: it returns an error matching ErrInsideCallback instead.
 func (p *Producer) Flush(ctx context.Context) error {
+	if err := p.refuseInsideCallback("Flush"); err != nil {
+		return err
+	}
 	p.snd.WakeAll()
 	return p.acc.Flush(ctx)
 }
@@ -491,7 +497,18 @@ func (p *Producer) Flush(ctx context.Context) error {
 // ends fail with ErrProducerClosed, as do records produced after Close
 // began. Close returns ctx's error if it had to cut records off. Calling
 // Close again waits for the first call to finish.
+//
+// Inside a delivery callback Close cannot wait (the goroutine running the
+// callback is one it would wait for). It then closes as the Java client
+// does there, as if ctx had already ended: the producer stops taking
+// records, those without an outcome fail with ErrProducerClosed, and it
+// returns at once with an error matching ErrInsideCallback, while the
+// shutdown finishes on another goroutine once the callback returns. A
+// Close from any other goroutine waits for that shutdown.
 func (p *Producer) Close(ctx context.Context) error {
+	if p.inCallback.inside() {
+		return p.closeInsideCallback(ctx)
+	}
 	p.closing.Store(true)
 	p.closeOnce.Do(func() {
 		p.closeErr = p.shutdown(ctx)

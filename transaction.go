@@ -101,8 +101,13 @@ func (p *Producer) BeginTransaction() error {
 // them, and commits the transaction. If a record failed, it returns an
 // error matching ErrTransactionNeedsAbort: call AbortTransaction. When ctx
 // ends first it returns ctx's error and may be called again to resume.
+// Inside a delivery callback it returns an error matching
+// ErrInsideCallback, as Flush does.
 func (p *Producer) CommitTransaction(ctx context.Context) error {
 	if err := p.requireTxn("CommitTransaction"); err != nil {
+		return err
+	}
+	if err := p.refuseInsideCallback("CommitTransaction"); err != nil {
 		return err
 	}
 	p.snd.WakeAll()
@@ -113,9 +118,14 @@ func (p *Producer) CommitTransaction(ctx context.Context) error {
 // with ErrTransactionAborted and are never sent, the producer waits for
 // those in flight, and the coordinator marks the transaction aborted so
 // that read_committed consumers skip its records. When ctx ends first it
-// returns ctx's error and may be called again to resume.
+// returns ctx's error and may be called again to resume. Inside a
+// delivery callback it returns an error matching ErrInsideCallback, as
+// Flush does.
 func (p *Producer) AbortTransaction(ctx context.Context) error {
 	if err := p.requireTxn("AbortTransaction"); err != nil {
+		return err
+	}
+	if err := p.refuseInsideCallback("AbortTransaction"); err != nil {
 		return err
 	}
 	return p.txnError(p.ids.AbortTransaction(ctx))

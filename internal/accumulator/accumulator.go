@@ -365,9 +365,6 @@ func (a *Accumulator) deliver(b *Batch) {
 		}
 	}
 	b.buf, b.Wire, b.entries = nil, nil, nil
-	if b.done != nil {
-		close(b.done)
-	}
 }
 
 // Flush makes every batch sendable at once and waits until every batch

@@ -537,17 +537,23 @@ func (p *Partition) deliverLocked() {
 	}
 	p.delivering = true
 	for len(p.undelivered) > 0 && p.undelivered[0].state == stateDone {
+		// b stays first in undelivered until its Deliver hook returned,
+		// so that a Flush arriving meanwhile waits for its callbacks.
 		b := p.undelivered[0]
-		p.undelivered[0] = nil
-		p.undelivered = p.undelivered[1:]
 		p.bufRecords -= int64(b.Records())
 		p.bufBytes -= b.bytes
-		if len(p.undelivered) == 0 {
-			p.undelivered = p.undelivered[:0:0]
-		}
 		p.mu.Unlock()
 		p.acc.deliver(b)
 		p.mu.Lock()
+		p.undelivered[0] = nil
+		p.undelivered = p.undelivered[1:]
+		if len(p.undelivered) == 0 {
+			p.undelivered = p.undelivered[:0:0]
+		}
+		if b.done != nil {
+			close(b.done)
+			b.done = nil
+		}
 	}
 	p.delivering = false
 	p.mu.Unlock()

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"unsafe"
+
+	"github.com/samsa-go/samsa/internal/goid"
 )
 
 // Mutex is a sync.Mutex of rank R whose Lock checks the lock order.
@@ -74,7 +76,7 @@ func (m *RWMutex[R]) RLock() {
 
 // RUnlock read-unlocks m. The goroutine that read-locked it must unlock it.
 func (m *RWMutex[R]) RUnlock() {
-	leave(goid(), unsafe.Pointer(m))
+	leave(goid.Current(), unsafe.Pointer(m))
 	m.mu.RUnlock()
 }
 
@@ -98,7 +100,7 @@ var (
 // hold) m, and returns the goroutine's identity.
 func enter(r Rank, m unsafe.Pointer) uintptr {
 	n, name := r.rank()
-	g := goid()
+	g := goid.Current()
 	stateMu.Lock()
 	s := stacks[g]
 	if s == nil {

@@ -3,6 +3,7 @@ package txn
 import (
 	"errors"
 	"testing"
+	"time"
 
 	"github.com/samsa-go/samsa/internal/accumulator"
 	"github.com/samsa-go/samsa/kerr"
@@ -12,8 +13,8 @@ import (
 // TestAbortableErrorStaysInItsTransaction: the add loop fails the unsent
 // records of a transaction whose AddPartitionsToTxn was refused; while
 // it is still delivering them (held here in the first batch's delivery),
-// the transaction is aborted and the next one begins and appends. The
-// late failure must touch neither the next transaction's records nor its
+// the transaction is aborted (which waits for that delivery) and the next
+// one begins and appends. The late failure must touch neither the next transaction's records nor its
 // state: before the fix the add loop failed the new record with the old
 // transaction's error, and that batch's failure (and the held one's)
 // made the new transaction abortable (TestTransactionErrorCodes/v1/
@@ -48,7 +49,17 @@ func TestAbortableErrorStaysInItsTransaction(t *testing.T) {
 	h.m.AddPartition(p0)
 	h.m.AddPartition(p1)
 	<-held // the add loop is failing the first transaction's records
-	if err := h.m.AbortTransaction(ctx); err != nil {
+	// AbortTransaction waits for the callbacks of the delivery under way,
+	// as Flush does: it returns only once the held delivery is released.
+	aborted := make(chan error, 1)
+	go func() { aborted <- h.m.AbortTransaction(ctx) }()
+	select {
+	case err := <-aborted:
+		t.Fatalf("AbortTransaction returned (%v) while a delivery of its records was under way", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(release)
+	if err := <-aborted; err != nil {
 		t.Fatalf("AbortTransaction: %v", err)
 	}
 	if err := h.m.BeginTransaction(); err != nil {
@@ -58,7 +69,6 @@ func TestAbortableErrorStaysInItsTransaction(t *testing.T) {
 		t.Fatal(err)
 	}
 	h.m.AddPartition(p1)
-	close(release)
 	// The add loop adds p1 to the second transaction once it is done
 	// with the first one's failure.
 	waitFor(t, func() bool { return h.m.Sendable(p1) || h.state() != InTransaction })

@@ -1,5 +1,3 @@
-//go:build race
-
 #include "textflag.h"
 
 // func getg() uintptr

@@ -1,0 +1,164 @@
+package samsa
+
+import (
+	"context"
+	"errors"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// TestFlushWaitsForACallbackUnderWay: a Flush called while the last
+// record's callback runs returns only after that callback returned, as
+// Flush's contract (and Java's flush) says.
+func TestFlushWaitsForACallbackUnderWay(t *testing.T) {
+	fake := fakeCluster(t, kfake.SeedTopics(1, "t"))
+	p := testProducer(t, fake.ListenAddrs(), nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	started, release := make(chan struct{}), make(chan struct{})
+	var finished atomic.Bool
+	p.Produce(ctx, Record{Topic: "t", Value: []byte("v")}, func(_ RecordMetadata, err error) {
+		if err != nil {
+			t.Errorf("record failed: %v", err)
+		}
+		close(started)
+		<-release
+		finished.Store(true)
+	})
+	<-started
+	flushed := make(chan bool, 1)
+	go func() {
+		if err := p.Flush(ctx); err != nil {
+			t.Errorf("Flush: %v", err)
+		}
+		flushed <- finished.Load()
+	}()
+	select {
+	case saw := <-flushed:
+		close(release)
+		t.Fatalf("Flush returned while the callback was still running (callback finished: %v)", saw)
+	case <-time.After(100 * time.Millisecond):
+	}
+	close(release)
+	if !<-flushed {
+		t.Fatal("Flush returned before the callback finished")
+	}
+}
+
+// insideCallback produces one record to "t" and, inside its callback,
+// produces a second one to the same partition and runs call, whose error
+// it returns. The second record's outcome goes to second. It fails the
+// test if call does not return: before calls inside callbacks were
+// refused, a Flush there waited for the second record, which the
+// callback's own goroutine was to deliver.
+func insideCallback(t *testing.T, p *Producer, second chan<- error, call func() error) error {
+	t.Helper()
+	ctx := context.Background()
+	res := make(chan error, 1)
+	p.Produce(ctx, Record{Topic: "t", Value: []byte("first")}, func(_ RecordMetadata, err error) {
+		if err != nil {
+			t.Errorf("first record: %v", err)
+		}
+		p.Produce(ctx, Record{Topic: "t", Value: []byte("second")}, func(_ RecordMetadata, err error) { second <- err })
+		res <- call()
+	})
+	select {
+	case err := <-res:
+		return err
+	case <-time.After(time.Minute):
+		t.Fatal("the call inside the callback did not return")
+		return nil
+	}
+}
+
+// TestFlushInsideACallbackIsRefused: Flush inside a callback returns
+// ErrInsideCallback at once instead of waiting for itself (it waited until
+// its context ended), and the producer goes on: both records arrive.
+func TestFlushInsideACallbackIsRefused(t *testing.T) {
+	fake := fakeCluster(t, kfake.SeedTopics(1, "t"))
+	p := testProducer(t, fake.ListenAddrs(), nil)
+	second := make(chan error, 1)
+	err := insideCallback(t, p, second, func() error { return p.Flush(context.Background()) })
+	if !errors.Is(err, ErrInsideCallback) {
+		t.Fatalf("Flush inside a callback: %v, want ErrInsideCallback", err)
+	}
+	if err := p.Flush(context.Background()); err != nil {
+		t.Fatalf("Flush outside the callback: %v", err)
+	}
+	if err := <-second; err != nil {
+		t.Fatalf("the record produced inside the callback: %v", err)
+	}
+	recs := consumeAll(t, fake.ListenAddrs(), "t", 2)
+	if len(recs) != 2 || string(recs[0].Value) != "first" || string(recs[1].Value) != "second" {
+		t.Fatalf("read %d records, want first and second", len(recs))
+	}
+}
+
+// TestCloseInsideACallback: Close inside a callback returns
+// ErrInsideCallback without waiting for itself (it waited until its
+// context ended, for ever with context.Background), the producer closes,
+// and a Close from another goroutine waits for that.
+func TestCloseInsideACallback(t *testing.T) {
+	fake := fakeCluster(t, kfake.SeedTopics(1, "t"))
+	p := testProducer(t, fake.ListenAddrs(), nil)
+	second := make(chan error, 1)
+	err := insideCallback(t, p, second, func() error { return p.Close(context.Background()) })
+	if !errors.Is(err, ErrInsideCallback) {
+		t.Fatalf("Close inside a callback: %v, want ErrInsideCallback", err)
+	}
+	closed := make(chan error, 1)
+	go func() { closed <- p.Close(context.Background()) }()
+	select {
+	case <-closed:
+	case <-time.After(time.Minute):
+		t.Fatal("Close after a Close inside a callback did not return")
+	}
+	// The second record was produced before Close: it either arrived or
+	// failed as the Java client's close(0) fails it.
+	if err := <-second; err != nil && !errors.Is(err, ErrProducerClosed) {
+		t.Fatalf("the record produced inside the callback: %v, want success or ErrProducerClosed", err)
+	}
+	after := make(chan error, 1)
+	p.Produce(context.Background(), Record{Topic: "t", Value: []byte("late")}, func(_ RecordMetadata, err error) { after <- err })
+	if err := <-after; !errors.Is(err, ErrProducerClosed) {
+		t.Fatalf("Produce after Close: %v, want ErrProducerClosed", err)
+	}
+}
+
+// TestTransactionEndInsideACallbackIsRefused: CommitTransaction and
+// AbortTransaction inside a callback return ErrInsideCallback (each would
+// wait for the records its own goroutine delivers), and the transaction
+// can still be committed from outside.
+func TestTransactionEndInsideACallbackIsRefused(t *testing.T) {
+	c := fakeCluster(t, kfake.NumBrokers(1), kfake.SeedTopics(1, "t"))
+	p := lingeringTxnProducer(t, c.ListenAddrs())
+	ctx := begin(t, p)
+	got := make(chan [2]error, 1)
+	p.Produce(ctx, Record{Topic: "t", Value: []byte("a")}, nil)
+	p.Produce(ctx, Record{Topic: "t", Value: []byte("b")}, func(_ RecordMetadata, err error) {
+		if err != nil {
+			t.Errorf("record b: %v", err)
+		}
+		got <- [2]error{p.CommitTransaction(ctx), p.AbortTransaction(ctx)}
+	})
+	if err := p.Flush(ctx); err != nil {
+		t.Fatalf("Flush: %v", err)
+	}
+	errs := <-got
+	for i, name := range []string{"CommitTransaction", "AbortTransaction"} {
+		if !errors.Is(errs[i], ErrInsideCallback) {
+			t.Errorf("%s inside a callback: %v, want ErrInsideCallback", name, errs[i])
+		}
+	}
+	if err := p.CommitTransaction(ctx); err != nil {
+		t.Fatalf("CommitTransaction outside the callback: %v", err)
+	}
+	recs := consumeAll(t, c.ListenAddrs(), "t", 2, kgo.FetchIsolationLevel(kgo.ReadCommitted()))
+	if len(recs) != 2 {
+		t.Fatalf("read_committed: %d records, want 2", len(recs))
+	}
+}
