@@ -1,6 +1,7 @@
 package recordbatch
 
 import (
+	"strconv"
 	"testing"
 
 	"github.com/samsa-go/samsa/internal/compress"
@@ -92,6 +93,20 @@ func BenchmarkDecode(b *testing.B) {
 					b.Fatal(err)
 				}
 			}
+		})
+	}
+}
+
+// BenchmarkCombineCRC combines a header's CRC with its records' for the
+// lengths batches have: what WriteHeaderCRC adds to every send.
+func BenchmarkCombineCRC(b *testing.B) {
+	for _, n := range []int{16 << 10, 65475, 1<<20 - 61} {
+		b.Run(strconv.Itoa(n), func(b *testing.B) {
+			var c uint32
+			for b.Loop() {
+				c = CombineCRC(c, 0x1234567, n)
+			}
+			_ = c
 		})
 	}
 }

@@ -48,3 +48,53 @@ func TestWriteHeaderCRCAndSetProducerState(t *testing.T) {
 		t.Fatalf("SetProducerState: crc %08x (want %08x), header %+v", got.CRC, want, got)
 	}
 }
+
+// TestMulModPAndXPow8n: the table-driven product and powers equal those
+// of the schoolbook definition (multiply bit by bit, reduce at every
+// step; x^(8n) by repeated squaring), for random factors and for lengths
+// up to the largest a batch can have, where TestCombineCRC cannot build
+// the bytes.
+func TestMulModPAndXPow8n(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	for range 10000 {
+		a, b := rng.Uint32(), rng.Uint32()
+		if got, want := mulModP(a, b), slowMulModP(a, b); got != want {
+			t.Fatalf("mulModP(%08x, %08x) = %08x, want %08x", a, b, got, want)
+		}
+	}
+	ns := []int{0, 1, 255, 256, 257, 65535, 65536, 1<<24 - 1, 1 << 24, 1<<31 - 1}
+	for range 1000 {
+		ns = append(ns, int(rng.Uint32()>>1))
+	}
+	for _, n := range ns {
+		if got, want := xPow8n(n), slowXPow8n(n); got != want {
+			t.Fatalf("xPow8n(%d) = %08x, want %08x", n, got, want)
+		}
+	}
+}
+
+func slowMulModP(a, b uint32) uint32 {
+	var prod uint32
+	for m := uint32(1) << 31; m != 0; m >>= 1 {
+		if a&m != 0 {
+			prod ^= b
+		}
+		if b&1 != 0 { // b *= x
+			b = b>>1 ^ castagnoliReflected
+		} else {
+			b >>= 1
+		}
+	}
+	return prod
+}
+
+func slowXPow8n(n int) uint32 {
+	p, sq := uint32(1)<<31, uint32(1)<<23 // x^0, x^8
+	for ; n > 0; n >>= 1 {
+		if n&1 != 0 {
+			p = slowMulModP(p, sq)
+		}
+		sq = slowMulModP(sq, sq)
+	}
+	return p
+}
