@@ -302,7 +302,9 @@ func (a *Accumulator) AppendSticky(ctx context.Context, t *Topic, r *Record, try
 			continue
 		}
 		var sealed *Batch
-		if !s.retired.Load() && s.produced.Load() < int64(a.cfg.BatchSize) {
+		// A choice takes at least one record (batch.size 0 fits none),
+		// or the lane would retire every partition in turn, forever.
+		if !s.retired.Load() && s.produced.Load() < max(int64(a.cfg.BatchSize), 1) {
 			if n := p.appendOpen(&in); n >= 0 {
 				s.produced.Add(int64(n))
 				p.mu.Unlock()

@@ -1,0 +1,77 @@
+package samsa_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/samsa-go/samsa"
+	"github.com/twmb/franz-go/pkg/kfake"
+)
+
+// Hangs found by TestStallProperty, each reduced to a deterministic test.
+
+// awaitOrDump waits for done, failing t with every goroutine's stack if
+// it does not come within limit, a watchdog far beyond any wait of the
+// test's own.
+func awaitOrDump(t *testing.T, done <-chan struct{}, limit time.Duration, what string) {
+	t.Helper()
+	select {
+	case <-done:
+	case <-time.After(limit):
+		t.Fatalf("%s did not return within %v: hung.\n\nall goroutines:\n%s", what, limit, allStacks())
+	}
+}
+
+// TestStickyBatchSizeZeroAppends: batch.size=0 (no batching: a batch per
+// record) with records that name neither key nor partition, so that the
+// sticky partitioner places them. The sticky lane used to retire its
+// partition before appending anything there (no record fits in the 0
+// bytes of batch.size) and switch to the next, which it retired the same
+// way, forever: the first Produce spun and never returned (found by
+// TestStallProperty, seed 28). As the Java client does, a sticky
+// partition takes at least one record before it switches.
+func TestStickyBatchSizeZeroAppends(t *testing.T) {
+	const topic, n = "nobatch", 20
+	fake, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	cfg := samsa.DefaultConfig()
+	cfg.BootstrapServers = fake.ListenAddrs()
+	cfg.BatchSize = 0
+	p, err := samsa.NewProducer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	mds := make([]samsa.RecordMetadata, n)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := range mds {
+			md, err := p.SendSync(context.Background(), samsa.Record{Topic: topic, Value: []byte(fmt.Sprint(i))})
+			if err != nil {
+				t.Errorf("record %d: %v", i, err)
+			}
+			mds[i] = md
+		}
+	}()
+	awaitOrDump(t, done, time.Minute, "SendSync with batch.size=0")
+	got := map[string][2]int64{}
+	for _, r := range readBack(t, cfg.BootstrapServers, topic) {
+		got[string(r.Value)] = [2]int64{int64(r.Partition), r.Offset}
+	}
+	parts := map[int32]bool{}
+	for i, md := range mds {
+		if at, ok := got[fmt.Sprint(i)]; !ok || at != [2]int64{int64(md.Partition), md.Offset} {
+			t.Errorf("record %d acknowledged at %d@%d; in the log: %v (found %v)", i, md.Partition, md.Offset, at, ok)
+		}
+		parts[md.Partition] = true
+	}
+	if len(got) != n || len(parts) < 2 {
+		t.Errorf("the log holds %d records (want %d) over %d partitions (want the sticky choice to move)", len(got), n, len(parts))
+	}
+}
