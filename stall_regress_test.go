@@ -3,11 +3,15 @@ package samsa_test
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/samsa-go/samsa"
+	"github.com/samsa-go/samsa/internal/itest/respond"
+	"github.com/samsa-go/samsa/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // Hangs found by TestStallProperty, each reduced to a deterministic test.
@@ -73,5 +77,67 @@ func TestStickyBatchSizeZeroAppends(t *testing.T) {
 	}
 	if len(got) != n || len(parts) < 2 {
 		t.Errorf("the log holds %d records (want %d) over %d partitions (want the sticky choice to move)", len(got), n, len(parts))
+	}
+}
+
+// TestCloseFailsInFlightRequestsOutsideBrokerLock: Close cuts off a
+// produce request still unanswered (the broker holds it), and the batch,
+// out of retries, fails. Closing the broker's connections used to run the
+// request's failure, and so the batch's completion and the epoch bump its
+// lost sequence numbers ask for, under the broker's mutex: the race
+// build's lock-order check panicked (txn.Manager.mu taken under
+// cluster.Broker.mu; found by TestStallProperty, seed 1020). The
+// connections are now closed after the mutex is released. The callback
+// reads the producer's metrics, which take that mutex, in case it runs
+// there.
+func TestCloseFailsInFlightRequestsOutsideBrokerLock(t *testing.T) {
+	const topic = "held"
+	fake, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, topic))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	held, release := make(chan struct{}), make(chan struct{})
+	defer close(release)
+	var produces atomic.Int32
+	fake.ControlKey(int16(kmsg.Produce), func(r kmsg.Request) (kmsg.Response, error, bool) {
+		fake.KeepControl()
+		switch produces.Add(1) {
+		case 1: // retriable: the batch goes again, its last attempt
+			return respond.ProduceError(r.(*kmsg.ProduceRequest), int16(kerr.NotEnoughReplicas), 0), nil, true
+		case 2: // held unanswered until the test ends
+			close(held)
+			<-release
+		}
+		return nil, nil, false
+	})
+	cfg := samsa.DefaultConfig()
+	cfg.BootstrapServers = fake.ListenAddrs()
+	cfg.Idempotence, cfg.Retries = samsa.IdempotenceOn, 1
+	cfg.RetryBackoff, cfg.RetryBackoffMax = time.Millisecond, time.Millisecond
+	p, err := samsa.NewProducer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var calls atomic.Int32
+	var outcome error
+	p.Produce(context.Background(), samsa.Record{Topic: topic, Value: []byte("v")}, func(_ samsa.RecordMetadata, err error) {
+		p.Metrics() // a callback may read the producer's state
+		outcome = err
+		calls.Add(1)
+	})
+	awaitOrDump(t, held, time.Minute, "the retry")
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+		defer cancel()
+		if err := p.Close(ctx); err == nil {
+			t.Errorf("Close returned nil, yet it cut a record off")
+		}
+	}()
+	awaitOrDump(t, closed, time.Minute, "Close")
+	if n := calls.Load(); n != 1 || outcome == nil {
+		t.Fatalf("callback ran %d times, last with %v; want once, with an error", n, outcome)
 	}
 }

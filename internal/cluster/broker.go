@@ -236,16 +236,17 @@ func (b *Broker) OpenConns() int {
 	return n
 }
 
-// setAddr moves the broker to a new address, closing its connections.
-func (b *Broker) setAddr(addr, rack string) {
+// setAddr moves the broker to a new address. It returns the connections
+// to the old one, for the caller to close once it holds no lock.
+func (b *Broker) setAddr(addr, rack string) []*wire.Conn {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.Rack = rack
 	if b.addr == addr {
-		return
+		return nil
 	}
 	b.addr = addr
-	b.closeConnsLocked()
+	return b.dropConnsLocked()
 }
 
 // closeConns closes the broker's connections; new ones may be dialed.
@@ -253,9 +254,7 @@ func (b *Broker) closeConns() {
 	b.mu.Lock()
 	open := b.takeConnsLocked()
 	b.mu.Unlock()
-	for _, c := range open {
-		_ = c.Close()
-	}
+	closeConns(open)
 }
 
 // takeConnsLocked empties the connection slots and returns the
@@ -272,21 +271,35 @@ func (b *Broker) takeConnsLocked() []*wire.Conn {
 	return open
 }
 
-// close closes the broker's connections and refuses new ones.
-func (b *Broker) close() {
+// close closes the broker's connections and refuses new ones. No lock
+// may be held: closing a connection fails its requests, whose callbacks
+// complete batches and take the producer's locks.
+func (b *Broker) close() { closeConns(b.retire()) }
+
+// retire refuses new connections and returns the open ones, for the
+// caller to close once it holds no lock.
+func (b *Broker) retire() []*wire.Conn {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.gone = true
 	b.cancel()
-	b.closeConnsLocked()
+	return b.dropConnsLocked()
 }
 
-func (b *Broker) closeConnsLocked() {
+// dropConnsLocked empties the connection slots and forgets their dial
+// failures; it returns the connections that were in them, to be closed
+// once b.mu is released. b.mu is held.
+func (b *Broker) dropConnsLocked() []*wire.Conn {
+	open := b.takeConnsLocked()
 	for i := range b.slots {
-		if c := b.slots[i].conn; c != nil {
-			_ = c.Close()
-			b.slots[i].conn = nil
-		}
 		b.slots[i].failures, b.slots[i].retryAt = 0, time.Time{}
+	}
+	return open
+}
+
+// closeConns closes conns; the caller holds no lock.
+func closeConns(conns []*wire.Conn) {
+	for _, c := range conns {
+		_ = c.Close()
 	}
 }

@@ -579,7 +579,13 @@ func convertTopic(rt *kmsg.MetadataResponseTopic, old map[string]*Topic) *Topic 
 
 // syncBrokers makes the broker set match metadata: new brokers are added,
 // moved ones re-addressed, departed ones closed.
+//
+// The connections of moved and departed brokers are closed after c.mu is
+// released: closing fails their requests, whose callbacks take the
+// producer's locks.
 func (c *Cluster) syncBrokers(infos map[int32]BrokerInfo) {
+	var stale []*wire.Conn
+	defer func() { closeConns(stale) }()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.closed {
@@ -587,14 +593,14 @@ func (c *Cluster) syncBrokers(infos map[int32]BrokerInfo) {
 	}
 	for id, info := range infos {
 		if b := c.brokers[id]; b != nil {
-			b.setAddr(info.Addr, info.Rack)
+			stale = append(stale, b.setAddr(info.Addr, info.Rack)...)
 			continue
 		}
 		c.brokers[id] = newBroker(id, info.Addr, info.Rack, c.cfg.Wire, c.cfg.Reconnect)
 	}
 	for id, b := range c.brokers {
 		if _, ok := infos[id]; !ok {
-			b.close()
+			stale = append(stale, b.retire()...)
 			delete(c.brokers, id)
 		}
 	}
