@@ -240,7 +240,7 @@ type Record struct {
 // (recordbatch.RecordSizeUpperBound). It equals the size the Java producer
 // checks against max.request.size and buffer.memory, to the byte.
 func MaxRecordSize(key, value []byte, headers []recordbatch.Header) int {
-	r := rec{key: key, value: value, headers: headers}
+	r := Record{Key: key, Value: value, Headers: headers}
 	return r.size() + batchOverhead
 }
 
@@ -248,18 +248,17 @@ func MaxRecordSize(key, value []byte, headers []recordbatch.Header) int {
 // memory, until ctx ends. try makes it fail with ErrBufferFull instead of
 // blocking.
 func (a *Accumulator) Append(ctx context.Context, p *Partition, r *Record, try bool) error {
-	in := rec{ts: r.Timestamp, key: r.Key, value: r.Value, headers: r.Headers, cb: r.CB}
 	for {
 		p.mu.Lock()
 		if err := a.gateError(); err != nil {
 			p.mu.Unlock()
 			return err
 		}
-		if p.appendOpen(&in) >= 0 {
+		if p.appendOpen(r) >= 0 {
 			p.mu.Unlock()
 			return nil
 		}
-		n, err := p.appendNewLocked(ctx, &in, try, nil)
+		n, err := p.appendNewLocked(ctx, r, try, nil)
 		if err != nil || n >= 0 {
 			return err
 		}
@@ -283,7 +282,6 @@ func (a *Accumulator) Append(ctx context.Context, p *Partition, r *Record, try b
 // is released: choosing reads other partitions' queues and stall state,
 // and no partition lock is ever taken while another is held.
 func (a *Accumulator) AppendSticky(ctx context.Context, t *Topic, r *Record, try bool) (*Partition, error) {
-	in := rec{ts: r.Timestamp, key: r.Key, value: r.Value, headers: r.Headers, cb: r.CB}
 	for {
 		s, err := t.lockLane(ctx)
 		if err != nil {
@@ -305,13 +303,13 @@ func (a *Accumulator) AppendSticky(ctx context.Context, t *Topic, r *Record, try
 		// A choice takes at least one record (batch.size 0 fits none),
 		// or the lane would retire every partition in turn, forever.
 		if !s.retired.Load() && s.produced.Load() < max(int64(a.cfg.BatchSize), 1) {
-			if n := p.appendOpen(&in); n >= 0 {
+			if n := p.appendOpen(r); n >= 0 {
 				s.produced.Add(int64(n))
 				p.mu.Unlock()
 				return p, nil
 			}
 			if p.open == nil {
-				n, err := p.appendNewLocked(ctx, &in, try, s.current)
+				n, err := p.appendNewLocked(ctx, r, try, s.current)
 				if err != nil {
 					return nil, err
 				}

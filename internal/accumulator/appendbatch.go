@@ -13,11 +13,9 @@ func (a *Accumulator) AppendBatch(ctx context.Context, p *Partition, recs []Reco
 	if len(recs) == 0 {
 		return nil
 	}
-	in := make([]rec, len(recs))
 	need := int64(batchOverhead)
-	for i, r := range recs {
-		in[i] = rec{ts: r.Timestamp, key: r.Key, value: r.Value, headers: r.Headers, cb: r.CB}
-		need += int64(in[i].size())
+	for i := range recs {
+		need += int64(recs[i].size())
 	}
 	if err := a.reserve(ctx, need, try); err != nil {
 		return err
@@ -32,8 +30,8 @@ func (a *Accumulator) AppendBatch(ctx context.Context, p *Partition, recs []Reco
 	}
 	before := p.sealOpenLocked()
 	b := p.newBatchLocked(buf, need)
-	for i := range in {
-		if b.tryAppend(&in[i]) < 0 {
+	for i := range recs {
+		if b.tryAppend(&recs[i]) < 0 {
 			// Sizes are upper bounds, so this cannot happen; fail loudly
 			// rather than send a partial batch.
 			p.mu.Unlock()

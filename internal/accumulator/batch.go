@@ -147,31 +147,22 @@ func (b *Batch) BaseTimestamp() int64 { return b.baseTs }
 // MaxTimestamp returns the largest record timestamp.
 func (b *Batch) MaxTimestamp() int64 { return b.maxTs }
 
-// rec is one record on its way into a batch.
-type rec struct {
-	ts      int64
-	key     []byte
-	value   []byte
-	headers []recordbatch.Header
-	cb      any
-}
-
 // size returns an upper bound of the record's encoded size in any batch:
 // its length prefix and deltas are counted at their widest, as the Java
 // client counts them.
-func (r *rec) size() int {
-	return recordbatch.RecordSizeUpperBound(r.key, r.value, r.headers)
+func (r *Record) size() int {
+	return recordbatch.RecordSizeUpperBound(r.Key, r.Value, r.Headers)
 }
 
 // tryAppend encodes r into b if it fits and returns the bytes added, or -1.
 // The first record always fits: batches are sized for it.
-func (b *Batch) tryAppend(r *rec) int {
+func (b *Batch) tryAppend(r *Record) int {
 	n := int32(len(b.entries))
 	if n == 0 {
-		b.baseTs, b.maxTs = r.ts, r.ts
+		b.baseTs, b.maxTs = r.Timestamp, r.Timestamp
 	}
-	delta := r.ts - b.baseTs
-	body := recordbatch.RecordBodySize(delta, n, r.key, r.value, r.headers)
+	delta := r.Timestamp - b.baseTs
+	body := recordbatch.RecordBodySize(delta, n, r.Key, r.Value, r.Headers)
 	size := recordbatch.SizeWithPrefix(body)
 	if n > 0 && len(b.buf)+size > b.limit {
 		return -1
@@ -179,21 +170,21 @@ func (b *Batch) tryAppend(r *rec) int {
 	if len(b.buf)+size > cap(b.buf) && b.P != nil { // a buffer sized for the partition's batches so far
 		b.buf = b.P.acc.bufs.grow(b.buf, min(max(len(b.buf)+size, 2*cap(b.buf)), b.limit))
 	}
-	b.buf = recordbatch.AppendRecordBody(b.buf, body, delta, n, r.key, r.value, r.headers)
+	b.buf = recordbatch.AppendRecordBody(b.buf, body, delta, n, r.Key, r.Value, r.Headers)
 	if b.crcAppend && size >= crcMinRecord && len(b.buf)-recordbatch.HeaderSize-b.crcDone >= crcChunk {
 		b.crc = recordbatch.UpdateCRC(b.crc, b.buf[recordbatch.HeaderSize+b.crcDone:])
 		b.crcDone = len(b.buf) - recordbatch.HeaderSize
 	}
-	b.maxTs = max(b.maxTs, r.ts)
+	b.maxTs = max(b.maxTs, r.Timestamp)
 	b.bytes += int64(size)
-	ks, vs := int32(len(r.key)), int32(len(r.value))
-	if r.key == nil {
+	ks, vs := int32(len(r.Key)), int32(len(r.Value))
+	if r.Key == nil {
 		ks = -1
 	}
-	if r.value == nil {
+	if r.Value == nil {
 		vs = -1
 	}
-	b.entries = append(b.entries, Entry{CB: r.cb, Timestamp: r.ts, KeySize: ks, ValueSize: vs})
+	b.entries = append(b.entries, Entry{CB: r.CB, Timestamp: r.Timestamp, KeySize: ks, ValueSize: vs})
 	return size
 }
 

@@ -22,7 +22,7 @@ import (
 
 // batchNeed is the memory a new batch holding r reserves: batch.size, or
 // the exact size of one larger record.
-func (p *Partition) batchNeed(r *rec) int64 {
+func (p *Partition) batchNeed(r *Record) int64 {
 	a := p.acc
 	need := max(int64(a.cfg.BatchSize), int64(r.size()+batchOverhead))
 	if total := a.pool.Total(); need > total {
@@ -41,7 +41,7 @@ func (p *Partition) batchNeed(r *rec) int64 {
 // appended. It returns the bytes added, or -1 when nothing was appended
 // and the caller should try again (valid failed, or another goroutine was
 // opening p's next batch and has finished).
-func (p *Partition) appendNewLocked(ctx context.Context, r *rec, try bool, valid func() bool) (int, error) {
+func (p *Partition) appendNewLocked(ctx context.Context, r *Record, try bool, valid func() bool) (int, error) {
 	a := p.acc
 	need := p.batchNeed(r)
 	if a.reserveNow(need, try) {
@@ -95,7 +95,7 @@ func (p *Partition) appendNewLocked(ctx context.Context, r *rec, try bool, valid
 // openLocked makes a new batch of p in buf, holding need bytes of memory,
 // appends r to it and returns the bytes added. The open batch, if any, is
 // sealed. p.mu is held; it is released.
-func (p *Partition) openLocked(r *rec, buf []byte, need int64) int {
+func (p *Partition) openLocked(r *Record, buf []byte, need int64) int {
 	a := p.acc
 	replaced := p.open != nil
 	sealed := p.sealOpenLocked()

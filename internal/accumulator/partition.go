@@ -108,7 +108,7 @@ func itoa(n int32) string {
 
 // appendOpen appends r to the open batch if there is one with room and
 // returns the bytes added, or -1. p.mu is held.
-func (p *Partition) appendOpen(r *rec) int {
+func (p *Partition) appendOpen(r *Record) int {
 	if p.open == nil {
 		return -1
 	}
@@ -128,7 +128,7 @@ const maxKeptQueue = 16
 // batch and a half (a partition that gets a few records per linger does
 // not take batch.size), enough for r, at most need. Appends grow it as
 // far as need.
-func (p *Partition) bufSize(need int64, r *rec) int {
+func (p *Partition) bufSize(need int64, r *Record) int {
 	want := int(p.lastSize.Load())
 	want += want / 2
 	return int(min(need, int64(max(want, batchOverhead+r.size(), minBufClass))))

@@ -91,9 +91,9 @@ func (p *Partition) rebuild(b *Batch, recs []recordbatch.Record, limit int) []*B
 	var out []*Batch
 	var cur *Batch
 	for i, r := range recs {
-		in := rec{
-			ts: b.baseTs + r.TimestampDelta, key: r.Key, value: r.Value, headers: r.Headers,
-			cb: b.entries[i].CB,
+		in := Record{
+			Timestamp: b.baseTs + r.TimestampDelta, Key: r.Key, Value: r.Value, Headers: r.Headers,
+			CB: b.entries[i].CB,
 		}
 		if cur == nil || cur.tryAppend(&in) < 0 {
 			size := max(limit, in.size()+batchOverhead)
