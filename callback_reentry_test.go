@@ -162,3 +162,42 @@ func TestTransactionEndInsideACallbackIsRefused(t *testing.T) {
 		t.Fatalf("read_committed: %d records, want 2", len(recs))
 	}
 }
+
+// TestProduceInsideACallbackDoesNotWaitForMemory: a Produce inside a
+// callback that finds buffer.memory in use fails at once with
+// ErrBufferExhausted instead of waiting for memory that only its own
+// goroutine's next deliveries free. It waited max.block.ms (an hour
+// here) with every delivery behind it held up.
+func TestProduceInsideACallbackDoesNotWaitForMemory(t *testing.T) {
+	fake := fakeCluster(t, kfake.SeedTopics(1, "t"))
+	p := testProducer(t, fake.ListenAddrs(), func(c *Config) {
+		c.BatchSize = 16 << 10
+		c.BufferMemory = 32 << 10 // two batches: the first two records' own
+		c.MaxBlock = time.Hour
+	})
+	ctx := context.Background()
+	value := make([]byte, 10<<10) // one record per batch
+	nested := make(chan error, 1)
+	second := make(chan error, 1)
+	p.Produce(ctx, Record{Topic: "t", Value: value}, func(_ RecordMetadata, err error) {
+		if err != nil {
+			t.Errorf("first record: %v", err)
+		}
+		// The second record's batch and this one's still hold all of
+		// buffer.memory: this one's is returned after its callbacks.
+		p.Produce(ctx, Record{Topic: "t", Value: value}, func(_ RecordMetadata, err error) { nested <- err })
+	})
+	p.Produce(ctx, Record{Topic: "t", Value: value}, func(_ RecordMetadata, err error) { second <- err })
+	select {
+	case err := <-nested:
+		wantErr(t, err, ErrBufferExhausted, "inside a delivery callback", "buffer.memory=32768")
+	case <-time.After(time.Minute):
+		t.Fatal("the Produce inside the callback waited for buffer memory")
+	}
+	if err := <-second; err != nil {
+		t.Fatalf("second record: %v", err)
+	}
+	if recs := consumeAll(t, fake.ListenAddrs(), "t", 2); len(recs) != 2 {
+		t.Fatalf("read %d records, want 2", len(recs))
+	}
+}

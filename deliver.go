@@ -15,8 +15,6 @@ import (
 // It is the accumulator's Deliver hook: once per batch, on a producer
 // goroutine, in each partition's batch order.
 func (p *Producer) deliver(b *accumulator.Batch) {
-	slot := p.inCallback.enter()
-	defer p.inCallback.leave(slot)
 	if b.Err != nil && p.txnl {
 		p.ids.BatchFailed(b, b.Err)
 	}

@@ -20,7 +20,8 @@
 // Every record handed to the producer gets exactly one outcome: its
 // callback (or Future) reports either the record's metadata or an error.
 // Callbacks run on the producer's own goroutines, in each partition's
-// Produce order; keep them short. A callback may call Produce, but not
+// Produce order; keep them short. A callback may call Produce (which
+// there does not wait for buffer memory), but not
 // Flush, CommitTransaction or AbortTransaction (they would wait for the
 // callback itself, and return ErrInsideCallback), and Close there does
 // not wait.

@@ -53,8 +53,6 @@ type Producer struct {
 	clock     recordClock // default record timestamps
 	metrics   metricsState
 
-	inCallback callbackGoroutines // goroutines running callbacks now
-
 	closing   atomic.Bool
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -243,6 +241,9 @@ func (c *Config) wireOptions() (*wire.Options, error) {
 //
 // Callbacks run on the producer's goroutines, in order per partition; they
 // must not block for long, since they hold up acknowledgements behind them.
+// A Produce inside a callback does not wait for buffer memory (the
+// callback's goroutine is the one that frees it): when none is free the
+// record fails at once with ErrBufferExhausted.
 func (p *Producer) Produce(ctx context.Context, r Record, fn func(RecordMetadata, error)) {
 	var cb any
 	if fn != nil {
@@ -372,6 +373,9 @@ func (p *Producer) appendError(topic string, err error) error {
 		return &BufferExhaustedError{Waited: ex.Waited, BufferMemory: p.cfg.BufferMemory, Need: int(ex.Need)}
 	case errors.Is(err, accumulator.ErrBufferFull):
 		return errBufferFull
+	case errors.Is(err, accumulator.ErrNoWaitInDeliver):
+		return fmt.Errorf("%w: no free buffer memory (buffer.memory=%d) for a record to topic %q produced inside a delivery callback, "+
+			"which does not wait for it: the callback's goroutine delivers the outcomes that free it", ErrBufferExhausted, p.cfg.BufferMemory, topic)
 	case errors.Is(err, accumulator.ErrClosed):
 		return ErrProducerClosed
 	case p.spool != nil && isSpoolError(err):
@@ -506,7 +510,7 @@ func (p *Producer) Flush(ctx context.Context) error {
 // shutdown finishes on another goroutine once the callback returns. A
 // Close from any other goroutine waits for that shutdown.
 func (p *Producer) Close(ctx context.Context) error {
-	if p.inCallback.inside() {
+	if p.acc.InDeliver() {
 		return p.closeInsideCallback(ctx)
 	}
 	p.closing.Store(true)

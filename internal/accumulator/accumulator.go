@@ -85,6 +85,8 @@ type Accumulator struct {
 	activeMu lockorder.Mutex[lockorder.Leaf]
 	active   []*Partition // under activeMu
 	walk     []*Partition // Expire's copy of active; used by the housekeeping goroutine only
+
+	deliverers deliverers // goroutines running the Deliver hook now
 }
 
 type gateErr struct{ err error }
@@ -156,6 +158,12 @@ func (a *Accumulator) Topics() map[string]*Topic { return *a.topics.Load() }
 
 // errBufferFull is returned by the non-blocking appends.
 var errBufferFull = errors.New("buffer full")
+
+// ErrNoWaitInDeliver is returned by an append made inside the Deliver hook
+// (a record's callback) that would have to wait for memory: the goroutine
+// delivering outcomes is the one that frees memory, so it must not wait
+// for it.
+var ErrNoWaitInDeliver = errors.New("an append inside a delivery callback cannot wait for buffer memory")
 
 // ErrBufferFull is returned by a non-blocking append when the record needs
 // a new batch and no memory is free.
@@ -345,7 +353,9 @@ func (a *Accumulator) deliver(b *Batch) {
 		b.expandEntries(b.Wire) // a spilled batch failed before it was read back
 	}
 	a.pace.delivering.Add(1)
+	slot := a.deliverers.enter()
 	a.cfg.Deliver(b)
+	a.deliverers.leave(slot)
 	a.pace.delivering.Add(-1)
 	a.delivered(b)
 	a.pool.Release(b.reserved)

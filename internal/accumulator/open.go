@@ -2,6 +2,7 @@ package accumulator
 
 import (
 	"context"
+	"errors"
 )
 
 // Opening a partition's next batch.
@@ -47,6 +48,10 @@ func (p *Partition) appendNewLocked(ctx context.Context, r *Record, try bool, va
 	if a.reserveNow(need, try) {
 		return p.openLocked(r, a.bufs.get(p.bufSize(need, r)), need), nil
 	}
+	// Inside the Deliver hook an append does not wait: waiting would hold
+	// up the deliveries that free memory.
+	inDeliver := !try && a.deliverers.inside()
+	try = try || inDeliver
 	if done := p.openDone.Load(); done != nil && !try {
 		p.mu.Unlock()
 		return -1, awaitOpener(ctx, *done)
@@ -58,6 +63,9 @@ func (p *Partition) appendNewLocked(ctx context.Context, r *Record, try bool, va
 	}
 	p.mu.Unlock()
 	err := a.reserve(ctx, need, try)
+	if inDeliver && errors.Is(err, ErrBufferFull) {
+		err = ErrNoWaitInDeliver
+	}
 	var buf []byte
 	if err == nil {
 		buf = a.bufs.get(p.bufSize(need, r))

@@ -275,6 +275,9 @@ func (t *Topic) lockLane(ctx context.Context) (*stickyState, error) {
 			// would not help. Wait for the first lane's opener, without
 			// its mutex, and look again.
 			if done := opening.part.openDone.Load(); done != nil {
+				if t.acc.deliverers.inside() {
+					return nil, ErrNoWaitInDeliver // see appendNewLocked
+				}
 				if err := awaitOpener(ctx, *done); err != nil {
 					return nil, err
 				}
