@@ -32,6 +32,7 @@ type Conn struct {
 	isDead   bool
 	rdMu     sync.Mutex
 	readDead time.Time
+	rdMoved  chan struct{} // closed when readDead changes, for a stall waiting on it; under rdMu
 }
 
 // Seed returns the seed of the connection's own random choices.
@@ -148,11 +149,27 @@ func (c *Conn) stallNow() error {
 	return c.stall()
 }
 
-// stall blocks until the connection dies or its read deadline passes.
+// stall blocks until the connection dies or its read deadline passes,
+// the deadline as it is now or as it is set while the stall lasts (as a
+// net.Conn's deadline applies to a Read already waiting).
 func (c *Conn) stall() error {
-	c.rdMu.Lock()
-	dl := c.readDead
-	c.rdMu.Unlock()
+	for {
+		c.rdMu.Lock()
+		dl := c.readDead
+		if c.rdMoved == nil {
+			c.rdMoved = make(chan struct{})
+		}
+		moved := c.rdMoved
+		c.rdMu.Unlock()
+		if err := c.stallUntil(dl, moved); err != nil {
+			return err
+		}
+	}
+}
+
+// stallUntil waits for the connection's death, deadline dl or a new
+// deadline (moved closed, then it returns nil).
+func (c *Conn) stallUntil(dl time.Time, moved <-chan struct{}) error {
 	var timeout <-chan time.Time
 	if !dl.IsZero() {
 		t := time.NewTimer(time.Until(dl))
@@ -164,7 +181,21 @@ func (c *Conn) stall() error {
 		return net.ErrClosed
 	case <-timeout:
 		return os.ErrDeadlineExceeded
+	case <-moved:
+		return nil
 	}
+}
+
+// setReadDead records the read deadline and wakes a stall waiting on the
+// old one.
+func (c *Conn) setReadDead(t time.Time) {
+	c.rdMu.Lock()
+	c.readDead = t
+	if c.rdMoved != nil {
+		close(c.rdMoved)
+		c.rdMoved = nil
+	}
+	c.rdMu.Unlock()
 }
 
 // pause sleeps the delay and jitter, returning early if the connection
@@ -200,17 +231,13 @@ func (c *Conn) deadErr() error {
 
 // SetReadDeadline records the deadline for stalls and passes it on.
 func (c *Conn) SetReadDeadline(t time.Time) error {
-	c.rdMu.Lock()
-	c.readDead = t
-	c.rdMu.Unlock()
+	c.setReadDead(t)
 	return c.Conn.SetReadDeadline(t)
 }
 
 // SetDeadline records the read deadline for stalls and passes it on.
 func (c *Conn) SetDeadline(t time.Time) error {
-	c.rdMu.Lock()
-	c.readDead = t
-	c.rdMu.Unlock()
+	c.setReadDead(t)
 	return c.Conn.SetDeadline(t)
 }
 

@@ -212,6 +212,38 @@ func TestStallAfterReadBlocksUntilDeadlineOrClose(t *testing.T) {
 	}
 }
 
+// TestStalledReadHonoursALaterDeadline: a read deadline set while a read
+// is already stalled ends it, as a net.Conn's does for a pending Read. The
+// stall used to look at the deadline only when it began: a stall that began
+// on an idle connection (no deadline) ignored the request timeout of the
+// request sent after it, and its caller waited for ever (TestStallProperty,
+// seed 2007: a Flush never returned).
+func TestStalledReadHonoursALaterDeadline(t *testing.T) {
+	p := listen(t)
+	d := New(1)
+	d.SetFaults(Faults{StallAfterRead: 1})
+	c, far := dial(t, d, p)
+	if _, err := far.Write([]byte("12")); err != nil {
+		t.Fatal(err)
+	}
+	buf := make([]byte, 16)
+	if n, err := c.Read(buf); n != 1 || err != nil {
+		t.Fatalf("read %d, %v; want the byte before the stall", n, err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := c.Read(buf); done <- err }()
+	time.Sleep(20 * time.Millisecond) // the read stalls with no deadline
+	_ = c.SetReadDeadline(time.Now().Add(50 * time.Millisecond))
+	select {
+	case err := <-done:
+		if !errors.Is(err, os.ErrDeadlineExceeded) {
+			t.Fatalf("stalled read: %v, want a deadline error", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("a deadline set during a stall did not end it")
+	}
+}
+
 func TestDropNextReadLosesOneResponse(t *testing.T) {
 	p := listen(t)
 	d := New(1)
