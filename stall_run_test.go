@@ -2,6 +2,7 @@ package samsa_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand"
 	"sync"
 	"sync/atomic"
@@ -79,9 +80,22 @@ func (r *stallRun) watch(done <-chan error) error {
 			continue
 		}
 		if time.Since(since) > limit {
-			r.t.Fatalf("seed %d: no progress for %v (%d outcomes and calls so far): hung.\n%s\n\nall goroutines:\n%s",
-				r.c.seed, limit, last, r.c, allStacks())
+			r.t.Fatalf("seed %d: no progress for %v (%d outcomes and calls so far): hung.\n%s\nbuffered: %s\n\nall goroutines:\n%s",
+				r.c.seed, limit, last, r.c, r.buffered(), allStacks())
 		}
+	}
+}
+
+// buffered describes the records the producer holds, per partition,
+// unless that takes a lock held by the hang.
+func (r *stallRun) buffered() string {
+	out := make(chan string, 1)
+	go func() { out <- fmt.Sprintf("%+v", r.p.BufferedPartitions()) }()
+	select {
+	case s := <-out:
+		return s
+	case <-time.After(5 * time.Second):
+		return "(BufferedPartitions hung too)"
 	}
 }
 
