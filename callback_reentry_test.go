@@ -201,3 +201,40 @@ func TestProduceInsideACallbackDoesNotWaitForMemory(t *testing.T) {
 		t.Fatalf("read %d records, want 2", len(recs))
 	}
 }
+
+// TestSendSyncInsideACallbackIsRefused: SendSync and SendSyncAll inside a
+// callback return ErrInsideCallback without sending (SendSync waited for
+// an outcome that the callback's own goroutine was to deliver, until its
+// context ended), and Transact begins no transaction there.
+func TestSendSyncInsideACallbackIsRefused(t *testing.T) {
+	fake := fakeCluster(t, kfake.SeedTopics(1, "t"))
+	p := testProducer(t, fake.ListenAddrs(), nil)
+	second := make(chan error, 1)
+	err := insideCallback(t, p, second, func() error {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		_, err := p.SendSync(ctx, Record{Topic: "t", Value: []byte("sync")})
+		all := p.SendSyncAll(ctx, []Record{{Topic: "t", Value: []byte("all")}})
+		if len(all) != 1 || !errors.Is(all[0].Err, ErrInsideCallback) {
+			t.Errorf("SendSyncAll inside a callback: %+v, want one ErrInsideCallback", all)
+		}
+		if terr := p.Transact(ctx, func(context.Context) error { return nil }); !errors.Is(terr, ErrInsideCallback) {
+			t.Errorf("Transact inside a callback: %v, want ErrInsideCallback", terr)
+		}
+		return err
+	})
+	if !errors.Is(err, ErrInsideCallback) {
+		t.Fatalf("SendSync inside a callback: %v, want ErrInsideCallback", err)
+	}
+	if err := p.Flush(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatalf("the record produced inside the callback: %v", err)
+	}
+	// Nothing else was written: the next record lands at offset 2.
+	md, err := p.SendSync(context.Background(), Record{Topic: "t", Value: []byte("marker")})
+	if err != nil || md.Offset != 2 {
+		t.Fatalf("marker record at offset %d (%v), want 2: a refused call sent its records", md.Offset, err)
+	}
+}

@@ -20,11 +20,12 @@
 // Every record handed to the producer gets exactly one outcome: its
 // callback (or Future) reports either the record's metadata or an error.
 // Callbacks run on the producer's own goroutines, in each partition's
-// Produce order; keep them short. A callback may call Produce (which
-// there does not wait for buffer memory), but not
-// Flush, CommitTransaction or AbortTransaction (they would wait for the
-// callback itself, and return ErrInsideCallback), and Close there does
-// not wait.
+// Produce order; keep them short. A callback may call Produce or Send
+// (which there do not wait for buffer memory), but not the calls that
+// wait for outcomes (Flush, SendSync, CommitTransaction, AbortTransaction,
+// Transact): those would wait for the callback itself, and return
+// ErrInsideCallback. Close there does not wait.
+//
 // Errors work with errors.Is and errors.As: the producer's own errors are
 // the Err values of this package, and a broker's error is a *KafkaError
 // that matches its code's constant in package kerr, as in

@@ -126,8 +126,14 @@ func (p *Producer) Send(ctx context.Context, r Record) *Future {
 	return f
 }
 
-// SendSync sends r and waits for its outcome, or until ctx ends.
+// SendSync sends r and waits for its outcome, or until ctx ends. Inside a
+// delivery callback it would wait for a delivery that the callback's own
+// goroutine may be the one to make: it returns an error matching
+// ErrInsideCallback there, without sending r (use Produce or Send).
 func (p *Producer) SendSync(ctx context.Context, r Record) (RecordMetadata, error) {
+	if err := p.refuseInsideCallback("SendSync"); err != nil {
+		return RecordMetadata{}, err
+	}
 	return p.Send(ctx, r).Wait(ctx)
 }
 
@@ -138,8 +144,17 @@ type Result struct {
 }
 
 // SendSyncAll sends records in order and waits for all their outcomes, or
-// until ctx ends; results[i] is the outcome of records[i].
+// until ctx ends; results[i] is the outcome of records[i]. Inside a
+// delivery callback every result is an error matching ErrInsideCallback
+// and nothing is sent, as with SendSync.
 func (p *Producer) SendSyncAll(ctx context.Context, records []Record) []Result {
+	if err := p.refuseInsideCallback("SendSyncAll"); err != nil {
+		results := make([]Result, len(records))
+		for i := range results {
+			results[i].Err = err
+		}
+		return results
+	}
 	futures := make([]*Future, len(records))
 	for i := range records {
 		futures[i] = p.Send(ctx, records[i])

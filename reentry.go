@@ -8,8 +8,9 @@ import (
 
 // ErrInsideCallback reports a call made inside a delivery callback (or an
 // acknowledgement or batch hook), where it would wait for itself: Flush,
-// CommitTransaction and AbortTransaction wait for outcomes that the
-// goroutine running the callback delivers once the callback returns.
+// CommitTransaction, AbortTransaction, Transact, SendSync and SendSyncAll
+// wait for outcomes that the goroutine running the callback may be the one
+// to deliver, once the callback returns.
 // Make the call from another goroutine. Close inside a callback does not
 // wait: see Close. (The Java client refuses flush inside a callback in
 // the same way.)

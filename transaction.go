@@ -179,8 +179,13 @@ func txnOffsets(offsets map[TopicPartition]OffsetAndMetadata) ([]txn.Offset, err
 
 // Transact runs fn inside a transaction: it begins one, commits it when
 // fn returns nil, and aborts it when fn returns an error or panics (the
-// panic then continues). It returns fn's error, or the commit's.
+// panic then continues). It returns fn's error, or the commit's. Inside a
+// delivery callback it returns an error matching ErrInsideCallback
+// without beginning a transaction.
 func (p *Producer) Transact(ctx context.Context, fn func(ctx context.Context) error) error {
+	if err := p.refuseInsideCallback("Transact"); err != nil {
+		return err // it could neither commit nor abort there
+	}
 	if err := p.BeginTransaction(); err != nil {
 		return err
 	}
