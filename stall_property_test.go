@@ -134,16 +134,18 @@ type stallCase struct {
 	closeLimit time.Duration // Close's context deadline; 0: context.Background
 	closeEarly time.Duration // Close starts this long after the writers, while they run; 0: after them
 	racers     bool          // a Flush and a second Close run alongside Close
+	reenter    bool          // some callbacks produce a follow-up record
+	closeInCb  bool          // one callback closes the producer
 }
 
 func (c *stallCase) String() string {
 	cfg := &c.cfg
 	return fmt.Sprintf("partitions=%d batch.size=%d linger=%v buffer.memory=%d max.in.flight=%d idempotence=%v acks=%v "+
 		"compression=%v request.timeout=%v delivery.timeout=%v retries=%d max.request.size=%d max.block=%v "+
-		"mode=%d adaptive=%v txn=%v writers=%d x %d value=%d flushEvery=%d close=%v closeEarly=%v racers=%v faults=%+v",
+		"mode=%d adaptive=%v txn=%v writers=%d x %d value=%d flushEvery=%d close=%v closeEarly=%v racers=%v reenter=%v closeInCb=%v faults=%+v",
 		c.partitions, cfg.BatchSize, cfg.Linger, cfg.BufferMemory, cfg.MaxInFlight, cfg.Idempotence == samsa.IdempotenceOn,
 		cfg.Acks, cfg.Compression, cfg.RequestTimeout, cfg.DeliveryTimeout, cfg.Retries, cfg.MaxRequestSize, cfg.MaxBlock,
-		c.mode, cfg.PartitionerAdaptive, c.txn, c.writers, c.perWriter, c.valueLen, c.flushEvery, c.closeLimit, c.closeEarly, c.racers, c.faults)
+		c.mode, cfg.PartitionerAdaptive, c.txn, c.writers, c.perWriter, c.valueLen, c.flushEvery, c.closeLimit, c.closeEarly, c.racers, c.reenter, c.closeInCb, c.faults)
 }
 
 // pick returns one of choices.
@@ -166,6 +168,8 @@ func drawStallCase(seed int64) *stallCase {
 		c.closeEarly = time.Duration(1+rng.Intn(300)) * time.Millisecond
 	}
 	c.racers = rng.Intn(3) == 0
+	c.reenter = rng.Intn(3) == 0
+	c.closeInCb = rng.Intn(8) == 0
 	return c
 }
 

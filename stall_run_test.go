@@ -204,6 +204,36 @@ func (r *stallRun) record(w, s int) (samsa.Record, func(samsa.RecordMetadata, er
 	return rec, func(md samsa.RecordMetadata, err error) {
 		cb(md, err)
 		r.progress.Add(1)
+		r.insideCallback(w, s)
+	}
+}
+
+// Writers numbered from followUps produce inside callbacks, from
+// multiSends with SendSyncAll.
+const (
+	followUps  = 2000
+	multiSends = 1000
+)
+
+// insideCallback does what the case does inside the callback of record s
+// of writer w: produce a follow-up record, or close the producer (which
+// returns at once there).
+func (r *stallRun) insideCallback(w, s int) {
+	if w >= multiSends {
+		return
+	}
+	if r.c.reenter && s%10 == 3 {
+		rec, cb := r.record(followUps+w, s)
+		if s%20 == 3 {
+			r.p.Produce(context.Background(), rec, cb)
+		} else {
+			_ = r.p.TryProduce(rec, cb)
+		}
+		r.note("Produce in callback")
+	}
+	if r.c.closeInCb && w == 0 && s == r.c.perWriter/2 {
+		_ = r.p.Close(context.Background())
+		r.note("Close in callback")
 	}
 }
 
@@ -211,16 +241,24 @@ func (r *stallRun) record(w, s int) (samsa.Record, func(samsa.RecordMetadata, er
 // flushes now and then.
 func (r *stallRun) op(rng *rand.Rand, w, s int) {
 	rec, cb := r.record(w, s)
-	switch n := rng.Intn(10); {
+	switch n := rng.Intn(12); {
 	case n < 6:
 		r.p.Produce(context.Background(), rec, cb)
 		r.note("Produce")
-	case n < 8:
+	case n == 6:
+		// A short context: waiting for memory or metadata ends early.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Duration(rng.Intn(20))*time.Millisecond)
+		r.p.Produce(ctx, rec, cb)
+		cancel()
+		r.note("Produce(short ctx)")
+	case n < 9:
 		_ = r.p.TryProduce(rec, cb) // its error also goes to cb
 		r.note("TryProduce")
-	case n == 8:
+	case n == 9:
 		cb(r.p.SendSync(context.Background(), rec))
 		r.note("SendSync")
+	case n == 10:
+		r.sendSyncAll(rec, cb, w, s)
 	default:
 		// Send, and a Wait that may give up first: the record's outcome
 		// comes later, checked on its future after Close.
@@ -237,6 +275,19 @@ func (r *stallRun) op(rng *rand.Rand, w, s int) {
 	if r.c.flushEvery > 0 && rng.Intn(r.c.flushEvery) == 0 {
 		r.flush(rng)
 	}
+}
+
+// sendSyncAll sends rec and two more records with SendSyncAll.
+func (r *stallRun) sendSyncAll(rec samsa.Record, cb func(samsa.RecordMetadata, error), w, s int) {
+	recs, cbs := []samsa.Record{rec}, []func(samsa.RecordMetadata, error){cb}
+	for k := range 2 {
+		rk, cbk := r.record(multiSends+w, s*2+k)
+		recs, cbs = append(recs, rk), append(cbs, cbk)
+	}
+	for i, res := range r.p.SendSyncAll(context.Background(), recs) {
+		cbs[i](res.Metadata, res.Err)
+	}
+	r.note("SendSyncAll")
 }
 
 // flush runs Flush with context.Background or a deadline.
