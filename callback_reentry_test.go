@@ -238,3 +238,29 @@ func TestSendSyncInsideACallbackIsRefused(t *testing.T) {
 		t.Fatalf("marker record at offset %d (%v), want 2: a refused call sent its records", md.Offset, err)
 	}
 }
+
+// TestFutureWaitInsideACallback: inside a callback, Wait on the Future of
+// a record without its outcome returns ErrInsideCallback instead of
+// waiting for the callback's own goroutine; the record goes on, and its
+// Future completes once the callback returned.
+func TestFutureWaitInsideACallback(t *testing.T) {
+	fake := fakeCluster(t, kfake.SeedTopics(1, "t"))
+	p := testProducer(t, fake.ListenAddrs(), nil)
+	futures := make(chan *Future, 1)
+	second := make(chan error, 1)
+	err := insideCallback(t, p, second, func() error {
+		f := p.Send(context.Background(), Record{Topic: "t", Value: []byte("future")})
+		futures <- f
+		_, err := f.Wait(context.Background())
+		return err
+	})
+	if !errors.Is(err, ErrInsideCallback) {
+		t.Fatalf("Future.Wait inside a callback: %v, want ErrInsideCallback", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	md, err := (<-futures).Wait(ctx)
+	if err != nil || md.Offset != 2 {
+		t.Fatalf("the Future's record: offset %d, %v; want offset 2", md.Offset, err)
+	}
+}

@@ -22,8 +22,8 @@
 // Callbacks run on the producer's own goroutines, in each partition's
 // Produce order; keep them short. A callback may call Produce or Send
 // (which there do not wait for buffer memory), but not the calls that
-// wait for outcomes (Flush, SendSync, CommitTransaction, AbortTransaction,
-// Transact): those would wait for the callback itself, and return
+// wait for outcomes (Flush, SendSync, Future.Wait, CommitTransaction,
+// AbortTransaction, Transact): those would wait for the callback itself, and return
 // ErrInsideCallback. Close there does not wait.
 //
 // Errors work with errors.Is and errors.As: the producer's own errors are

@@ -2,7 +2,10 @@ package samsa
 
 import (
 	"context"
+	"fmt"
 	"sync/atomic"
+
+	"github.com/samsa-go/samsa/internal/accumulator"
 )
 
 // Future is the pending outcome of one record, as Send returns it: wait
@@ -13,6 +16,7 @@ type Future struct {
 	completed atomic.Bool
 	md        RecordMetadata
 	err       error
+	acc       *accumulator.Accumulator // to refuse a Wait inside a callback
 
 	// The spooled state (WaitSpooled): spoolState is 0 until the record's
 	// batch is durable in the spool (1) or could not be written (2, with
@@ -83,7 +87,9 @@ func (f *Future) WaitSpooled(ctx context.Context) error {
 	}
 }
 
-func newFuture() *Future { return &Future{done: make(chan struct{})} }
+func newFuture(acc *accumulator.Accumulator) *Future {
+	return &Future{done: make(chan struct{}), acc: acc}
+}
 
 // complete records the outcome; only the first call counts.
 func (f *Future) complete(md RecordMetadata, err error) {
@@ -95,8 +101,19 @@ func (f *Future) complete(md RecordMetadata, err error) {
 }
 
 // Wait blocks until the record has its outcome or ctx ends. A ctx that
-// ends first returns ctx's error; the record itself goes on.
+// ends first returns ctx's error; the record itself goes on. Inside a
+// delivery callback, where the outcome may be one the callback's own
+// goroutine is to deliver, Wait does not block: for a record without its
+// outcome yet it returns an error matching ErrInsideCallback.
 func (f *Future) Wait(ctx context.Context) (RecordMetadata, error) {
+	select {
+	case <-f.done:
+		return f.md, f.err
+	default:
+	}
+	if f.acc != nil && f.acc.InDeliver() {
+		return RecordMetadata{}, fmt.Errorf("%w: Future.Wait for a record without its outcome yet would wait for the callbacks of the goroutine calling it", ErrInsideCallback)
+	}
 	select {
 	case <-f.done:
 		return f.md, f.err
@@ -121,7 +138,7 @@ func (f *Future) Result() (md RecordMetadata, done bool, err error) {
 
 // Send sends r asynchronously, as Produce, and returns its Future.
 func (p *Producer) Send(ctx context.Context, r Record) *Future {
-	f := newFuture()
+	f := newFuture(p.acc)
 	_ = p.produce(ctx, &r, f, false)
 	return f
 }

@@ -8,8 +8,8 @@ import (
 
 // ErrInsideCallback reports a call made inside a delivery callback (or an
 // acknowledgement or batch hook), where it would wait for itself: Flush,
-// CommitTransaction, AbortTransaction, Transact, SendSync and SendSyncAll
-// wait for outcomes that the goroutine running the callback may be the one
+// CommitTransaction, AbortTransaction, Transact, SendSync, SendSyncAll and
+// Future.Wait wait for outcomes that the goroutine running the callback may be the one
 // to deliver, once the callback returns.
 // Make the call from another goroutine. Close inside a callback does not
 // wait: see Close. (The Java client refuses flush inside a callback in

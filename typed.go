@@ -151,7 +151,7 @@ func (t *TypedProducer[K, V]) TryProduce(r TypedRecord[K, V], fn func(RecordMeta
 // Send serializes r and sends it as Producer.Send does, returning the
 // record's Future; a serializer error completes the Future at once.
 func (t *TypedProducer[K, V]) Send(ctx context.Context, r TypedRecord[K, V]) *Future {
-	f := newFuture()
+	f := newFuture(t.p.acc)
 	rec, err := t.serialize(ctx, &r)
 	if err != nil {
 		_ = t.p.failUnsent(ctx, &rec, f, err)
@@ -164,5 +164,8 @@ func (t *TypedProducer[K, V]) Send(ctx context.Context, r TypedRecord[K, V]) *Fu
 // SendSync serializes r, sends it and waits for its outcome, or until ctx
 // ends, as Producer.SendSync.
 func (t *TypedProducer[K, V]) SendSync(ctx context.Context, r TypedRecord[K, V]) (RecordMetadata, error) {
+	if err := t.p.refuseInsideCallback("SendSync"); err != nil {
+		return RecordMetadata{}, err
+	}
 	return t.Send(ctx, r).Wait(ctx)
 }
