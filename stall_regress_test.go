@@ -2,7 +2,9 @@ package samsa_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -139,5 +141,64 @@ func TestCloseFailsInFlightRequestsOutsideBrokerLock(t *testing.T) {
 	awaitOrDump(t, closed, time.Minute, "Close")
 	if n := calls.Load(); n != 1 || outcome == nil {
 		t.Fatalf("callback ran %d times, last with %v; want once, with an error", n, outcome)
+	}
+}
+
+// TestInitTransactionsReturnsOnClose: InitTransactions with
+// context.Background while its coordinator keeps answering with a
+// retriable error, and Close meanwhile; and InitTransactions after Close.
+// The coordinator loop retried until the caller's context ended, closed
+// cluster or not (every broker "left the cluster"), so such a call never
+// returned (found by TestStallProperty, seed 6230, where Close came 49 ms
+// into the run and InitTransactions waited out its 10 s context twice).
+// The transactional calls now end when the producer closes, with
+// ErrProducerClosed.
+func TestInitTransactionsReturnsOnClose(t *testing.T) {
+	fake, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(1, "t"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fake.Close()
+	asked := make(chan struct{})
+	var once sync.Once
+	fake.ControlKey(int16(kmsg.InitProducerID), func(r kmsg.Request) (kmsg.Response, error, bool) {
+		fake.KeepControl()
+		once.Do(func() { close(asked) })
+		return respond.Error(r, int16(kerr.CoordinatorNotAvailable)), nil, true
+	})
+	cfg := samsa.DefaultConfig()
+	cfg.BootstrapServers = fake.ListenAddrs()
+	cfg.TransactionalID = "never-initialized"
+	p, err := samsa.NewProducer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	initErr := make(chan error, 1)
+	go func() { initErr <- p.InitTransactions(context.Background()) }()
+	awaitOrDump(t, asked, time.Minute, "the first InitProducerId")
+	closed := make(chan struct{})
+	go func() {
+		defer close(closed)
+		_ = p.Close(context.Background())
+	}()
+	awaitOrDump(t, closed, time.Minute, "Close")
+	var got error
+	returned := make(chan struct{})
+	go func() {
+		defer close(returned)
+		got = <-initErr
+	}()
+	awaitOrDump(t, returned, time.Minute, "InitTransactions under way when Close ran")
+	if !errors.Is(got, samsa.ErrProducerClosed) {
+		t.Errorf("InitTransactions under way when Close ran: %v, want ErrProducerClosed", got)
+	}
+	late := make(chan struct{})
+	go func() {
+		defer close(late)
+		got = p.InitTransactions(context.Background())
+	}()
+	awaitOrDump(t, late, time.Minute, "InitTransactions after Close")
+	if !errors.Is(got, samsa.ErrProducerClosed) {
+		t.Errorf("InitTransactions after Close: %v, want ErrProducerClosed", got)
 	}
 }

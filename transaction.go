@@ -81,6 +81,10 @@ type OffsetAndMetadata struct {
 // epoch, fencing any earlier producer with the same transactional id and
 // completing that producer's open transaction. Call it once, before the
 // first BeginTransaction; after a failure it may be called again.
+//
+// The transactional calls wait for the coordinator until ctx ends; one
+// under way when Close runs, or made after Close began, returns an error
+// matching ErrProducerClosed instead.
 func (p *Producer) InitTransactions(ctx context.Context) error {
 	if err := p.requireTxn("InitTransactions"); err != nil {
 		return err
@@ -216,6 +220,9 @@ func (p *Producer) requireTxn(op string) error {
 	if p.ids == nil || !p.ids.Transactional() {
 		return fmt.Errorf("%w: %s needs a transactional producer (Config.TransactionalID, transactional.id)", ErrTransactionState, op)
 	}
+	if p.closing.Load() {
+		return fmt.Errorf("%w: %s after Close", ErrProducerClosed, op)
+	}
 	return nil
 }
 
@@ -230,6 +237,8 @@ func (p *Producer) txnError(err error) error {
 		fe *txn.ProducerFatalError
 	)
 	switch {
+	case errors.Is(err, txn.ErrClosed):
+		return fmt.Errorf("%w: %w", ErrProducerClosed, err)
 	case errors.As(err, &fe):
 		return fmt.Errorf("%w: %w", ErrProducerFatal, p.codeError(fe.Err))
 	case errors.As(err, &ae):

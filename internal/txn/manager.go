@@ -91,6 +91,28 @@ func (m *Manager) Start() {
 	}()
 }
 
+// ErrClosed is returned (wrapped, with the context's error) by a
+// transactional call that Close cut off, or that came after it.
+var ErrClosed = errors.New("the producer closed")
+
+// bound returns ctx, ended also when the manager closes, for a call that
+// may wait on the coordinator: the coordinator loop retries until its
+// context ends, and a closed cluster never answers. end turns the call's
+// error into one matching ErrClosed when Close ended it.
+func (m *Manager) bound(ctx context.Context) (context.Context, func(error) error) {
+	ctx, cancel := context.WithCancelCause(ctx)
+	stop := context.AfterFunc(m.ctx, func() { cancel(ErrClosed) })
+	return ctx, func(err error) error {
+		stop()
+		closed := errors.Is(context.Cause(ctx), ErrClosed)
+		cancel(nil)
+		if err != nil && closed {
+			return fmt.Errorf("%w: %w", ErrClosed, err)
+		}
+		return err
+	}
+}
+
 // Close stops any request in progress.
 func (m *Manager) Close() {
 	m.cancel()

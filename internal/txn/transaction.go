@@ -142,7 +142,9 @@ func (m *Manager) stateErr(op string, hint string) error {
 // producer id and epoch for the transactional id, fencing any earlier
 // producer with the same id and completing its open transaction. It may be
 // called again after it failed.
-func (m *Manager) InitTransactions(ctx context.Context) error {
+func (m *Manager) InitTransactions(ctx context.Context) (err error) {
+	ctx, end := m.bound(ctx)
+	defer func() { err = end(err) }()
 	m.lockOp()
 	defer m.unlockOp()
 	switch st := m.txnState(); st {

@@ -77,7 +77,9 @@ func worstAddCode(resp *kmsg.AddPartitionsToTxnResponse) int16 {
 
 // CommitTransaction flushes the transaction's records and commits it.
 // After a timeout it may be called again to resume.
-func (m *Manager) CommitTransaction(ctx context.Context) error {
+func (m *Manager) CommitTransaction(ctx context.Context) (err error) {
+	ctx, end := m.bound(ctx)
+	defer func() { err = end(err) }()
 	t := m.txn
 	m.lockOp()
 	defer m.unlockOp()
@@ -104,7 +106,9 @@ func (m *Manager) CommitTransaction(ctx context.Context) error {
 // AbortTransaction fails the transaction's unsent records with ErrAborted,
 // waits for those in flight, and aborts it. After a timeout it may be
 // called again to resume.
-func (m *Manager) AbortTransaction(ctx context.Context) error {
+func (m *Manager) AbortTransaction(ctx context.Context) (err error) {
+	ctx, end := m.bound(ctx)
+	defer func() { err = end(err) }()
 	t := m.txn
 	if err := m.beginAbort(); err != nil {
 		return err
@@ -283,7 +287,9 @@ type Offset struct {
 // SendOffsets adds consumer group offsets to the transaction: v1 with
 // AddOffsetsToTxn to the transaction coordinator first, then
 // TxnOffsetCommit to the group coordinator.
-func (m *Manager) SendOffsets(ctx context.Context, offsets []Offset, group GroupMetadata) error {
+func (m *Manager) SendOffsets(ctx context.Context, offsets []Offset, group GroupMetadata) (err error) {
+	ctx, end := m.bound(ctx)
+	defer func() { err = end(err) }()
 	t := m.txn
 	m.lockOp()
 	defer m.unlockOp()
