@@ -103,12 +103,7 @@ func (ch *stallChaos) control(key kmsg.Key, chance float64, act func(kmsg.Reques
 func (ch *stallChaos) run(rng *rand.Rand) {
 	defer close(ch.done)
 	for {
-		select {
-		case <-ch.quit:
-			return
-		case <-time.After(time.Duration(5+rng.Intn(50)) * time.Millisecond):
-		}
-		if ch.f.pause && rng.Intn(4) == 0 {
+		if ch.f.pause && rng.Intn(2) == 0 {
 			addr := ch.addrs[rng.Intn(len(ch.addrs))]
 			ch.dialer.Pause(addr)
 			ch.pauses.Add(1)
@@ -118,10 +113,15 @@ func (ch *stallChaos) run(rng *rand.Rand) {
 			}
 			ch.dialer.Resume(addr)
 		}
-		if ch.f.leaderMoves && rng.Intn(3) == 0 {
+		if ch.f.leaderMoves && rng.Intn(2) == 0 {
 			if err := ch.fake.MoveTopicPartition(stallTopic, int32(rng.Intn(ch.parts)), int32(rng.Intn(len(ch.addrs)))); err == nil {
 				ch.moves.Add(1)
 			}
+		}
+		select {
+		case <-ch.quit:
+			return
+		case <-time.After(time.Duration(5+rng.Intn(50)) * time.Millisecond):
 		}
 	}
 }
