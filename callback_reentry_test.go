@@ -264,3 +264,83 @@ func TestFutureWaitInsideACallback(t *testing.T) {
 		t.Fatalf("the Future's record: offset %d, %v; want offset 2", md.Offset, err)
 	}
 }
+
+// TestProduceInsideACallbackToATopicNotKnownYet: a Produce inside a
+// callback to a topic whose metadata is not known does not hold up the
+// callback (it held it, and every delivery behind it, until the metadata
+// came or max.block.ms passed, once per record): the records wait for the
+// topic on their own, and are appended in order once it exists.
+func TestProduceInsideACallbackToATopicNotKnownYet(t *testing.T) {
+	fake := fakeCluster(t, kfake.SeedTopics(1, "t"))
+	p := testProducer(t, fake.ListenAddrs(), func(c *Config) { c.MaxBlock = 10 * time.Minute })
+	ctx := context.Background()
+	late := make(chan RecordMetadata, 2)
+	returned := make(chan struct{})
+	p.Produce(ctx, Record{Topic: "t", Value: []byte("a")}, func(_ RecordMetadata, err error) {
+		for _, v := range []string{"x1", "x2"} {
+			value := []byte(v)
+			p.Produce(ctx, Record{Topic: "late", Value: value}, func(md RecordMetadata, err error) {
+				if err != nil {
+					t.Errorf("record %s to the late topic: %v", v, err)
+				}
+				late <- md
+			})
+			copy(value, "zz") // the caller may reuse its slices once Produce returned
+		}
+		close(returned)
+	})
+	select {
+	case <-returned:
+	case <-time.After(time.Minute):
+		t.Fatal("the callback waited for the metadata of a topic that does not exist yet")
+	}
+	if err := fake.CreateTopic("late", 1, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Flush(ctx); err != nil { // waits for the parked records too
+		t.Fatalf("Flush: %v", err)
+	}
+	if a, b := <-late, <-late; a.Offset != 0 || b.Offset != 1 {
+		t.Fatalf("late topic offsets %d, %d; want 0, 1", a.Offset, b.Offset)
+	}
+	recs := consumeAll(t, fake.ListenAddrs(), "late", 2)
+	if len(recs) != 2 || string(recs[0].Value) != "x1" || string(recs[1].Value) != "x2" {
+		t.Fatalf("late topic holds %d records, want x1 then x2", len(recs))
+	}
+}
+
+// TestCloseFailsRecordsWaitingForATopicFromACallback: records produced
+// inside a callback to a topic that never appears fail with
+// ErrProducerClosed when Close's context ends, and Close returns.
+func TestCloseFailsRecordsWaitingForATopicFromACallback(t *testing.T) {
+	fake := fakeCluster(t, kfake.SeedTopics(1, "t"))
+	p := testProducer(t, fake.ListenAddrs(), func(c *Config) { c.MaxBlock = 10 * time.Minute })
+	ctx := context.Background()
+	never := make(chan error, 1)
+	if _, err := produceWait(t, p, ctx, Record{Topic: "t", Value: []byte("warm")}); err != nil {
+		t.Fatal(err)
+	}
+	parked := make(chan struct{})
+	p.Produce(ctx, Record{Topic: "t", Value: []byte("a")}, func(RecordMetadata, error) {
+		p.Produce(ctx, Record{Topic: "never", Value: []byte("x")}, func(_ RecordMetadata, err error) { never <- err })
+		close(parked)
+	})
+	<-parked
+	cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
+	defer cancel()
+	closed := make(chan error, 1)
+	go func() { closed <- p.Close(cctx) }()
+	select {
+	case err := <-never:
+		if !errors.Is(err, ErrProducerClosed) {
+			t.Fatalf("the record waiting for a topic that never appears: %v, want ErrProducerClosed", err)
+		}
+	case <-time.After(time.Minute):
+		t.Fatal("the record waiting for a topic that never appears got no outcome at Close")
+	}
+	select {
+	case <-closed:
+	case <-time.After(time.Minute):
+		t.Fatal("Close did not return")
+	}
+}

@@ -53,6 +53,8 @@ type Producer struct {
 	clock     recordClock // default record timestamps
 	metrics   metricsState
 
+	parked parking // records produced inside callbacks, waiting for their topic's metadata
+
 	closing   atomic.Bool
 	closeOnce sync.Once
 	closed    chan struct{}
@@ -91,6 +93,7 @@ func NewProducer(cfg Config) (*Producer, error) {
 		cfg: cfg, log: log, part: cfg.Partitioner,
 		maxRecord: cfg.MaxRequestSize, started: time.Now(), closed: make(chan struct{}),
 	}
+	p.parked.init()
 	p.hooks, _ = sortHooks(cfg.Hooks) // Validate checked them
 	if cfg.Spool.Dir != "" {
 		if err := p.openSpool(); err != nil {
@@ -243,7 +246,10 @@ func (c *Config) wireOptions() (*wire.Options, error) {
 // must not block for long, since they hold up acknowledgements behind them.
 // A Produce inside a callback does not wait for buffer memory (the
 // callback's goroutine is the one that frees it): when none is free the
-// record fails at once with ErrBufferExhausted.
+// record fails at once with ErrBufferExhausted. Nor does it wait for a
+// topic's metadata: the record waits for it on its own (copied, in order
+// with the other records produced to the topic inside callbacks), and
+// Flush waits for it.
 func (p *Producer) Produce(ctx context.Context, r Record, fn func(RecordMetadata, error)) {
 	var cb any
 	if fn != nil {
@@ -277,12 +283,23 @@ func (p *Producer) produce(ctx context.Context, r *Record, cb any, try bool) err
 		return p.failRecord(r, -1, cb, ErrProducerClosed)
 	}
 	t := p.acc.Topic(r.Topic)
+	if (t == nil || len(t.Partitions()) == 0 || p.parked.active.Load() > 0) && !try && p.acc.InDeliver() {
+		if parked, err := p.park(ctx, r, cb, t); parked {
+			return err
+		}
+	}
 	if t == nil || len(t.Partitions()) == 0 {
 		var err error
 		if t, err = p.topic(ctx, r.Topic, try); err != nil {
 			return p.failRecord(r, -1, cb, err)
 		}
 	}
+	return p.produceTo(ctx, t, r, cb, try)
+}
+
+// produceTo is produce's second half, once the topic's metadata is known:
+// it partitions and appends r, or fails it with its callback.
+func (p *Producer) produceTo(ctx context.Context, t *accumulator.Topic, r *Record, cb any, try bool) error {
 	var ts int64
 	if r.Timestamp.IsZero() {
 		ts = p.clock.nowMilli()
@@ -397,7 +414,13 @@ func (p *Producer) topic(ctx context.Context, name string, try bool) (*accumulat
 			return nil, fmt.Errorf("%w: metadata of topic %q is not known yet", ErrWouldBlock, name)
 		}
 	}
-	wctx, cancel := context.WithTimeout(ctx, p.cfg.MaxBlock)
+	return p.waitTopic(ctx, name, p.cfg.MaxBlock)
+}
+
+// waitTopic waits up to wait for topic name's metadata, or until ctx
+// ends, and returns its accumulator topic.
+func (p *Producer) waitTopic(ctx context.Context, name string, wait time.Duration) (*accumulator.Topic, error) {
+	wctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
 	start := time.Now()
 	mt, err := p.cl.WaitTopic(wctx, name)
@@ -492,6 +515,9 @@ func (p *Producer) Flush(ctx context.Context) error {
 	if err := p.refuseInsideCallback("Flush"); err != nil {
 		return err
 	}
+	if err := p.parked.wait(ctx); err != nil {
+		return err
+	}
 	p.snd.WakeAll()
 	return p.acc.Flush(ctx)
 }
@@ -524,6 +550,7 @@ func (p *Producer) Close(ctx context.Context) error {
 }
 
 func (p *Producer) shutdown(ctx context.Context) error {
+	p.parked.close(ctx) // records produced inside callbacks, waiting for metadata
 	if p.txnl && p.ids.InTransaction() {
 		// As the Java client does: a transaction left open is aborted, so
 		// that its records never become visible to read_committed readers.

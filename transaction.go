@@ -114,6 +114,9 @@ func (p *Producer) CommitTransaction(ctx context.Context) error {
 	if err := p.refuseInsideCallback("CommitTransaction"); err != nil {
 		return err
 	}
+	if err := p.parked.wait(ctx); err != nil { // they belong to this transaction
+		return err
+	}
 	p.snd.WakeAll()
 	return p.txnError(p.ids.CommitTransaction(ctx))
 }
@@ -130,6 +133,9 @@ func (p *Producer) AbortTransaction(ctx context.Context) error {
 		return err
 	}
 	if err := p.refuseInsideCallback("AbortTransaction"); err != nil {
+		return err
+	}
+	if err := p.parked.wait(ctx); err != nil { // they belong to this transaction
 		return err
 	}
 	return p.txnError(p.ids.AbortTransaction(ctx))
