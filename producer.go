@@ -570,7 +570,9 @@ func (p *Producer) shutdown(ctx context.Context) error {
 		err = p.Flush(ctx) // what those appends added before the barrier
 	}
 	if err != nil {
-		p.acc.Abort(sender.ErrClosed, true)
+		// Not the batches in flight: a sink may be writing one now. They
+		// end with their requests, or with the connections closed below.
+		p.acc.Abort(sender.ErrClosed, false)
 	}
 	if p.tel != nil {
 		p.tel.Close(ctx) // the last, terminating push, with every outcome counted

@@ -25,9 +25,16 @@ type request struct {
 
 var requestPool = sync.Pool{New: func() any { return new(request) }}
 
+// TestHookSending is set by tests only (before any producer starts); it runs
+// in a sink when it has taken batches to send and not yet written them.
+var TestHookSending func()
+
 // send encodes batches into one produce request and writes it.
 func (k *sink) send(conn *wire.Conn, batches []*accumulator.Batch) {
 	s := k.s
+	if TestHookSending != nil {
+		TestHookSending()
+	}
 	if batches = k.recordSends(batches); len(batches) == 0 {
 		return
 	}
