@@ -344,3 +344,30 @@ func TestCloseFailsRecordsWaitingForATopicFromACallback(t *testing.T) {
 		t.Fatal("Close did not return")
 	}
 }
+
+// TestFlushInsideTheCallbackOfAParkedRecord: the callback of a record
+// that waited for its topic's metadata (produced inside a callback) runs
+// on the goroutine that appends such records, and a Flush there, which
+// would wait for that goroutine, is refused as in any callback.
+func TestFlushInsideTheCallbackOfAParkedRecord(t *testing.T) {
+	fake := fakeCluster(t, kfake.SeedTopics(1, "t"))
+	p := testProducer(t, fake.ListenAddrs(), func(c *Config) { c.MaxBlock = 100 * time.Millisecond })
+	ctx := context.Background()
+	flushed := make(chan [2]error, 1)
+	p.Produce(ctx, Record{Topic: "t", Value: []byte("a")}, func(RecordMetadata, error) {
+		p.Produce(ctx, Record{Topic: "never", Value: []byte("x")}, func(_ RecordMetadata, err error) {
+			fctx, cancel := context.WithTimeout(ctx, time.Minute)
+			defer cancel()
+			flushed <- [2]error{err, p.Flush(fctx)}
+		})
+	})
+	select {
+	case errs := <-flushed:
+		wantErr(t, errs[0], ErrUnknownTopic, `"never"`, "max.block.ms=100ms")
+		if !errors.Is(errs[1], ErrInsideCallback) {
+			t.Fatalf("Flush in the parked record's callback: %v, want ErrInsideCallback", errs[1])
+		}
+	case <-time.After(2 * time.Minute):
+		t.Fatal("the parked record's callback did not finish")
+	}
+}

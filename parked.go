@@ -107,9 +107,17 @@ func copyRecord(r *Record) Record {
 // appendParked is the goroutine of a topic with parked records: it waits
 // for the topic's metadata for the first of them, fails those whose wait
 // ends first, and appends the rest in order once it is known.
+//
+// It counts as a delivering goroutine (EnterDeliver): the records it
+// appends were produced inside callbacks, so like them they do not wait
+// for buffer memory, and the callbacks it runs for records it fails are
+// callbacks like any other (a Flush there, which would wait for this
+// goroutine, is refused).
 func (p *Producer) appendParked(topic string) {
 	s := &p.parked
 	defer s.wg.Done()
+	slot := p.acc.EnterDeliver()
+	defer p.acc.LeaveDeliver(slot)
 	for {
 		first, ok := s.front(topic)
 		if !ok {

@@ -54,3 +54,12 @@ func (c *deliverers) inside() bool {
 // hook (the records' callbacks): a wait there for outcomes or memory
 // would wait for itself.
 func (a *Accumulator) InDeliver() bool { return a.deliverers.inside() }
+
+// EnterDeliver counts the calling goroutine as running the Deliver hook
+// until LeaveDeliver(slot), for a goroutine that runs records' callbacks
+// outside it (as Deliver's do, InDeliver then reports it and its appends
+// do not wait for memory).
+func (a *Accumulator) EnterDeliver() (slot int) { return a.deliverers.enter() }
+
+// LeaveDeliver ends what EnterDeliver began.
+func (a *Accumulator) LeaveDeliver(slot int) { a.deliverers.leave(slot) }
