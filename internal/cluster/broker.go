@@ -62,8 +62,18 @@ func newBroker(id int32, addr, rack string, opts *wire.Options, backoff Backoff)
 	return b
 }
 
+// silent reports whether a request to the broker went unanswered past its
+// timeout with no answer since.
+func (b *Broker) silent() bool {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return !b.silentSince.IsZero()
+}
+
 // timedOut is told that a request on one of the broker's connections got
-// no answer within the request timeout. As the Java client disconnects a
+// no answer within the request timeout, before that connection fails its
+// requests (so that a metadata refresh their failure sets off already
+// ranks the broker last). As the Java client disconnects a
 // node whose request timed out, every connection to the broker is closed,
 // so that requests waiting on the others (a metadata request, say) fail
 // now rather than each after its own timeout, and the broker counts as

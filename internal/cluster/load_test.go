@@ -3,6 +3,8 @@ package cluster
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,4 +115,44 @@ func ids(bs []*Broker) []int32 {
 		out[i] = b.ID
 	}
 	return out
+}
+
+// TestMetadataSkipsABrokerSilentSinceRanked: brokers are ranked once per
+// metadata round; one whose request timed out after the ranking (the
+// refresh was set off by that very timeout's failed requests) is asked
+// last, not dialed first: dialing a broker that stopped answering waits
+// out a connection timeout before the others are asked (it once did, in
+// threenode's TestPausedLeaderStallsAboutOneRequestTimeout).
+func TestMetadataSkipsABrokerSilentSinceRanked(t *testing.T) {
+	opts := &wire.Options{ClientID: "cluster-test"}
+	var ranked []*Broker
+	for id := range int32(3) {
+		b := newBroker(id, fmt.Sprintf("127.0.0.1:%d", 1+id), "", opts, Backoff{})
+		t.Cleanup(b.close)
+		ranked = append(ranked, b)
+	}
+	// Broker 0 was ranked first, then its produce request timed out.
+	ranked[0].timedOut(&wire.TimeoutError{Broker: ranked[0].Addr(), APIKey: kmsg.Produce.Int16(), After: time.Second})
+	var asked []int32
+	for queue := slices.Clone(ranked); len(queue) > 0; {
+		var b *Broker
+		b, queue = takeNext(queue)
+		asked = append(asked, b.ID)
+	}
+	if want := []int32{1, 2, 0}; !slices.Equal(asked, want) {
+		t.Fatalf("brokers asked in the order %v, want %v (the silent broker last)", asked, want)
+	}
+	// With every broker silent, the ranking stands.
+	for _, b := range ranked[1:] {
+		b.timedOut(&wire.TimeoutError{Broker: b.Addr(), APIKey: kmsg.Metadata.Int16(), After: time.Second})
+	}
+	asked = asked[:0]
+	for queue := slices.Clone(ranked); len(queue) > 0; {
+		var b *Broker
+		b, queue = takeNext(queue)
+		asked = append(asked, b.ID)
+	}
+	if want := []int32{0, 1, 2}; !slices.Equal(asked, want) {
+		t.Fatalf("all silent: brokers asked in the order %v, want %v", asked, want)
+	}
 }

@@ -58,10 +58,13 @@ type Options struct {
 	// for this long (connections.max.idle.ms); 0 never does. The
 	// connection's Err is then ErrIdle.
 	MaxIdle time.Duration
-	// OnTimeout, when set, is called once when a connection closes because
-	// a request got no response within RequestTimeout, after the requests
-	// it had in flight have failed: the broker may have stopped answering
-	// altogether, on its other connections too.
+	// OnTimeout, when set, is called once when a request got no response
+	// within RequestTimeout, before the connection closes and fails the
+	// requests it had in flight: the broker may have stopped answering
+	// altogether, on its other connections too, and what those failures
+	// set off (a metadata refresh choosing a broker) must already know it.
+	// It may close the connection itself (with an error wrapping the
+	// TimeoutError).
 	OnTimeout func(*TimeoutError)
 }
 
@@ -521,10 +524,11 @@ func (c *Conn) readLoop() {
 			}
 		}
 		if err != nil {
-			c.closeWith(c.readError(err))
-			if te, ok := c.Err().(*TimeoutError); ok && c.opts.OnTimeout != nil {
+			err = c.readError(err)
+			if te, ok := err.(*TimeoutError); ok && c.opts.OnTimeout != nil && !c.closedYet() {
 				c.opts.OnTimeout(te)
 			}
+			c.closeWith(err)
 			return
 		}
 		p, ok := c.pop()
@@ -597,6 +601,16 @@ func (c *Conn) release(p pending) {
 // ErrCorrelationMismatch is returned (wrapped) when a response's
 // correlation id is not that of the oldest request in flight.
 var ErrCorrelationMismatch = errors.New("correlation id mismatch")
+
+// closedYet reports whether the connection has closed.
+func (c *Conn) closedYet() bool {
+	select {
+	case <-c.closed:
+		return true
+	default:
+		return false
+	}
+}
 
 func (c *Conn) readError(err error) error {
 	if errors.Is(err, os.ErrDeadlineExceeded) {

@@ -8,6 +8,7 @@ import (
 	"net"
 	"runtime"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -249,6 +250,44 @@ func TestRequestTimeoutClosesConnection(t *testing.T) {
 	var te *TimeoutError
 	if !errors.As(err, &te) || te.APIKey != kmsg.Metadata.Int16() {
 		t.Fatalf("got %v, want a Metadata TimeoutError", err)
+	}
+}
+
+// TestOnTimeoutRunsBeforeRequestsFail: a request timeout is reported
+// (Options.OnTimeout: the broker is marked silent) before the requests in
+// flight fail, so that what their failure sets off, a metadata refresh
+// choosing a broker, already ranks the silent broker last. It once ran
+// after: a refresh started by the failed produce requests picked the
+// paused leader, still counted as answering, and waited out a second
+// request timeout dialing it (threenode's
+// TestPausedLeaderStallsAboutOneRequestTimeout, one run in five).
+func TestOnTimeoutRunsBeforeRequestsFail(t *testing.T) {
+	addr := hostile(t, func(net.Conn, int32) {}) // never answers
+	ctx := context.Background()
+	var told atomic.Bool
+	c, err := Dial(ctx, addr, &Options{RequestTimeout: 100 * time.Millisecond,
+		OnTimeout: func(*TimeoutError) { told.Store(true) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	body := kmsg.NewPtrMetadataRequest()
+	body.SetVersion(0)
+	toldFirst := make(chan bool, 1)
+	req := &Request{Key: body.Key(), Version: 0, Body: net.Buffers{body.AppendTo(nil)},
+		Done: func(_ []byte, err error) int32 {
+			var te *TimeoutError
+			if !errors.As(err, &te) {
+				t.Errorf("request failed with %v, want a TimeoutError", err)
+			}
+			toldFirst <- told.Load()
+			return 0
+		}}
+	if err := c.Send(ctx, req); err != nil {
+		t.Fatal(err)
+	}
+	if !<-toldFirst {
+		t.Fatal("the request failed before OnTimeout was told of its timeout")
 	}
 }
 

@@ -33,10 +33,16 @@ func TestPausedLeaderStallsAboutOneRequestTimeout(t *testing.T) {
 		t.Fatal(err)
 	}
 	leader := info.Leader
-	p := newProducer(t, c, map[string]string{
+	cfg := itest.ProducerConfig(t, nil, map[string]string{
 		"bootstrap.servers":  c.Addr(leader, kafkatest.PLAINTEXT),
 		"request.timeout.ms": fmt.Sprint(requestTimeout.Milliseconds()), "delivery.timeout.ms": "120000",
 	})
+	cfg.Logger = itest.DebugLog(t)
+	p, err := samsa.NewProducer(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	itest.CloseAtCleanup(t, p, 60*time.Second, false)
 	if _, err := p.SendSync(ctx, samsa.Record{Topic: topic, Value: []byte("warm-up")}); err != nil {
 		t.Fatal(err)
 	}
