@@ -240,10 +240,11 @@ func (c *Cluster) askBootstrap(ctx context.Context, req *kmsg.MetadataRequest) e
 // as that broker's failure.
 func (c *Cluster) ask(ctx context.Context, brokers []*Broker, req *kmsg.MetadataRequest) error {
 	var errs []error
-	queue := slices.Clone(brokers)
-	for len(queue) > 0 {
-		var b *Broker
-		b, queue = takeNext(queue)
+	for queue := NewQueue(brokers); ; {
+		b, ok := queue.Next()
+		if !ok {
+			break
+		}
 		conn, err := b.Conn(ctx, ControlConn)
 		if err != nil {
 			errs = append(errs, err)
@@ -279,19 +280,4 @@ func (c *Cluster) ask(ctx context.Context, brokers []*Broker, req *kmsg.Metadata
 		return errors.New("no broker to ask for metadata")
 	}
 	return fmt.Errorf("no broker answered a metadata request: %w", errors.Join(errs...))
-}
-
-// takeNext takes the broker to ask next out of queue, which is in the
-// order the brokers were ranked: the first one, unless it stopped
-// answering since (a request timed out after the ranking; dialing it
-// again would wait out a connection timeout), in which case the first
-// that did not; a broker that stopped answering is asked only when no
-// other is left.
-func takeNext(queue []*Broker) (*Broker, []*Broker) {
-	i := slices.IndexFunc(queue, func(b *Broker) bool { return !b.silent() })
-	if i < 0 {
-		i = 0
-	}
-	b := queue[i]
-	return b, slices.Delete(queue, i, i+1)
 }

@@ -49,7 +49,11 @@ func coordinatorRetriable(code int16) bool {
 // transactional id, keyType 1, or a group id, keyType 0).
 func findCoordinator(ctx context.Context, cl *cluster.Cluster, key string, keyType int8) (*cluster.Broker, error) {
 	var errs []error
-	for _, b := range cl.LeastLoaded() {
+	for queue := cl.LeastLoadedQueue(); ; {
+		b, ok := queue.Next()
+		if !ok {
+			break
+		}
 		conn, err := b.Conn(ctx, cluster.ControlConn)
 		if err != nil {
 			errs = append(errs, err)

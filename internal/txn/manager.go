@@ -155,12 +155,16 @@ func (m *Manager) acquire() {
 // epoch (KIP-360, InitProducerId v3+), or for a new id from brokers too
 // old for that.
 func (m *Manager) initProducerID(ctx context.Context, cur accumulator.ProducerState) (accumulator.ProducerState, error) {
-	brokers := m.cfg.Cluster.LeastLoaded()
-	if len(brokers) == 0 {
+	queue := m.cfg.Cluster.LeastLoadedQueue()
+	if queue.Len() == 0 {
 		return accumulator.NoProducer, errors.New("no brokers known")
 	}
 	var errs []error
-	for _, b := range brokers {
+	for {
+		b, ok := queue.Next()
+		if !ok {
+			break
+		}
 		conn, err := b.Conn(ctx, cluster.ControlConn)
 		if err != nil {
 			errs = append(errs, err)
