@@ -49,11 +49,12 @@ func perfCases() []perfCase {
 		{name: "num-records record-size", args: []string{"--num-records", "500", "--record-size", "37", "--throughput", "-1"}, n: 500,
 			check: func(t *testing.T, r runResult, got []*kgo.Record, _ []producedRequest) {
 				checkPerfOutput(t, r.stdout, 500)
-				for _, g := range got {
-					if len(g.Value) != 37 || g.Key != nil || strings.Trim(string(g.Value), "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-						t.Fatalf("value %q (key %q): want 37 uppercase letters and a null key", g.Value, g.Key)
-					}
-				}
+				freshLetters(t, got, 37)
+			}},
+		{name: "record-size goroutines", args: []string{"--num-records", "400", "--record-size", "64", "--goroutines", "4"}, n: 400,
+			check: func(t *testing.T, r runResult, got []*kgo.Record, _ []producedRequest) {
+				checkPerfOutput(t, r.stdout, 400)
+				freshLetters(t, got, 64)
 			}},
 		{name: "throughput", args: []string{"--num-records", "300", "--throughput", "200", "--json"}, n: 300,
 			check: func(t *testing.T, r runResult, _ []*kgo.Record, _ []producedRequest) {
@@ -141,6 +142,28 @@ func perfCases() []perfCase {
 					}
 				}
 			}},
+	}
+}
+
+// freshLetters checks that every value is size random uppercase letters
+// with a null key, and that each record got a value of its own, as Kafka's
+// tool makes them (the same value for every record would compress as no
+// real data does): all values differ and every letter occurs.
+func freshLetters(t *testing.T, got []*kgo.Record, size int) {
+	t.Helper()
+	values := map[string]bool{}
+	letters := map[rune]bool{}
+	for _, g := range got {
+		if len(g.Value) != size || g.Key != nil || strings.Trim(string(g.Value), "ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+			t.Fatalf("value %q (key %q): want %d uppercase letters and a null key", g.Value, g.Key, size)
+		}
+		values[string(g.Value)] = true
+		for _, c := range string(g.Value) {
+			letters[c] = true
+		}
+	}
+	if len(values) != len(got) || len(letters) != 26 {
+		t.Errorf("%d records: %d distinct values, %d distinct letters; want a fresh value for each record, all 26 letters", len(got), len(values), len(letters))
 	}
 }
 

@@ -7,13 +7,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	mrand "math/rand/v2"
 	"os"
 	"os/signal"
 	"path/filepath"
 	"strings"
 	"syscall"
-	"time"
 
 	"github.com/samsa-go/samsa/cmd/samsa/internal/cli"
 )
@@ -84,7 +82,7 @@ func (pf *perfFlags) flagSet() *cli.FlagSet {
 	fs.Section("Workload (kafka-producer-perf-test's flags)")
 	fs.String(&pf.topic, "--topic,-t", "TOPIC", "Topic to produce to (required with --bootstrap-server; samsa-perf on the embedded broker).")
 	fs.Int(&pf.numRecords, "--num-records,-n", "N", "Number of records to produce (required with --bootstrap-server; 1000000 on the embedded broker).")
-	fs.Int(&pf.recordSize, "--record-size,-s", "BYTES", "Size of each record's value, random uppercase letters as Kafka's tool makes them (default 100).")
+	fs.Int(&pf.recordSize, "--record-size,-s", "BYTES", "Size of each record's value: random uppercase letters, fresh for every record as Kafka's tool makes them (default 100).")
 	fs.String(&pf.payloadFile, "--payload-file", "FILE", "Take values from FILE, split at --payload-delimiter, chosen at random for each record.")
 	fs.String(&pf.payloadDelimiter, "--payload-delimiter", "DELIM", `Delimiter of --payload-file (default \n).`)
 	fs.Bool(&pf.monotonic, "--payload-monotonic", "Each value is the record's number in decimal (0, 1, 2, ...), as Kafka's tool makes it.")
@@ -231,16 +229,11 @@ func runPerf(e *env, args []string) int {
 	return run.run(ctx, stop)
 }
 
-// payloads returns the values to send: one random value of --record-size
-// bytes, or the pieces of --payload-file.
+// payloads returns the pieces of --payload-file, or none: then each
+// record gets a fresh random value of --record-size bytes (fillLetters).
 func (pf *perfFlags) payloads() ([][]byte, error) {
 	if pf.payloadFile == "" {
-		rng := mrand.New(mrand.NewPCG(uint64(time.Now().UnixNano()), 1))
-		v := make([]byte, pf.recordSize)
-		for i := range v {
-			v[i] = byte('A' + rng.IntN(26))
-		}
-		return [][]byte{v}, nil
+		return nil, nil
 	}
 	data, err := os.ReadFile(pf.payloadFile)
 	if err != nil {

@@ -143,7 +143,7 @@ func (pf *perfFlags) payloadText(values [][]byte) string {
 	case pf.payloadFile != "":
 		return fmt.Sprintf("%d payloads from %s, picked at random", len(values), filepath.Base(pf.payloadFile))
 	}
-	return fmt.Sprintf("%d random bytes A-Z (the same for every record, as Kafka's tool)", pf.recordSize)
+	return fmt.Sprintf("%d random bytes A-Z (fresh for every record, as Kafka's tool)", pf.recordSize)
 }
 
 // givenProps are the producer settings given by flags or file, secrets

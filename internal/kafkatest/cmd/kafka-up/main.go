@@ -4,6 +4,11 @@
 //
 //	go run ./internal/kafkatest/cmd/kafka-up [-nodes 3] [-security] [-version 3.9.2]
 //
+// The brokers run with kafkatest.DefaultJVMFlags, chosen for a fast start
+// (C1 compiler only, serial collector, small heap); -jvm-flag appends flags
+// after them, e.g. -jvm-flag -XX:TieredStopAtLevel=4 -jvm-flag -Xmx1g for a
+// broker compiled as a production JVM would be, when measuring throughput.
+//
 // With -prepare it only downloads Kafka into the cache (and builds the
 // class-data archive that speeds up the brokers' start) and exits.
 package main
@@ -31,8 +36,10 @@ func main() {
 		reauth   = flag.Int("reauth-ms", 0, "connections.max.reauth.ms on the SASL listeners (0: off)")
 		prepare  = flag.Bool("prepare", false, "only fetch Kafka's jars into the cache and build its class-data archive, then exit")
 		props    multiFlag
+		jvm      multiFlag
 	)
 	flag.Var(&props, "prop", "extra server.properties entry key=value (repeatable)")
+	flag.Var(&jvm, "jvm-flag", "extra JVM flag for the brokers, after the defaults so it overrides them (repeatable)")
 	flag.Parse()
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -59,6 +66,7 @@ func main() {
 		MinInsyncReplicas:  *minISR,
 		ReauthMs:           *reauth,
 		ServerProps:        map[string]string{},
+		JVMFlags:           jvm,
 	}
 	for _, p := range props {
 		k, v, ok := strings.Cut(p, "=")
