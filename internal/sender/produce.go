@@ -403,3 +403,25 @@ func decodeEndpoints(r *reader) []nodeEndpoint {
 	}
 	return out
 }
+
+// DecodeResponse decodes a produce response body of version ver with the
+// decoder a sink uses for every response, and returns how many partitions
+// it answers and how many of those carry an error code; the decoded form
+// is recycled at once. bench/floor uses it to include the response side
+// of a request shape in its cost.
+func DecodeResponse(body []byte, ver int16) (partitions, failed int, err error) {
+	resp, err := decodeProduceResponse(body, ver)
+	if err != nil {
+		return 0, 0, err
+	}
+	for i := range resp.topics {
+		for j := range resp.topics[i].parts {
+			partitions++
+			if resp.topics[i].parts[j].errCode != 0 {
+				failed++
+			}
+		}
+	}
+	resp.release()
+	return partitions, failed, nil
+}
