@@ -28,22 +28,7 @@ func TestFloorSendsProduceRequests(t *testing.T) {
 	go func() {
 		var s seen
 		defer func() { got <- s }()
-		c, err := ln.Accept()
-		if err != nil {
-			return
-		}
-		defer c.Close()
-		r := bufio.NewReader(c)
-		for {
-			frame, err := readFrame(r)
-			if err != nil {
-				return
-			}
-			req, corr, err := parseProduce(frame)
-			if err != nil {
-				t.Error(err)
-				return
-			}
+		serveProduce(t, ln, func(req *kmsg.ProduceRequest, corr int32) []byte {
 			s.requests++
 			for _, tp := range req.Topics {
 				for _, p := range tp.Partitions {
@@ -55,11 +40,8 @@ func TestFloorSendsProduceRequests(t *testing.T) {
 					s.bytes += len(p.Records)
 				}
 			}
-			resp := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, 4), uint32(corr))
-			if _, err := c.Write(resp); err != nil {
-				return
-			}
-		}
+			return binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, 4), uint32(corr))
+		})
 	}()
 	line, err := run(knobs{addr: ln.Addr().String(), total: 10 * 3 * 5000, batch: 5000, perReq: 3, inflight: 2, sndbuf: 131072, partitions: 6, version: 7})
 	if err != nil {
@@ -145,13 +127,10 @@ func TestFloorSendsRecordBatches(t *testing.T) {
 	}
 }
 
-// serveRecordBatches answers produce requests on ln's first connection,
-// decoding every batch, and sends the records it saw per partition on
-// counts when the connection ends. With drop, responses leave out the
-// request's last partition.
-func serveRecordBatches(t *testing.T, ln net.Listener, drop bool, counts chan<- map[int32]int) {
-	seen := map[int32]int{}
-	defer func() { counts <- seen }()
+// serveProduce reads produce requests from ln's first connection and
+// writes what answer returns for each, until the connection ends or a
+// request does not parse.
+func serveProduce(t *testing.T, ln net.Listener, answer func(req *kmsg.ProduceRequest, corr int32) []byte) {
 	c, err := ln.Accept()
 	if err != nil {
 		return
@@ -168,6 +147,24 @@ func serveRecordBatches(t *testing.T, ln net.Listener, drop bool, counts chan<- 
 			t.Error(err)
 			return
 		}
+		out := answer(req, corr)
+		if out == nil {
+			return
+		}
+		if _, err := c.Write(out); err != nil {
+			return
+		}
+	}
+}
+
+// serveRecordBatches answers produce requests on ln's first connection,
+// decoding every batch, and sends the records it saw per partition on
+// counts when the connection ends. With drop, responses leave out the
+// request's last partition.
+func serveRecordBatches(t *testing.T, ln net.Listener, drop bool, counts chan<- map[int32]int) {
+	seen := map[int32]int{}
+	defer func() { counts <- seen }()
+	serveProduce(t, ln, func(req *kmsg.ProduceRequest, corr int32) []byte {
 		resp := kmsg.NewPtrProduceResponse()
 		resp.Version = req.Version
 		for _, tp := range req.Topics {
@@ -177,7 +174,7 @@ func serveRecordBatches(t *testing.T, ln net.Listener, drop bool, counts chan<- 
 				h, recs, err := recordbatch.Decode(p.Records, 1<<20)
 				if err != nil {
 					t.Errorf("partition %d: %v", p.Partition, err)
-					return
+					return nil
 				}
 				for _, rec := range recs {
 					if len(rec.Key) != 16 || len(rec.Value) != 20 {
@@ -197,8 +194,6 @@ func serveRecordBatches(t *testing.T, ln net.Listener, drop bool, counts chan<- 
 		out := binary.BigEndian.AppendUint32(nil, uint32(corr))
 		out = append(out, 0) // response header tagged fields
 		out = resp.AppendTo(out)
-		if _, err := c.Write(append(binary.BigEndian.AppendUint32(nil, uint32(len(out))), out...)); err != nil {
-			return
-		}
-	}
+		return append(binary.BigEndian.AppendUint32(nil, uint32(len(out))), out...)
+	})
 }
