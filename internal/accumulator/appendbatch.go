@@ -29,7 +29,7 @@ func (a *Accumulator) AppendBatch(ctx context.Context, p *Partition, recs []Reco
 		return err
 	}
 	before := p.sealOpenLocked()
-	b := p.newBatchLocked(buf, need)
+	b := p.newBatchLocked(buf, need, need)
 	for i := range recs {
 		if b.tryAppend(&recs[i]) < 0 {
 			// Sizes are upper bounds, so this cannot happen; fail loudly

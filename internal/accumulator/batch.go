@@ -167,8 +167,8 @@ func (b *Batch) tryAppend(r *Record) int {
 	if n > 0 && len(b.buf)+size > b.limit {
 		return -1
 	}
-	if len(b.buf)+size > cap(b.buf) && b.P != nil { // a buffer sized for the partition's batches so far
-		b.buf = b.P.acc.bufs.grow(b.buf, min(max(len(b.buf)+size, 2*cap(b.buf)), b.limit))
+	if len(b.buf)+size > cap(b.buf) && b.P != nil && !b.grow(len(b.buf)+size) && n > 0 {
+		return -1 // no memory for a larger buffer: b is full
 	}
 	b.buf = recordbatch.AppendRecordBody(b.buf, body, delta, n, r.Key, r.Value, r.Headers)
 	if b.crcAppend && size >= crcMinRecord && len(b.buf)-recordbatch.HeaderSize-b.crcDone >= crcChunk {
@@ -186,6 +186,26 @@ func (b *Batch) tryAppend(r *Record) int {
 	}
 	b.entries = append(b.entries, Entry{CB: r.CB, Timestamp: r.Timestamp, KeySize: ks, ValueSize: vs})
 	return size
+}
+
+// grow moves b's records to a larger buffer (started at the size of the
+// partition's batches so far) with room for need bytes: twice the
+// capacity, at most b.limit, at least need. The capacity it adds to what
+// b holds reserved (at most b.limit in all) is reserved without waiting,
+// under the partition's mutex like the append; when the pool cannot give
+// it, grow reports false and b keeps its buffer. The first record of a
+// batch never needs it: the first buffer is sized for it.
+func (b *Batch) grow(need int) bool {
+	a := b.P.acc
+	want := max(need, min(2*cap(b.buf), b.limit))
+	if extra := min(int64(a.bufs.capFor(want)), int64(b.limit)) - b.reserved; extra > 0 {
+		if !a.pool.TryReserve(extra) {
+			return false
+		}
+		b.reserved += extra
+	}
+	b.buf = a.bufs.grow(b.buf, want)
+	return true
 }
 
 // crcChunk is how many appended bytes wait before the CRC takes them in:
@@ -221,6 +241,14 @@ func (b *Batch) encode(c *compress.Compressor, codec compress.Codec, bufs *bufPo
 		bufs.put(out)
 		b.Wire, b.Codec = b.buf, compress.None
 		return err
+	}
+	if c := bufs.capFor(len(out)); c < cap(out) {
+		// The batch now holds the compressed bytes, in a buffer of their
+		// class rather than one sized for the worst case: within what it
+		// reserved for its records unless compression made them larger.
+		tight := append(bufs.get(len(out)), out...)
+		bufs.put(out)
+		out = tight
 	}
 	bufs.put(b.buf)
 	b.buf = nil
@@ -329,10 +357,21 @@ func (p *bufPool) put(b []byte) {
 	}
 }
 
-// grow returns buf, with its content, in a buffer of capacity at least
-// n: the next class, or more as needed. buf goes back to the pool.
+// capFor returns the capacity of the buffer get(n) returns: n's class,
+// or n above the largest.
+func (p *bufPool) capFor(n int) int {
+	for _, c := range p.classes {
+		if n <= c {
+			return c
+		}
+	}
+	return n
+}
+
+// grow returns buf, with its content, in a buffer of capacity
+// capFor(n). buf goes back to the pool.
 func (p *bufPool) grow(buf []byte, n int) []byte {
-	nb := p.get(max(n, 2*cap(buf)))
+	nb := p.get(n)
 	nb = append(nb, buf...)
 	p.put(buf)
 	return nb

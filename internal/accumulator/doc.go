@@ -5,8 +5,12 @@
 //
 // The hot path is Append: one short critical section per record on the
 // partition's mutex, with no global lock. Memory is reserved per batch
-// (batch.size bytes, or one oversized record's worth), never per record, so
-// the shared budget is touched once per batch.
+// buffer, never per record: a new batch reserves the buffer it starts with
+// (sized for its partition's batches so far), and an append that outgrows
+// it reserves what the larger buffer adds, up to batch.size (or one
+// oversized record's worth), without waiting; when the pool cannot give
+// that the batch is full. So the shared budget is touched once per batch
+// and buffer, and it counts the buffers batches hold, not batch.size each.
 //
 // A batch leaves the accumulator through Drain, called by the sender for
 // the partitions whose leader it talks to, and comes back through Complete

@@ -7,22 +7,22 @@ import (
 
 // Opening a partition's next batch.
 //
-// A new batch reserves its memory (batch.size bytes of buffer.memory)
-// before it exists. When the pacer lets the append through and the pool
+// A new batch reserves its memory (its first buffer's capacity, see
+// firstReserve) before it exists. When the pacer lets the append through and the pool
 // has the bytes, that takes no waiting and happens under the partition's
 // mutex, like the append itself. Otherwise one goroutine per partition,
 // the opener, waits for them without the mutex (p.opening), and the
 // others that need the same partition's next batch wait for the opener
 // instead of reserving batches of their own: with hundreds of producing
-// goroutines, each reserved batch.size, the pool ran dry, and all but one
+// goroutines, each reserving a batch, the pool ran dry, and all but one
 // queued in it only to hand their memory back on finding the opener's
 // batch, one wake-up at a time. They wait on a channel the opener closes
 // (Partition.openDone), not on the partition's mutex: when every sticky
 // lane waits for its opener, hundreds of goroutines queueing on one mutex
 // to register would be handed it one by one through the scheduler.
 
-// batchNeed is the memory a new batch holding r reserves: batch.size, or
-// the exact size of one larger record.
+// batchNeed is the size limit of a new batch holding r, and the most
+// memory it reserves: batch.size, or the exact size of one larger record.
 func (p *Partition) batchNeed(r *Record) int64 {
 	a := p.acc
 	need := max(int64(a.cfg.BatchSize), int64(r.size()+batchOverhead))
@@ -32,6 +32,20 @@ func (p *Partition) batchNeed(r *Record) int64 {
 		need = max(total, int64(r.size()+batchOverhead))
 	}
 	return need
+}
+
+// firstReserve is the memory a new batch of at most limit bytes reserves
+// when its first buffer is for size bytes: that buffer's capacity (at
+// most limit), so that a producer with many open batches of a few records
+// each (thousands of partitions, random keys) counts the memory they
+// hold, not batch.size each. Appends that grow the buffer reserve what
+// they add (Batch.grow). A spooling producer reserves limit at once, of
+// memory as of spool space, which it writes the batch into when sealed.
+func (a *Accumulator) firstReserve(limit int64, size int) int64 {
+	if a.cfg.Spool != nil {
+		return limit
+	}
+	return min(int64(a.bufs.capFor(size)), limit)
 }
 
 // appendNewLocked appends r to a new batch of p, which replaces the open
@@ -44,9 +58,11 @@ func (p *Partition) batchNeed(r *Record) int64 {
 // opening p's next batch and has finished).
 func (p *Partition) appendNewLocked(ctx context.Context, r *Record, try bool, valid func() bool) (int, error) {
 	a := p.acc
-	need := p.batchNeed(r)
+	limit := p.batchNeed(r)
+	size := p.bufSize(limit, r)
+	need := a.firstReserve(limit, size)
 	if a.reserveNow(need, try) {
-		return p.openLocked(r, a.bufs.get(p.bufSize(need, r)), need), nil
+		return p.openLocked(r, a.bufs.get(size), limit, need), nil
 	}
 	// Inside the Deliver hook an append does not wait: waiting would hold
 	// up the deliveries that free memory.
@@ -68,7 +84,7 @@ func (p *Partition) appendNewLocked(ctx context.Context, r *Record, try bool, va
 	}
 	var buf []byte
 	if err == nil {
-		buf = a.bufs.get(p.bufSize(need, r))
+		buf = a.bufs.get(size)
 	}
 	p.mu.Lock()
 	if done != nil {
@@ -97,17 +113,17 @@ func (p *Partition) appendNewLocked(ctx context.Context, r *Record, try bool, va
 		a.bufs.put(buf)
 		return n, nil
 	}
-	return p.openLocked(r, buf, need), nil
+	return p.openLocked(r, buf, limit, need), nil
 }
 
-// openLocked makes a new batch of p in buf, holding need bytes of memory,
-// appends r to it and returns the bytes added. The open batch, if any, is
-// sealed. p.mu is held; it is released.
-func (p *Partition) openLocked(r *Record, buf []byte, need int64) int {
+// openLocked makes a new batch of p in buf, of at most limit bytes and
+// holding need bytes of memory, appends r to it and returns the bytes
+// added. The open batch, if any, is sealed. p.mu is held; it is released.
+func (p *Partition) openLocked(r *Record, buf []byte, limit, need int64) int {
 	a := p.acc
 	replaced := p.open != nil
 	sealed := p.sealOpenLocked()
-	b := p.newBatchLocked(buf, need)
+	b := p.newBatchLocked(buf, limit, need)
 	n := b.tryAppend(r)
 	p.bufRecords++
 	p.bufBytes += int64(n)

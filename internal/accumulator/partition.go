@@ -160,17 +160,18 @@ func (p *Partition) addUndeliveredLocked(b *Batch) {
 	}
 }
 
-// newBatchLocked makes an empty batch of p in buf, holding need bytes of
-// the memory budget, next in p's creation order. p.mu is held.
-func (p *Partition) newBatchLocked(buf []byte, need int64) *Batch {
+// newBatchLocked makes an empty batch of p in buf, of at most limit
+// bytes, holding reserved bytes of the memory budget (and of the spool's),
+// next in p's creation order. p.mu is held.
+func (p *Partition) newBatchLocked(buf []byte, limit, reserved int64) *Batch {
 	b := &Batch{
-		P: p, seq: p.nextSeq, span: seqStride, buf: buf[:batchOverhead], limit: int(need), entries: getEntries(),
-		reserved: need, crcValid: true, crcAppend: p.acc.cfg.Codec == compress.None, BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1, LogAppendTime: -1, BaseOffset: -1, Broker: -1,
+		P: p, seq: p.nextSeq, span: seqStride, buf: buf[:batchOverhead], limit: int(limit), entries: getEntries(),
+		reserved: reserved, crcValid: true, crcAppend: p.acc.cfg.Codec == compress.None, BaseSeq: -1, ProducerID: -1, ProducerEpoch: -1, LogAppendTime: -1, BaseOffset: -1, Broker: -1,
 		Transactional: p.acc.cfg.Transactional, txnGen: p.acc.txnGen.Load(),
 	}
 	p.nextSeq += seqStride
 	if p.acc.cfg.Spool != nil {
-		b.SpoolReserved = need
+		b.SpoolReserved = reserved
 	}
 	b.Created = time.Now()
 	b.Deadline = b.Created.Add(p.acc.cfg.DeliveryTimeout)

@@ -9,9 +9,10 @@ import (
 )
 
 // Pool is the producer's memory budget (buffer.memory). Batches reserve
-// their buffer's size from it before they are created and release it when
-// they are delivered. Reserve blocks, first come first served, while the
-// budget is exhausted.
+// their first buffer's capacity from it before they are created, and what
+// a larger buffer adds when they grow (TryReserve, never waiting), and
+// release it all when they are delivered. Reserve blocks, first come first
+// served, while the budget is exhausted.
 type Pool struct {
 	total     int64
 	available atomic.Int64
