@@ -11,6 +11,10 @@
 // temporary directory), removed at exit: with the harness,
 //
 //	-extra 'samsa-spool=exec env SAMSA_SPOOL=interval /tmp/samsa-contestant {flags}'
+//
+// SAMSA_BUFFER_MEMORY=bytes sets buffer.memory instead of the budget
+// derived from -max-buffered (see config), e.g. 33554432 for samsa's
+// default.
 package main
 
 import (
@@ -105,6 +109,9 @@ func (k *knobs) config() (samsa.Config, string) {
 		perRecord += keySize
 	}
 	memory := max(int64(k.maxBuffered)*int64(perRecord), int64(8*k.batchBytes*max(k.partitions, 1)))
+	if v := envInt("SAMSA_BUFFER_MEMORY", 0); v > 0 { // samsa's own budget, e.g. its 32 MiB default
+		memory = int64(v)
+	}
 	props["buffer.memory"] = strconv.FormatInt(memory, 10)
 	cfg, err := samsa.ConfigFromProperties(props)
 	if err != nil {
