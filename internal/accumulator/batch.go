@@ -242,7 +242,7 @@ func (b *Batch) encode(c *compress.Compressor, codec compress.Codec, bufs *bufPo
 		b.Wire, b.Codec = b.buf, compress.None
 		return err
 	}
-	if c := bufs.capFor(len(out)); c < cap(out) {
+	if bufs.capFor(len(out)) < cap(out) {
 		// The batch now holds the compressed bytes, in a buffer of their
 		// class rather than one sized for the worst case: within what it
 		// reserved for its records unless compression made them larger.

@@ -240,11 +240,7 @@ func (c *Cluster) askBootstrap(ctx context.Context, req *kmsg.MetadataRequest) e
 // as that broker's failure.
 func (c *Cluster) ask(ctx context.Context, brokers []*Broker, req *kmsg.MetadataRequest) error {
 	var errs []error
-	for queue := NewQueue(brokers); ; {
-		b, ok := queue.Next()
-		if !ok {
-			break
-		}
+	for b := range AskOrder(brokers) {
 		conn, err := b.Conn(ctx, ControlConn)
 		if err != nil {
 			errs = append(errs, err)

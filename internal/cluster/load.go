@@ -1,6 +1,7 @@
 package cluster
 
 import (
+	"iter"
 	"math/rand/v2"
 	"slices"
 	"time"
@@ -100,33 +101,22 @@ func (c *Cluster) LeastLoaded() []*Broker {
 	return byLoad(c.Brokers(), time.Now())
 }
 
-// Queue hands out brokers in the order they were ranked (LeastLoaded),
-// one at a time, for a request any broker can answer: the next one in
-// line, unless it stopped answering since the ranking (a request timed
-// out after it; dialing it again would wait out a connection timeout),
-// in which case the first that did not. A broker that stopped answering
-// comes out only when no other is left.
-type Queue struct{ brokers []*Broker }
-
-// NewQueue returns a Queue of ranked, which it does not modify.
-func NewQueue(ranked []*Broker) *Queue { return &Queue{brokers: slices.Clone(ranked)} }
-
-// LeastLoadedQueue returns a Queue of the brokers LeastLoaded ranks.
-func (c *Cluster) LeastLoadedQueue() *Queue { return &Queue{brokers: c.LeastLoaded()} }
-
-// Len returns the number of brokers left.
-func (q *Queue) Len() int { return len(q.brokers) }
-
-// Next takes the next broker to ask; false when none is left.
-func (q *Queue) Next() (*Broker, bool) {
-	if len(q.brokers) == 0 {
-		return nil, false
+// AskOrder yields the ranked brokers (LeastLoaded) one at a time, for a
+// request any broker can answer: the next one in line, unless it stopped
+// answering since the ranking (a request timed out after it; dialing it
+// again would wait out a connection timeout), in which case the first
+// that did not. A broker that stopped answering comes out only when no
+// other is left. ranked is not modified.
+func AskOrder(ranked []*Broker) iter.Seq[*Broker] {
+	return func(yield func(*Broker) bool) {
+		left := slices.Clone(ranked)
+		for len(left) > 0 {
+			i := max(slices.IndexFunc(left, func(b *Broker) bool { return !b.silent() }), 0)
+			b := left[i]
+			left = slices.Delete(left, i, i+1)
+			if !yield(b) {
+				return
+			}
+		}
 	}
-	i := slices.IndexFunc(q.brokers, func(b *Broker) bool { return !b.silent() })
-	if i < 0 {
-		i = 0
-	}
-	b := q.brokers[i]
-	q.brokers = slices.Delete(q.brokers, i, i+1)
-	return b, true
 }

@@ -133,7 +133,7 @@ func TestMetadataSkipsABrokerSilentSinceRanked(t *testing.T) {
 	}
 	// Broker 0 was ranked first, then its produce request timed out.
 	ranked[0].timedOut(&wire.TimeoutError{Broker: ranked[0].Addr(), APIKey: kmsg.Produce.Int16(), After: time.Second})
-	asked := queueOrder(NewQueue(ranked))
+	asked := askOrder(ranked)
 	if want := []int32{1, 2, 0}; !slices.Equal(asked, want) {
 		t.Fatalf("brokers asked in the order %v, want %v (the silent broker last)", asked, want)
 	}
@@ -141,16 +141,16 @@ func TestMetadataSkipsABrokerSilentSinceRanked(t *testing.T) {
 	for _, b := range ranked[1:] {
 		b.timedOut(&wire.TimeoutError{Broker: b.Addr(), APIKey: kmsg.Metadata.Int16(), After: time.Second})
 	}
-	asked = queueOrder(NewQueue(ranked))
+	asked = askOrder(ranked)
 	if want := []int32{0, 1, 2}; !slices.Equal(asked, want) {
 		t.Fatalf("all silent: brokers asked in the order %v, want %v", asked, want)
 	}
 }
 
-// queueOrder returns the IDs q hands out, in order.
-func queueOrder(q *Queue) []int32 {
+// askOrder returns the IDs AskOrder yields for ranked, in order.
+func askOrder(ranked []*Broker) []int32 {
 	var ids []int32
-	for b, ok := q.Next(); ok; b, ok = q.Next() {
+	for b := range AskOrder(ranked) {
 		ids = append(ids, b.ID)
 	}
 	return ids

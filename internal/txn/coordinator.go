@@ -49,11 +49,7 @@ func coordinatorRetriable(code int16) bool {
 // transactional id, keyType 1, or a group id, keyType 0).
 func findCoordinator(ctx context.Context, cl *cluster.Cluster, key string, keyType int8) (*cluster.Broker, error) {
 	var errs []error
-	for queue := cl.LeastLoadedQueue(); ; {
-		b, ok := queue.Next()
-		if !ok {
-			break
-		}
+	for b := range cluster.AskOrder(cl.LeastLoaded()) {
 		conn, err := b.Conn(ctx, cluster.ControlConn)
 		if err != nil {
 			errs = append(errs, err)

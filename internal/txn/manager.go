@@ -155,16 +155,12 @@ func (m *Manager) acquire() {
 // epoch (KIP-360, InitProducerId v3+), or for a new id from brokers too
 // old for that.
 func (m *Manager) initProducerID(ctx context.Context, cur accumulator.ProducerState) (accumulator.ProducerState, error) {
-	queue := m.cfg.Cluster.LeastLoadedQueue()
-	if queue.Len() == 0 {
+	brokers := m.cfg.Cluster.LeastLoaded()
+	if len(brokers) == 0 {
 		return accumulator.NoProducer, errors.New("no brokers known")
 	}
 	var errs []error
-	for {
-		b, ok := queue.Next()
-		if !ok {
-			break
-		}
+	for b := range cluster.AskOrder(brokers) {
 		conn, err := b.Conn(ctx, cluster.ControlConn)
 		if err != nil {
 			errs = append(errs, err)

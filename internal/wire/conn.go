@@ -622,10 +622,8 @@ func (c *Conn) readError(err error) error {
 		c.pendMu.Unlock()
 		return &TimeoutError{Broker: c.addr, APIKey: key, After: c.timeout}
 	}
-	select {
-	case <-c.closed:
+	if c.closedYet() {
 		return c.err
-	default:
 	}
 	return fmt.Errorf("reading from broker %s: %w", c.addr, err)
 }

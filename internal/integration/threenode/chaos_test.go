@@ -18,7 +18,13 @@ import (
 
 func newProducer(t *testing.T, c *kafkatest.Cluster, props map[string]string) *samsa.Producer {
 	t.Helper()
-	p, err := samsa.NewProducer(itest.ProducerConfig(t, c.Bootstrap(kafkatest.PLAINTEXT), props))
+	return startProducer(t, itest.ProducerConfig(t, c.Bootstrap(kafkatest.PLAINTEXT), props))
+}
+
+// startProducer returns a producer of cfg, closed when the test ends.
+func startProducer(t *testing.T, cfg samsa.Config) *samsa.Producer {
+	t.Helper()
+	p, err := samsa.NewProducer(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -38,11 +38,7 @@ func TestPausedLeaderStallsAboutOneRequestTimeout(t *testing.T) {
 		"request.timeout.ms": fmt.Sprint(requestTimeout.Milliseconds()), "delivery.timeout.ms": "120000",
 	})
 	cfg.Logger = itest.DebugLog(t)
-	p, err := samsa.NewProducer(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	itest.CloseAtCleanup(t, p, 60*time.Second, false)
+	p := startProducer(t, cfg)
 	if _, err := p.SendSync(ctx, samsa.Record{Topic: topic, Value: []byte("warm-up")}); err != nil {
 		t.Fatal(err)
 	}
