@@ -1,6 +1,8 @@
 package accumulator
 
 import (
+	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"testing"
 	"time"
@@ -60,10 +62,11 @@ func TestEncodeIncompressibleBatchFitsPooledBuffer(t *testing.T) {
 // TestIncrementalCRCMatchesDecode: batches whose records' CRC was taken
 // in chunks as they were appended (records smaller and larger than a
 // chunk, uncompressed and compressed), and resent under a new producer
-// state, decode with a valid CRC and give back every record.
+// state, decode with a valid CRC (checked by hash/crc32, not by the
+// folding UpdateCRC) and give back every record.
 func TestIncrementalCRCMatchesDecode(t *testing.T) {
 	for _, codec := range []compress.Codec{compress.None, compress.Zstd} {
-		for _, size := range []int{100, crcChunk - 7, 3*crcChunk + 1} {
+		for _, size := range []int{100, 1024, crcChunk - 7, 10240, 3*crcChunk + 1} {
 			h := newHarness(t, 1, func(c *Config) {
 				c.BatchSize = 8 * crcChunk
 				if codec != compress.None {
@@ -94,6 +97,11 @@ func TestIncrementalCRCMatchesDecode(t *testing.T) {
 					}
 					if len(recs) != b.Records() {
 						t.Fatalf("%v: %d records decoded, %d appended", codec, len(recs), b.Records())
+					}
+					for k, r := range recs {
+						if want := fmt.Sprintf("v-%d", got+k); len(r.Value) != size || !bytes.HasPrefix(r.Value, []byte(want+".")) {
+							t.Fatalf("%v: record %d is %.20q... (%d bytes), want %q... (%d bytes)", codec, got+k, r.Value, len(r.Value), want, size)
+						}
 					}
 				}
 				got += b.Records()

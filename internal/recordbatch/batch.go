@@ -68,7 +68,7 @@ type BatchHeader struct {
 // least HeaderSize bytes long.
 func WriteHeader(batch []byte, h *BatchHeader) {
 	writeFields(batch, h)
-	h.CRC = crc32.Checksum(batch[offAttributes:], castagnoli)
+	h.CRC = updateCRC(0, batch[offAttributes:])
 	binary.BigEndian.PutUint32(batch[offCRC:], h.CRC)
 }
 

@@ -80,4 +80,7 @@ func CombineCRC(crcA, crcB uint32, lenB int) uint32 {
 
 // UpdateCRC continues the CRC-32C crc of some bytes with p: the records'
 // CRC that WriteHeaderCRC takes is built with it, starting from 0.
-func UpdateCRC(crc uint32, p []byte) uint32 { return crc32.Update(crc, castagnoli, p) }
+func UpdateCRC(crc uint32, p []byte) uint32 { return updateCRC(crc, p) }
+
+// crc32Update is hash/crc32's CRC-32C.
+func crc32Update(crc uint32, p []byte) uint32 { return crc32.Update(crc, castagnoli, p) }

@@ -1,0 +1,113 @@
+#include "textflag.h"
+
+// func foldCRC32C(init uint32, p *byte, blocks int, k *[16]uint64) uint32
+//
+// Returns the raw (uninverted) CRC-32C register after blocks 64-byte
+// blocks at p (at least 4), started from the raw register init: init is
+// XORed into the first four bytes, and the bytes folded 256 at a time in
+// four 512-bit registers, then into one, 64 at a time, then its four
+// 128-bit lanes into one, whose 16 bytes the CRC32 instruction finishes
+// (crcfold_amd64.go explains the folding and k). Requires AVX-512F and
+// VPCLMULQDQ.
+TEXT ·foldCRC32C(SB), NOSPLIT, $0-36
+	MOVL init+0(FP), AX
+	MOVQ p+8(FP), SI
+	MOVQ blocks+16(FP), CX
+	MOVQ k+24(FP), DX
+
+	VMOVDQU64 0(SI), Z0
+	VMOVDQU64 64(SI), Z1
+	VMOVDQU64 128(SI), Z2
+	VMOVDQU64 192(SI), Z3
+	VMOVD     AX, X4
+	VPXORQ    Z4, Z0, Z0
+	ADDQ      $256, SI
+	SUBQ      $4, CX
+
+	// 256 bytes at a time.
+	VBROADCASTI32X4 0(DX), Z5
+
+loop256:
+	CMPQ       CX, $4
+	JB         fold4
+	VPCLMULQDQ $0x00, Z5, Z0, Z6
+	VPCLMULQDQ $0x11, Z5, Z0, Z0
+	VPCLMULQDQ $0x00, Z5, Z1, Z7
+	VPCLMULQDQ $0x11, Z5, Z1, Z1
+	VPCLMULQDQ $0x00, Z5, Z2, Z8
+	VPCLMULQDQ $0x11, Z5, Z2, Z2
+	VPCLMULQDQ $0x00, Z5, Z3, Z9
+	VPCLMULQDQ $0x11, Z5, Z3, Z3
+	VPTERNLOGQ $0x96, 0(SI), Z6, Z0
+	VPTERNLOGQ $0x96, 64(SI), Z7, Z1
+	VPTERNLOGQ $0x96, 128(SI), Z8, Z2
+	VPTERNLOGQ $0x96, 192(SI), Z9, Z3
+	ADDQ       $256, SI
+	SUBQ       $4, CX
+	JMP        loop256
+
+fold4:
+	// Z0, Z1, Z2 move 192, 128 and 64 bytes along, onto Z3.
+	VBROADCASTI32X4 16(DX), Z5
+	VPCLMULQDQ      $0x00, Z5, Z0, Z6
+	VPCLMULQDQ      $0x11, Z5, Z0, Z0
+	VPTERNLOGQ      $0x96, Z6, Z0, Z3
+	VBROADCASTI32X4 32(DX), Z5
+	VPCLMULQDQ      $0x00, Z5, Z1, Z6
+	VPCLMULQDQ      $0x11, Z5, Z1, Z1
+	VPTERNLOGQ      $0x96, Z6, Z1, Z3
+	VBROADCASTI32X4 48(DX), Z5
+	VPCLMULQDQ      $0x00, Z5, Z2, Z6
+	VPCLMULQDQ      $0x11, Z5, Z2, Z2
+	VPTERNLOGQ      $0x96, Z6, Z2, Z3
+
+	// 64 bytes at a time (Z5 is still the 64-byte fold).
+loop64:
+	TESTQ      CX, CX
+	JZ         fold1
+	VPCLMULQDQ $0x00, Z5, Z3, Z6
+	VPCLMULQDQ $0x11, Z5, Z3, Z3
+	VPTERNLOGQ $0x96, 0(SI), Z6, Z3
+	ADDQ       $64, SI
+	DECQ       CX
+	JMP        loop64
+
+fold1:
+	// Lanes 0, 1 and 2 move 48, 32 and 16 bytes along, onto lane 3 (whose
+	// constants are zero).
+	VMOVDQU64      64(DX), Z5
+	VPCLMULQDQ     $0x00, Z5, Z3, Z6
+	VPCLMULQDQ     $0x11, Z5, Z3, Z7
+	VPXORQ         Z6, Z7, Z6
+	VEXTRACTI32X4  $3, Z3, X8
+	VEXTRACTI64X4  $1, Z6, Y7
+	VPXORQ         Y7, Y6, Y6
+	VEXTRACTI128   $1, Y6, X7
+	VPXOR          X7, X6, X6
+	VPXOR          X8, X6, X6
+	VMOVQ          X6, BX
+	VPEXTRQ        $1, X6, R8
+	VZEROUPPER
+	XORL           AX, AX
+	CRC32Q         BX, AX
+	CRC32Q         R8, AX
+	MOVL           AX, ret+32(FP)
+	RET
+
+// func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
+TEXT ·cpuid(SB), NOSPLIT, $0-24
+	MOVL eaxArg+0(FP), AX
+	MOVL ecxArg+4(FP), CX
+	CPUID
+	MOVL AX, eax+8(FP)
+	MOVL BX, ebx+12(FP)
+	MOVL CX, ecx+16(FP)
+	MOVL DX, edx+20(FP)
+	RET
+
+// func xgetbv() (eax uint32)
+TEXT ·xgetbv(SB), NOSPLIT, $0-4
+	MOVL $0, CX
+	XGETBV
+	MOVL AX, eax+0(FP)
+	RET
