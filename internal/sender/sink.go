@@ -32,6 +32,10 @@ type sink struct {
 	lingering  map[*accumulator.Partition]struct{}
 	lingerAt   int64
 	sleepUntil int64
+	// spareParts and spareLingering are the sets parts and lingering
+	// were before collect last took them, emptied, for the next swap
+	// (takeWoken). The sink goroutine's own.
+	spareParts, spareLingering map[*accumulator.Partition]struct{}
 
 	// inflight counts requests sent and not yet fully handled (their
 	// batches completed or re-queued): the sink's cap and Busy use it.
@@ -64,11 +68,13 @@ type sink struct {
 func newSink(s *Sender, id int32) *sink {
 	return &sink{
 		s: s, id: id,
-		wake:      make(chan struct{}, 1),
-		parts:     make(map[*accumulator.Partition]struct{}),
-		lingering: make(map[*accumulator.Partition]struct{}),
-		idle:      make(map[*accumulator.Partition]struct{}),
-		byTopic:   make(map[*accumulator.Topic]int),
+		wake:           make(chan struct{}, 1),
+		parts:          make(map[*accumulator.Partition]struct{}),
+		lingering:      make(map[*accumulator.Partition]struct{}),
+		spareParts:     make(map[*accumulator.Partition]struct{}),
+		spareLingering: make(map[*accumulator.Partition]struct{}),
+		idle:           make(map[*accumulator.Partition]struct{}),
+		byTopic:        make(map[*accumulator.Topic]int),
 	}
 }
 
@@ -254,25 +260,22 @@ func (k *sink) rehomeAll() {
 // found any, a second pass over the idle partitions lets open batches
 // that have waited half their linger ride along in the same request.
 func (k *sink) collect(now time.Time, ps accumulator.ProducerState) ([]*accumulator.Batch, time.Time) {
-	k.mu.Lock()
-	k.sleepUntil = 0
-	for p := range k.lingering { // not due before lingerAt: not drained now
+	lingering, parts, lingerAt := k.takeWoken()
+	for p := range lingering { // not due before lingerAt: not drained now
 		k.idle[p] = struct{}{}
 	}
-	clear(k.lingering)
-	if k.lingerAt != 0 {
-		if at := time.Unix(0, k.lingerAt); k.idleAt.IsZero() || at.Before(k.idleAt) {
+	clear(lingering)
+	if lingerAt != 0 {
+		if at := time.Unix(0, lingerAt); k.idleAt.IsZero() || at.Before(k.idleAt) {
 			k.idleAt = at
 		}
-		k.lingerAt = 0
 	}
 	k.scratch = k.scratch[:0]
-	for p := range k.parts {
+	for p := range parts {
 		k.scratch = append(k.scratch, p)
 		delete(k.idle, p) // looked at now
 	}
-	clear(k.parts)
-	k.mu.Unlock()
+	clear(parts)
 	acc := k.s.acc
 	if !k.idleAt.IsZero() && !now.Before(k.idleAt) || acc.Flushing() || acc.Pool().Waiting() > 0 {
 		for p := range k.idle {
@@ -315,6 +318,23 @@ func (k *sink) collect(now time.Time, ps accumulator.ProducerState) ([]*accumula
 		wakeAt = k.idleAt
 	}
 	return c.batches, wakeAt
+}
+
+// takeWoken takes the partitions woken (parts) and those that began a
+// linger (lingering, with the earliest due time) since the last call, and
+// gives the producers the spare sets, emptied by the previous call, to
+// fill: under k.mu only the sets are swapped. Moving a thousand
+// partitions into the idle set under the mutex kept producers opening
+// batches waiting for it, parked and resumed on another core. The sets
+// returned are the spares of the next call, emptied by collect.
+func (k *sink) takeWoken() (lingering, parts map[*accumulator.Partition]struct{}, lingerAt int64) {
+	k.mu.Lock()
+	k.sleepUntil = 0
+	lingering, parts, lingerAt = k.lingering, k.parts, k.lingerAt
+	k.lingering, k.parts, k.lingerAt = k.spareLingering, k.spareParts, 0
+	k.mu.Unlock()
+	k.spareLingering, k.spareParts = lingering, parts
+	return lingering, parts, lingerAt
 }
 
 // collection is what one collect gathered.
