@@ -170,10 +170,10 @@ func (b *Batch) tryAppend(r *Record) int {
 	if len(b.buf)+size > cap(b.buf) && b.P != nil && !b.grow(len(b.buf)+size) && n > 0 {
 		return -1 // no memory for a larger buffer: b is full
 	}
-	b.buf = recordbatch.AppendRecordBody(b.buf, body, delta, n, r.Key, r.Value, r.Headers)
-	if b.crcAppend && size >= crcMinRecord && len(b.buf)-recordbatch.HeaderSize-b.crcDone >= crcChunk {
-		b.crc = recordbatch.UpdateCRC(b.crc, b.buf[recordbatch.HeaderSize+b.crcDone:])
-		b.crcDone = len(b.buf) - recordbatch.HeaderSize
+	if b.crcAppend && size >= crcMinRecord {
+		b.appendHashed(r, body, delta, n)
+	} else {
+		b.buf = recordbatch.AppendRecordBody(b.buf, body, delta, n, r.Key, r.Value, r.Headers)
 	}
 	b.maxTs = max(b.maxTs, r.Timestamp)
 	b.bytes += int64(size)
@@ -186,6 +186,17 @@ func (b *Batch) tryAppend(r *Record) int {
 	}
 	b.entries = append(b.entries, Entry{CB: r.CB, Timestamp: r.Timestamp, KeySize: ks, ValueSize: vs})
 	return size
+}
+
+// appendHashed appends r, whose encoded body is body bytes, with the
+// records' CRC taken up to its end: the records before it not hashed yet,
+// then r as it is copied, its value read once (AppendRecordBodyCRC).
+func (b *Batch) appendHashed(r *Record, body int, delta int64, n int32) {
+	if b.crcDone < len(b.buf)-recordbatch.HeaderSize {
+		b.crc = recordbatch.UpdateCRC(b.crc, b.buf[recordbatch.HeaderSize+b.crcDone:])
+	}
+	b.buf, b.crc = recordbatch.AppendRecordBodyCRC(b.buf, body, delta, n, r.Key, r.Value, r.Headers, b.crc)
+	b.crcDone = len(b.buf) - recordbatch.HeaderSize
 }
 
 // grow moves b's records to a larger buffer (started at the size of the
@@ -208,16 +219,12 @@ func (b *Batch) grow(need int) bool {
 	return true
 }
 
-// crcChunk is how many appended bytes wait before the CRC takes them in:
-// few enough that they are still in the core's cache, enough that the
-// call costs nothing per record. Only a record of crcMinRecord bytes or
-// more has the CRC taken as it is appended: small records are hashed in
-// one pass when the batch is sent, off the producing goroutine, which
-// for them is the busier one (measured on W1, 100-byte records).
-const (
-	crcChunk     = 8 << 10
-	crcMinRecord = 512
-)
+// crcMinRecord is the smallest record whose CRC is taken as it is
+// appended, its value hashed as it is copied (appendHashed): small
+// records are hashed in one pass when the batch is sent, off the
+// producing goroutine, which for them is the busier one (measured on W1,
+// 100-byte records).
+const crcMinRecord = 512
 
 // full reports whether b has no room for even a minimal record.
 func (b *Batch) full() bool { return b.limit-len(b.buf) < 8 }

@@ -2,6 +2,7 @@ package accumulator
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -59,6 +60,9 @@ func TestEncodeIncompressibleBatchFitsPooledBuffer(t *testing.T) {
 	}
 }
 
+// crcChunk is a record size around which the tests check CRCs.
+const crcChunk = 8 << 10
+
 // TestIncrementalCRCMatchesDecode: batches whose records' CRC was taken
 // in chunks as they were appended (records smaller and larger than a
 // chunk, uncompressed and compressed), and resent under a new producer
@@ -110,6 +114,46 @@ func TestIncrementalCRCMatchesDecode(t *testing.T) {
 			if got != n {
 				t.Fatalf("%v, %d-byte records: %d records sent, %d appended", codec, size, got, n)
 			}
+		}
+	}
+}
+
+// TestHashedAppendMixedSizes: a batch whose records alternate between
+// sizes hashed at append (copied and hashed in one pass) and sizes hashed
+// at send, with random bytes, decodes with a valid CRC (hash/crc32's) and
+// gives back every value byte for byte.
+func TestHashedAppendMixedSizes(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	h := newHarness(t, 1, func(c *Config) { c.BatchSize = 1 << 20 })
+	var want [][]byte
+	for j, size := range []int{100, 600, 10, 3000, 300, 9000, 511, 512, 0, 70000, 1, 2049} {
+		v := make([]byte, size)
+		for i := range v {
+			v[i] = byte(rng.Uint32())
+		}
+		want = append(want, v)
+		r := &Record{Timestamp: 1000 + int64(j), Value: v}
+		if err := h.acc.Append(context.Background(), h.part(0), r, false); err != nil {
+			t.Fatal(err)
+		}
+		clear(v[:min(len(v), 8)]) // the caller may reuse its value: the batch holds a copy
+	}
+	res := h.part(0).Drain(time.Now().Add(2*time.Hour), 0, NoProducer, false)
+	if res.Batch == nil {
+		t.Fatal("no batch drained")
+	}
+	res.Batch.WriteHeader()
+	_, recs, err := recordbatch.Decode(res.Batch.Wire, 1<<30)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(recs) != len(want) {
+		t.Fatalf("%d records decoded, %d appended", len(recs), len(want))
+	}
+	for i, r := range recs {
+		w := want[i]
+		if len(r.Value) != len(w) || !bytes.Equal(r.Value[min(len(w), 8):], w[min(len(w), 8):]) {
+			t.Fatalf("record %d: %d bytes, want %d, or content differs", i, len(r.Value), len(w))
 		}
 	}
 }

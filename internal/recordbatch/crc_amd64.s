@@ -111,3 +111,105 @@ TEXT ·xgetbv(SB), NOSPLIT, $0-4
 	XGETBV
 	MOVL AX, eax+0(FP)
 	RET
+
+// func copyFoldCRC32C(init uint32, dst, src *byte, blocks int, k *[16]uint64) uint32
+//
+// foldCRC32C of the blocks at src that also copies them to dst, from the
+// registers they are loaded into: the bytes are read once.
+TEXT ·copyFoldCRC32C(SB), NOSPLIT, $0-44
+	MOVL init+0(FP), AX
+	MOVQ dst+8(FP), DI
+	MOVQ src+16(FP), SI
+	MOVQ blocks+24(FP), CX
+	MOVQ k+32(FP), DX
+
+	VMOVDQU64 0(SI), Z0
+	VMOVDQU64 64(SI), Z1
+	VMOVDQU64 128(SI), Z2
+	VMOVDQU64 192(SI), Z3
+	VMOVDQU64 Z0, 0(DI)
+	VMOVDQU64 Z1, 64(DI)
+	VMOVDQU64 Z2, 128(DI)
+	VMOVDQU64 Z3, 192(DI)
+	VMOVD     AX, X4
+	VPXORQ    Z4, Z0, Z0
+	ADDQ      $256, SI
+	ADDQ      $256, DI
+	SUBQ      $4, CX
+
+	VBROADCASTI32X4 0(DX), Z5
+
+cloop256:
+	CMPQ       CX, $4
+	JB         cfold4
+	VMOVDQU64  0(SI), Z10
+	VMOVDQU64  64(SI), Z11
+	VMOVDQU64  128(SI), Z12
+	VMOVDQU64  192(SI), Z13
+	VPCLMULQDQ $0x00, Z5, Z0, Z6
+	VPCLMULQDQ $0x11, Z5, Z0, Z0
+	VPCLMULQDQ $0x00, Z5, Z1, Z7
+	VPCLMULQDQ $0x11, Z5, Z1, Z1
+	VPCLMULQDQ $0x00, Z5, Z2, Z8
+	VPCLMULQDQ $0x11, Z5, Z2, Z2
+	VPCLMULQDQ $0x00, Z5, Z3, Z9
+	VPCLMULQDQ $0x11, Z5, Z3, Z3
+	VMOVDQU64  Z10, 0(DI)
+	VMOVDQU64  Z11, 64(DI)
+	VMOVDQU64  Z12, 128(DI)
+	VMOVDQU64  Z13, 192(DI)
+	VPTERNLOGQ $0x96, Z10, Z6, Z0
+	VPTERNLOGQ $0x96, Z11, Z7, Z1
+	VPTERNLOGQ $0x96, Z12, Z8, Z2
+	VPTERNLOGQ $0x96, Z13, Z9, Z3
+	ADDQ       $256, SI
+	ADDQ       $256, DI
+	SUBQ       $4, CX
+	JMP        cloop256
+
+cfold4:
+	VBROADCASTI32X4 16(DX), Z5
+	VPCLMULQDQ      $0x00, Z5, Z0, Z6
+	VPCLMULQDQ      $0x11, Z5, Z0, Z0
+	VPTERNLOGQ      $0x96, Z6, Z0, Z3
+	VBROADCASTI32X4 32(DX), Z5
+	VPCLMULQDQ      $0x00, Z5, Z1, Z6
+	VPCLMULQDQ      $0x11, Z5, Z1, Z1
+	VPTERNLOGQ      $0x96, Z6, Z1, Z3
+	VBROADCASTI32X4 48(DX), Z5
+	VPCLMULQDQ      $0x00, Z5, Z2, Z6
+	VPCLMULQDQ      $0x11, Z5, Z2, Z2
+	VPTERNLOGQ      $0x96, Z6, Z2, Z3
+
+cloop64:
+	TESTQ      CX, CX
+	JZ         cfold1
+	VMOVDQU64  0(SI), Z10
+	VMOVDQU64  Z10, 0(DI)
+	VPCLMULQDQ $0x00, Z5, Z3, Z6
+	VPCLMULQDQ $0x11, Z5, Z3, Z3
+	VPTERNLOGQ $0x96, Z10, Z6, Z3
+	ADDQ       $64, SI
+	ADDQ       $64, DI
+	DECQ       CX
+	JMP        cloop64
+
+cfold1:
+	VMOVDQU64     64(DX), Z5
+	VPCLMULQDQ    $0x00, Z5, Z3, Z6
+	VPCLMULQDQ    $0x11, Z5, Z3, Z7
+	VPXORQ        Z6, Z7, Z6
+	VEXTRACTI32X4 $3, Z3, X8
+	VEXTRACTI64X4 $1, Z6, Y7
+	VPXORQ        Y7, Y6, Y6
+	VEXTRACTI128  $1, Y6, X7
+	VPXOR         X7, X6, X6
+	VPXOR         X8, X6, X6
+	VMOVQ         X6, BX
+	VPEXTRQ       $1, X6, R8
+	VZEROUPPER
+	XORL          AX, AX
+	CRC32Q        BX, AX
+	CRC32Q        R8, AX
+	MOVL          AX, ret+40(FP)
+	RET

@@ -17,6 +17,9 @@ package recordbatch
 //go:noescape
 func foldCRC32C(init uint32, p *byte, blocks int, k *[16]uint64) uint32
 
+//go:noescape
+func copyFoldCRC32C(init uint32, dst, src *byte, blocks int, k *[16]uint64) uint32
+
 func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
 func xgetbv() (eax uint32)
@@ -70,6 +73,21 @@ func updateCRC(crc uint32, p []byte) uint32 {
 	blocks := len(p) / 64
 	crc = ^foldCRC32C(^crc, &p[0], blocks, &foldK)
 	return crc32Update(crc, p[blocks*64:])
+}
+
+// copyCRC copies src to dst, which must be as long, and returns crc
+// continued with src: in one pass over the bytes where they are long
+// enough to fold.
+func copyCRC(dst, src []byte, crc uint32) uint32 {
+	if !canFold || len(src) < foldMin {
+		copy(dst, src)
+		return crc32Update(crc, src)
+	}
+	_ = dst[len(src)-1]
+	blocks := len(src) / 64
+	crc = ^copyFoldCRC32C(^crc, &dst[0], &src[0], blocks, &foldK)
+	copy(dst[blocks*64:], src[blocks*64:])
+	return crc32Update(crc, src[blocks*64:])
 }
 
 // foldConstants returns the multipliers that move a 128-bit lane d bits

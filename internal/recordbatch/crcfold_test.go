@@ -95,3 +95,36 @@ func itoa(n int) string {
 	}
 	return itoa(n/10) + string(rune('0'+n%10))
 }
+
+// TestAppendRecordBodyCRC: a record appended with its CRC taken as it is
+// copied has AppendRecordBody's bytes and their hash/crc32 CRC-32C, for
+// values around the fold's thresholds, null and empty values and keys,
+// and headers.
+func TestAppendRecordBodyCRC(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	src := make([]byte, 12000)
+	for i := range src {
+		src[i] = byte(rng.Uint32())
+	}
+	hdrs := []Header{{Key: "h", Value: []byte("v")}, {Key: "n"}}
+	for _, n := range []int{-1, 0, 1, 63, 255, 256, 511, 512, 513, 575, 1023, 1024, 1088, 4095, 10240, 11999} {
+		for _, key := range [][]byte{nil, {}, []byte("key")} {
+			for _, h := range [][]Header{nil, hdrs} {
+				var value []byte
+				if n >= 0 {
+					value = src[1 : 1+n]
+				}
+				prefix := []byte("some bytes before")
+				body := RecordBodySize(-3, 7, key, value, h)
+				want := AppendRecordBody(append([]byte{}, prefix...), body, -3, 7, key, value, h)
+				got, crc := AppendRecordBodyCRC(append(make([]byte, 0, 64), prefix...), body, -3, 7, key, value, h, 0x1234)
+				if string(got) != string(want) {
+					t.Fatalf("value %d, key %q, %d headers: bytes differ", n, key, len(h))
+				}
+				if wantCRC := crc32.Update(0x1234, castagnoli, want[len(prefix):]); crc != wantCRC {
+					t.Fatalf("value %d, key %q, %d headers: crc %08x, want %08x", n, key, len(h), crc, wantCRC)
+				}
+			}
+		}
+	}
+}

@@ -95,12 +95,7 @@ func AppendRecordBody(dst []byte, body int, tsDelta int64, offsetDelta int32, ke
 	}
 	dst = dst[:off+total]
 	b := dst[off:]
-	i := putUvarint(b, uint64(body)<<1)
-	b[i] = 0 // attributes
-	i++
-	i += putUvarint(b[i:], zigzag(tsDelta))
-	i += putUvarint(b[i:], zigzag(int64(offsetDelta)))
-	i = putBytes(b, i, key)
+	i := putPrefix(b, body, tsDelta, offsetDelta, key)
 	i = putBytes(b, i, value)
 	if len(headers) == 0 {
 		b[i] = 0
@@ -108,6 +103,48 @@ func AppendRecordBody(dst []byte, body int, tsDelta int64, offsetDelta int32, ke
 	}
 	putHeaders(b[i:], headers)
 	return dst
+}
+
+// AppendRecordBodyCRC is AppendRecordBody that also continues crc, a
+// CRC-32C as UpdateCRC takes it, over the bytes appended. The value is
+// copied and hashed in one pass (copyCRC), so that a long value is read
+// once and its bytes are not read back.
+func AppendRecordBodyCRC(dst []byte, body int, tsDelta int64, offsetDelta int32, key, value []byte, headers []Header, crc uint32) ([]byte, uint32) {
+	total := uvarintLen(uint64(body)<<1) + body
+	off := len(dst)
+	if cap(dst)-off < total {
+		dst = slices.Grow(dst, total)
+	}
+	dst = dst[:off+total]
+	b := dst[off:]
+	i := putPrefix(b, body, tsDelta, offsetDelta, key)
+	if value == nil {
+		b[i] = 1 // zigzag(-1)
+		i++
+	} else {
+		i += putUvarint(b[i:], uint64(len(value))<<1)
+		crc = updateCRC(crc, b[:i])
+		crc = copyCRC(b[i:i+len(value)], value, crc)
+		b = b[i+len(value):]
+		i = 0
+	}
+	if len(headers) == 0 {
+		b[i] = 0
+	} else {
+		putHeaders(b[i:], headers)
+	}
+	return dst, updateCRC(crc, b)
+}
+
+// putPrefix writes a record's fields before its value at b[0:]: length,
+// attributes 0, deltas and key. It returns the index after them.
+func putPrefix(b []byte, body int, tsDelta int64, offsetDelta int32, key []byte) int {
+	i := putUvarint(b, uint64(body)<<1)
+	b[i] = 0 // attributes
+	i++
+	i += putUvarint(b[i:], zigzag(tsDelta))
+	i += putUvarint(b[i:], zigzag(int64(offsetDelta)))
+	return putBytes(b, i, key)
 }
 
 // putHeaders writes the header count and headers at b[0:].
