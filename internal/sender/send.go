@@ -110,31 +110,42 @@ func (k *sink) recordSends(batches []*accumulator.Batch) []*accumulator.Batch {
 	return keep
 }
 
-// group orders the batches by topic for the request. The result is
+// group orders the batches by topic for the request, and counts them in
+// the sender's statistics (once per topic, not per batch). The result is
 // valid until the next call.
 func (k *sink) group(batches []*accumulator.Batch) []reqTopic {
 	clear(k.byTopic)
 	topics := k.topics[:0]
+	tallies := k.tallies[:0]
+	var last *accumulator.Topic // the topic of the batch before, at index i
+	i := -1
 	for _, b := range batches {
 		b.LeaderEpoch = b.P.LeaderEpoch.Load()
 		b.Broker = k.id
 		b.Attempts++
 		b.WriteHeader()
-		k.s.Stats.batchSent(b)
-		i, ok := k.byTopic[b.P.Topic]
-		if !ok {
-			i = len(topics)
-			k.byTopic[b.P.Topic] = i
-			if i < cap(topics) { // keep the parts slice of an earlier request
-				topics = topics[:i+1]
-				topics[i].name, topics[i].parts = b.P.Topic.Name, topics[i].parts[:0]
-			} else {
-				topics = append(topics, reqTopic{name: b.P.Topic.Name})
+		if b.P.Topic != last {
+			last = b.P.Topic
+			var ok bool
+			if i, ok = k.byTopic[last]; !ok {
+				i = len(topics)
+				k.byTopic[last] = i
+				tallies = append(tallies, sentTally{})
+				if i < cap(topics) { // keep the parts slice of an earlier request
+					topics = topics[:i+1]
+					topics[i].name, topics[i].parts = last.Name, topics[i].parts[:0]
+				} else {
+					topics = append(topics, reqTopic{name: last.Name})
+				}
 			}
 		}
+		tallies[i].add(&k.s.Stats, b)
 		topics[i].parts = append(topics[i].parts, reqPartition{index: b.P.ID, batch: b.Wire})
 	}
-	k.topics = topics
+	for i := range topics {
+		k.s.Stats.batchesSent(topics[i].name, &tallies[i])
+	}
+	k.topics, k.tallies = topics, tallies
 	return topics
 }
 

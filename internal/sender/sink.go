@@ -60,7 +60,8 @@ type sink struct {
 	idle    map[*accumulator.Partition]struct{}
 	idleAt  time.Time
 	byTopic map[*accumulator.Topic]int
-	topics  []reqTopic // group's result, reused
+	topics  []reqTopic  // group's result, reused
+	tallies []sentTally // group's counts of each topic's batches, reused
 	// collect's result, reused: send copies it into its request.
 	collected []*accumulator.Batch
 }

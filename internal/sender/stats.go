@@ -30,6 +30,18 @@ func (c *Counter) Add(v int64) {
 	}
 }
 
+// AddN records n events whose values sum to sum, the largest being max.
+func (c *Counter) AddN(n, sum, max int64) {
+	c.Count.Add(n)
+	c.Sum.Add(sum)
+	for {
+		m := c.Max.Load()
+		if max <= m || c.Max.CompareAndSwap(m, max) {
+			return
+		}
+	}
+}
+
 // Group holds the counters kept overall, per topic and per broker.
 type Group struct {
 	Records     atomic.Int64 // records acknowledged
@@ -134,23 +146,51 @@ func (st *Stats) throttled(broker int32, ms int32) {
 	st.Broker(broker).Throttle.Add(int64(ms))
 }
 
-// batchSent is called for each batch as it goes into a request.
-func (st *Stats) batchSent(b *accumulator.Batch) {
-	t := st.Topic(b.P.Topic.Name)
-	n := int64(b.Records())
-	for _, g := range [...]*Group{&st.Total, t} {
-		g.RecordsSent.Add(n)
-		g.Batches.Add(int64(len(b.Wire)))
-		g.RawBytes.Add(int64(b.RawSize))
-		g.WireBytes.Add(int64(len(b.Wire)))
-	}
+// sentTally sums what the counters record of the batches of one topic
+// going into one request, so that they are updated once a request, not
+// once a batch: with records spread over a thousand partitions a request
+// carries hundreds of batches, and each update is an atomic write to a
+// line the goroutine completing batches also writes.
+type sentTally struct {
+	batches, records, raw, wire, maxWire int64
+	queued, queueSum, maxQueue           int64
+}
+
+// add counts b, which goes into a request, and sets its QueueTime on its
+// first attempt (recorded in the queue time histogram at once).
+func (t *sentTally) add(st *Stats, b *accumulator.Batch) {
+	n := int64(len(b.Wire))
+	t.batches++
+	t.records += int64(b.Records())
+	t.raw += int64(b.RawSize)
+	t.wire += n
+	t.maxWire = max(t.maxWire, n)
 	if b.Attempts == 1 {
 		b.QueueTime = time.Since(b.Created)
 		q := int64(b.QueueTime)
-		st.Total.QueueTime.Add(q)
 		st.Total.QueueHist.Record(q)
-		t.QueueTime.Add(q)
+		t.queued++
+		t.queueSum += q
+		t.maxQueue = max(t.maxQueue, q)
 	}
+}
+
+// addSent applies a tally of sent batches to g.
+func (g *Group) addSent(t *sentTally) {
+	g.RecordsSent.Add(t.records)
+	g.Batches.AddN(t.batches, t.wire, t.maxWire)
+	g.RawBytes.Add(t.raw)
+	g.WireBytes.Add(t.wire)
+	if t.queued > 0 {
+		g.QueueTime.AddN(t.queued, t.queueSum, t.maxQueue)
+	}
+}
+
+// batchesSent applies the tally of a request's batches of one topic to
+// the topic's counters and the totals.
+func (st *Stats) batchesSent(topic string, t *sentTally) {
+	st.Total.addSent(t)
+	st.Topic(topic).addSent(t)
 }
 
 func (st *Stats) batchDone(b *accumulator.Batch) {
