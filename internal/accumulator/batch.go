@@ -189,14 +189,12 @@ func (b *Batch) tryAppend(r *Record) int {
 }
 
 // appendHashed appends r, whose encoded body is body bytes, with the
-// records' CRC taken up to its end: the records before it not hashed yet,
-// then r as it is copied, its value read once (AppendRecordBodyCRC).
+// records' CRC taken as far as its value: the bytes before it not hashed
+// yet, then the value as it is copied, read once (AppendRecordBodyCRC).
 func (b *Batch) appendHashed(r *Record, body int, delta int64, n int32) {
-	if b.crcDone < len(b.buf)-recordbatch.HeaderSize {
-		b.crc = recordbatch.UpdateCRC(b.crc, b.buf[recordbatch.HeaderSize+b.crcDone:])
-	}
-	b.buf, b.crc = recordbatch.AppendRecordBodyCRC(b.buf, body, delta, n, r.Key, r.Value, r.Headers, b.crc)
-	b.crcDone = len(b.buf) - recordbatch.HeaderSize
+	var done int
+	b.buf, done, b.crc = recordbatch.AppendRecordBodyCRC(b.buf, recordbatch.HeaderSize+b.crcDone, b.crc, body, delta, n, r.Key, r.Value, r.Headers)
+	b.crcDone = done - recordbatch.HeaderSize
 }
 
 // grow moves b's records to a larger buffer (started at the size of the

@@ -78,6 +78,11 @@ func CombineCRC(crcA, crcB uint32, lenB int) uint32 {
 	return mulModP(xPow8n(lenB), crcA) ^ crcB
 }
 
+// foldMin is the shortest input folded with carry-less products, where
+// the CPU has them (crcfold_amd64.go): below it hash/crc32's CRC32
+// instructions are as fast.
+const foldMin = 512
+
 // UpdateCRC continues the CRC-32C crc of some bytes with p: the records'
 // CRC that WriteHeaderCRC takes is built with it, starting from 0.
 func UpdateCRC(crc uint32, p []byte) uint32 { return updateCRC(crc, p) }

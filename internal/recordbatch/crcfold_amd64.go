@@ -24,10 +24,6 @@ func cpuid(eaxArg, ecxArg uint32) (eax, ebx, ecx, edx uint32)
 
 func xgetbv() (eax uint32)
 
-// foldMin is the shortest input folded: below it hash/crc32's CRC32
-// instructions are as fast.
-const foldMin = 512
-
 var (
 	canFold = hasAVX512CLMUL()
 	foldK   = foldTable()
@@ -75,19 +71,15 @@ func updateCRC(crc uint32, p []byte) uint32 {
 	return crc32Update(crc, p[blocks*64:])
 }
 
-// copyCRC copies src to dst, which must be as long, and returns crc
-// continued with src: in one pass over the bytes where they are long
-// enough to fold.
-func copyCRC(dst, src []byte, crc uint32) uint32 {
-	if !canFold || len(src) < foldMin {
-		copy(dst, src)
-		return crc32Update(crc, src)
-	}
+// foldCopy copies src to dst, which must be as long and of at least
+// foldMin bytes, and continues crc with src's 64-byte blocks, in one pass
+// over them. It returns the CRC and how many bytes it covers.
+func foldCopy(dst, src []byte, crc uint32) (uint32, int) {
 	_ = dst[len(src)-1]
-	blocks := len(src) / 64
-	crc = ^copyFoldCRC32C(^crc, &dst[0], &src[0], blocks, &foldK)
-	copy(dst[blocks*64:], src[blocks*64:])
-	return crc32Update(crc, src[blocks*64:])
+	n := len(src) &^ 63
+	crc = ^copyFoldCRC32C(^crc, &dst[0], &src[0], n/64, &foldK)
+	copy(dst[n:], src[n:])
+	return crc, n
 }
 
 // foldConstants returns the multipliers that move a 128-bit lane d bits

@@ -96,10 +96,11 @@ func itoa(n int) string {
 	return itoa(n/10) + string(rune('0'+n%10))
 }
 
-// TestAppendRecordBodyCRC: a record appended with its CRC taken as it is
-// copied has AppendRecordBody's bytes and their hash/crc32 CRC-32C, for
-// values around the fold's thresholds, null and empty values and keys,
-// and headers.
+// TestAppendRecordBodyCRC: records appended one after another with a
+// running CRC have AppendRecordBody's bytes, and the CRC returned,
+// finished over the bytes it does not cover, is hash/crc32's CRC-32C of
+// them all, for values around the fold's thresholds, null and empty
+// values and keys, and headers.
 func TestAppendRecordBodyCRC(t *testing.T) {
 	rng := rand.New(rand.NewPCG(7, 8))
 	src := make([]byte, 12000)
@@ -107,6 +108,8 @@ func TestAppendRecordBodyCRC(t *testing.T) {
 		src[i] = byte(rng.Uint32())
 	}
 	hdrs := []Header{{Key: "h", Value: []byte("v")}, {Key: "n"}}
+	var want, got []byte
+	done, crc := 0, uint32(0x1234)
 	for _, n := range []int{-1, 0, 1, 63, 255, 256, 511, 512, 513, 575, 1023, 1024, 1088, 4095, 10240, 11999} {
 		for _, key := range [][]byte{nil, {}, []byte("key")} {
 			for _, h := range [][]Header{nil, hdrs} {
@@ -114,17 +117,19 @@ func TestAppendRecordBodyCRC(t *testing.T) {
 				if n >= 0 {
 					value = src[1 : 1+n]
 				}
-				prefix := []byte("some bytes before")
 				body := RecordBodySize(-3, 7, key, value, h)
-				want := AppendRecordBody(append([]byte{}, prefix...), body, -3, 7, key, value, h)
-				got, crc := AppendRecordBodyCRC(append(make([]byte, 0, 64), prefix...), body, -3, 7, key, value, h, 0x1234)
+				want = AppendRecordBody(want, body, -3, 7, key, value, h)
+				got, done, crc = AppendRecordBodyCRC(got, done, crc, body, -3, 7, key, value, h)
 				if string(got) != string(want) {
 					t.Fatalf("value %d, key %q, %d headers: bytes differ", n, key, len(h))
 				}
-				if wantCRC := crc32.Update(0x1234, castagnoli, want[len(prefix):]); crc != wantCRC {
-					t.Fatalf("value %d, key %q, %d headers: crc %08x, want %08x", n, key, len(h), crc, wantCRC)
+				if c, wantCRC := UpdateCRC(crc, got[done:]), crc32.Update(0x1234, castagnoli, want); c != wantCRC {
+					t.Fatalf("value %d, key %q, %d headers: crc %08x, want %08x", n, key, len(h), c, wantCRC)
 				}
 			}
 		}
+	}
+	if canFold && done < len(got)/2 {
+		t.Fatalf("the running CRC covers %d of %d bytes", done, len(got))
 	}
 }

@@ -105,11 +105,19 @@ func AppendRecordBody(dst []byte, body int, tsDelta int64, offsetDelta int32, ke
 	return dst
 }
 
-// AppendRecordBodyCRC is AppendRecordBody that also continues crc, a
-// CRC-32C as UpdateCRC takes it, over the bytes appended. The value is
-// copied and hashed in one pass (copyCRC), so that a long value is read
-// once and its bytes are not read back.
-func AppendRecordBodyCRC(dst []byte, body int, tsDelta int64, offsetDelta int32, key, value []byte, headers []Header, crc uint32) ([]byte, uint32) {
+// AppendRecordBodyCRC is AppendRecordBody for a caller that keeps a
+// running CRC-32C (as UpdateCRC takes it) of the bytes it appends: crc
+// covers dst up to index done, and the CRC returned covers the returned
+// slice up to the index returned. Where the value is long enough to fold
+// (foldMin bytes, on a CPU that folds), the bytes from done to the value
+// are hashed, then the value as it is copied, read once (foldCopy); the
+// value's last partial block and what follows it are left to the next
+// call or the caller, so that a record costs one short hash/crc32 call.
+// Otherwise nothing is hashed.
+func AppendRecordBodyCRC(dst []byte, done int, crc uint32, body int, tsDelta int64, offsetDelta int32, key, value []byte, headers []Header) ([]byte, int, uint32) {
+	if !canFold || len(value) < foldMin {
+		return AppendRecordBody(dst, body, tsDelta, offsetDelta, key, value, headers), done, crc
+	}
 	total := uvarintLen(uint64(body)<<1) + body
 	off := len(dst)
 	if cap(dst)-off < total {
@@ -118,22 +126,17 @@ func AppendRecordBodyCRC(dst []byte, body int, tsDelta int64, offsetDelta int32,
 	dst = dst[:off+total]
 	b := dst[off:]
 	i := putPrefix(b, body, tsDelta, offsetDelta, key)
-	if value == nil {
-		b[i] = 1 // zigzag(-1)
-		i++
-	} else {
-		i += putUvarint(b[i:], uint64(len(value))<<1)
-		crc = updateCRC(crc, b[:i])
-		crc = copyCRC(b[i:i+len(value)], value, crc)
-		b = b[i+len(value):]
-		i = 0
-	}
+	i += putUvarint(b[i:], uint64(len(value))<<1)
+	crc = updateCRC(crc, dst[done:off+i])
+	crc, folded := foldCopy(b[i:i+len(value)], value, crc)
+	done = off + i + folded
+	i += len(value)
 	if len(headers) == 0 {
 		b[i] = 0
 	} else {
 		putHeaders(b[i:], headers)
 	}
-	return dst, updateCRC(crc, b)
+	return dst, done, crc
 }
 
 // putPrefix writes a record's fields before its value at b[0:]: length,
