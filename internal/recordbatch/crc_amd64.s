@@ -81,7 +81,7 @@ fold1:
 	VPXORQ         Z6, Z7, Z6
 	VEXTRACTI32X4  $3, Z3, X8
 	VEXTRACTI64X4  $1, Z6, Y7
-	VPXORQ         Y7, Y6, Y6
+	VPXOR          Y7, Y6, Y6
 	VEXTRACTI128   $1, Y6, X7
 	VPXOR          X7, X6, X6
 	VPXOR          X8, X6, X6
@@ -201,7 +201,7 @@ cfold1:
 	VPXORQ        Z6, Z7, Z6
 	VEXTRACTI32X4 $3, Z3, X8
 	VEXTRACTI64X4 $1, Z6, Y7
-	VPXORQ        Y7, Y6, Y6
+	VPXOR         Y7, Y6, Y6
 	VEXTRACTI128  $1, Y6, X7
 	VPXOR         X7, X6, X6
 	VPXOR         X8, X6, X6

@@ -40,8 +40,8 @@ func foldTable() (k [16]uint64) {
 	return k
 }
 
-// hasAVX512CLMUL reports whether the CPU has AVX-512F and VPCLMULQDQ and
-// the OS saves the registers they use.
+// hasAVX512CLMUL reports whether the CPU has AVX2, AVX-512F and VL and
+// VPCLMULQDQ, and the OS saves the registers they use.
 func hasAVX512CLMUL() bool {
 	maxLeaf, _, _, _ := cpuid(0, 0)
 	if maxLeaf < 7 {
@@ -57,8 +57,8 @@ func hasAVX512CLMUL() bool {
 		return false
 	}
 	_, ebx7, ecx7, _ := cpuid(7, 0)
-	const avx512f, vpclmulqdq = 1 << 16, 1 << 10
-	return ebx7&avx512f != 0 && ecx7&vpclmulqdq != 0
+	const avx2, avx512f, avx512vl, vpclmulqdq = 1 << 5, 1 << 16, 1 << 31, 1 << 10
+	return ebx7&avx2 != 0 && ebx7&avx512f != 0 && ebx7&avx512vl != 0 && ecx7&vpclmulqdq != 0
 }
 
 // updateCRC is UpdateCRC: folded for long inputs where the CPU allows.
