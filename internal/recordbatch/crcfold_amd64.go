@@ -40,16 +40,24 @@ func foldTable() (k [16]uint64) {
 	return k
 }
 
-// hasAVX512CLMUL reports whether the CPU has AVX2, AVX-512F and VL and
-// VPCLMULQDQ, and the OS saves the registers they use.
-func hasAVX512CLMUL() bool {
+// hasAVX512CLMUL reports whether the CPU has every instruction set
+// crc_amd64.s uses and the OS saves the registers they use.
+func hasAVX512CLMUL() bool { return foldSupported(cpuid, xgetbv) }
+
+// foldSupported is hasAVX512CLMUL with the CPUID and XGETBV instructions
+// passed in, so that tests can present other CPUs. Besides AVX-512F and
+// VPCLMULQDQ the folds use AVX2 (VEXTRACTI128, VPXOR on YMM registers)
+// and SSE4.2 (CRC32), which a hypervisor may hide; AVX-512VL, which
+// every CPU with VPCLMULQDQ has, is required as well, for EVEX
+// instructions on XMM and YMM registers.
+func foldSupported(cpuid func(eax, ecx uint32) (uint32, uint32, uint32, uint32), xgetbv func() uint32) bool {
 	maxLeaf, _, _, _ := cpuid(0, 0)
 	if maxLeaf < 7 {
 		return false
 	}
 	_, _, ecx1, _ := cpuid(1, 0)
-	const osxsave, avx = 1 << 27, 1 << 28
-	if ecx1&osxsave == 0 || ecx1&avx == 0 {
+	const sse42, osxsave, avx = 1 << 20, 1 << 27, 1 << 28
+	if ecx1&(sse42|osxsave|avx) != sse42|osxsave|avx {
 		return false
 	}
 	// XCR0: SSE, AVX, opmask, the ZMM upper halves and ZMM16-31.
@@ -58,7 +66,7 @@ func hasAVX512CLMUL() bool {
 	}
 	_, ebx7, ecx7, _ := cpuid(7, 0)
 	const avx2, avx512f, avx512vl, vpclmulqdq = 1 << 5, 1 << 16, 1 << 31, 1 << 10
-	return ebx7&avx2 != 0 && ebx7&avx512f != 0 && ebx7&avx512vl != 0 && ecx7&vpclmulqdq != 0
+	return ebx7&(avx2|avx512f|avx512vl) == avx2|avx512f|avx512vl && ecx7&vpclmulqdq != 0
 }
 
 // updateCRC is UpdateCRC: folded for long inputs where the CPU allows.
