@@ -42,6 +42,8 @@ func BenchmarkProduce(b *testing.B) {
 	}{
 		{name: "keyless/nil-cb", acks: AcksLeader, idem: IdempotenceOff},
 		{name: "keyless/cb", cb: true, acks: AcksLeader, idem: IdempotenceOff},
+		{name: "keyed/cb", keyed: true, cb: true, acks: AcksLeader, idem: IdempotenceOff},
+		{name: "keyed/cb/scattered-keys", keyed: true, cb: true, acks: AcksLeader, idem: IdempotenceOff},
 		{name: "keyed/cb/acks-all/idempotent/lz4", keyed: true, cb: true, codec: CompressionLZ4, acks: AcksAll, idem: IdempotenceOn},
 		{name: "keyless/cb/zstd/1000B", cb: true, codec: CompressionZstd, acks: AcksLeader, idem: IdempotenceOff},
 	}
@@ -75,6 +77,10 @@ func benchProduceWith(b *testing.B, size int, keyed, withCB, headers bool, mod f
 	ctx := context.Background()
 	value := benchValue(size)
 	keys := benchKeys(1024)
+	var scattered []byte // the shared harness's keys: 16 bytes at scattered offsets of 1 MiB
+	if strings.Contains(b.Name(), "scattered-keys") {
+		scattered = benchValue(1 << 20)
+	}
 	hdrs := []Header{{Key: "trace", Value: []byte("00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")}, {Key: "app", Value: []byte("bench")}}
 	var failed atomic.Int64
 	var firstErr atomic.Pointer[error]
@@ -96,7 +102,10 @@ func benchProduceWith(b *testing.B, size int, keyed, withCB, headers bool, mod f
 			if headers {
 				r.Headers = hdrs
 			}
-			if keyed {
+			if scattered != nil {
+				off := int(uint64(i)*0x9E3779B97F4A7C15>>20) % (len(scattered) - 16)
+				r.Key = scattered[off : off+16 : off+16]
+			} else if keyed {
 				r.Key = keys[i&1023]
 			}
 			p.Produce(ctx, r, cb)
