@@ -7,8 +7,8 @@
 // XORed into the first four bytes, and the bytes folded 256 at a time in
 // four 512-bit registers, then into one, 64 at a time, then its four
 // 128-bit lanes into one, whose 16 bytes the CRC32 instruction finishes
-// (crcfold_amd64.go explains the folding and k). Requires AVX-512F and
-// VPCLMULQDQ.
+// (crcfold_amd64.go explains the folding and k). Requires what
+// foldSupported checks: AVX-512F, AVX-512VL, VPCLMULQDQ, AVX2 and SSE4.2.
 TEXT ·foldCRC32C(SB), NOSPLIT, $0-36
 	MOVL init+0(FP), AX
 	MOVQ p+8(FP), SI
