@@ -15,6 +15,9 @@
 // SAMSA_BUFFER_MEMORY=bytes sets buffer.memory instead of the budget
 // derived from -max-buffered (see config), e.g. 33554432 for samsa's
 // default.
+//
+// SAMSA_CRC_FOLD=0 turns off the AVX-512 CRC-32C folding, to measure what
+// a CPU without it (or another architecture) runs.
 package main
 
 import (
@@ -34,6 +37,7 @@ import (
 	"time"
 
 	"github.com/samsa-go/samsa"
+	"github.com/samsa-go/samsa/internal/recordbatch"
 )
 
 // knobs are the workload settings, named as the harness names them.
@@ -147,6 +151,9 @@ func (r *run) ack(err error) {
 
 func main() {
 	k := parseKnobs()
+	if os.Getenv("SAMSA_CRC_FOLD") == "0" {
+		recordbatch.SetFolding(false)
+	}
 	if path := os.Getenv("BENCH_CPUPROFILE"); path != "" {
 		f, err := os.Create(path)
 		if err == nil && pprof.StartCPUProfile(f) == nil {

@@ -60,9 +60,6 @@ func TestEncodeIncompressibleBatchFitsPooledBuffer(t *testing.T) {
 	}
 }
 
-// crcChunk is a record size around which the tests check CRCs.
-const crcChunk = 8 << 10
-
 // TestIncrementalCRCMatchesDecode: batches whose records' CRC was taken
 // in chunks as they were appended (records smaller and larger than a
 // chunk, uncompressed and compressed), and resent under a new producer
