@@ -77,6 +77,8 @@ type stickyState struct {
 	// retired is set, under part's mutex, once no more records may go to
 	// part under this choice; the next choice is made without the mutex.
 	retired atomic.Bool
+	// seen is produced as another lane's switch last saw it (dropIdle).
+	seen atomic.Int64
 }
 
 // current reports whether s is still its lane's choice and takes records.
@@ -331,11 +333,36 @@ func (t *Topic) switchSticky(s *stickyState) {
 			lane = i
 		}
 	}
+	t.dropIdle(lane)
 	if next := t.pickFor(s.part, lane); next != nil {
 		s.lane.CompareAndSwap(s, &stickyState{lane: s.lane, part: next})
 	}
 	if t.contended.Load() {
 		t.contended.Store(false)
+	}
+}
+
+// dropIdle empties the lanes other than lane that took no record since
+// lane's previous switch, so that their partitions are no longer kept out
+// of the lanes' choices (avoid): a lone producing goroutine that once
+// moved to lane 1 while the sender held lane 0's mutex never comes back
+// to lane 1, and lane 0 then skipped lane 1's partition for good. With 6
+// partitions, 10 KB values and up to three lanes, one or two partitions
+// got no batches for most of a run, and requests carried 4 or 5 batches
+// where 6 could go. An emptied lane picks a partition again when an
+// append next needs it; an append holding its old choice finds it
+// replaced under the partition's mutex and looks again.
+func (t *Topic) dropIdle(lane int) {
+	for i := range t.lanes {
+		o := t.lanes[i].Load()
+		if i == lane || o == nil || o.retired.Load() {
+			continue
+		}
+		if n := o.produced.Load(); n != o.seen.Load() {
+			o.seen.Store(n)
+			continue
+		}
+		t.lanes[i].CompareAndSwap(o, nil)
 	}
 }
 
