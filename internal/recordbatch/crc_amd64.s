@@ -1,5 +1,44 @@
 #include "textflag.h"
 
+// FOLD_ONTO_Z3 folds Z0, Z1 and Z2 onto Z3, moving them 192, 128 and 64
+// bytes along (the multipliers at 16, 32 and 48(DX)); it leaves the
+// 64-byte fold's multiplier broadcast in Z5.
+#define FOLD_ONTO_Z3 \
+	VBROADCASTI32X4 16(DX), Z5;        \
+	VPCLMULQDQ      $0x00, Z5, Z0, Z6; \
+	VPCLMULQDQ      $0x11, Z5, Z0, Z0; \
+	VPTERNLOGQ      $0x96, Z6, Z0, Z3; \
+	VBROADCASTI32X4 32(DX), Z5;        \
+	VPCLMULQDQ      $0x00, Z5, Z1, Z6; \
+	VPCLMULQDQ      $0x11, Z5, Z1, Z1; \
+	VPTERNLOGQ      $0x96, Z6, Z1, Z3; \
+	VBROADCASTI32X4 48(DX), Z5;        \
+	VPCLMULQDQ      $0x00, Z5, Z2, Z6; \
+	VPCLMULQDQ      $0x11, Z5, Z2, Z2; \
+	VPTERNLOGQ      $0x96, Z6, Z2, Z3
+
+// FOLD_LANES_CRC moves Z3's lanes 0, 1 and 2 48, 32 and 16 bytes along,
+// onto lane 3 (whose multipliers, at 64(DX), are zero), clears the upper
+// register state and leaves in AX the CRC32 instruction's CRC, from a
+// zero register, of the 16 bytes left.
+#define FOLD_LANES_CRC \
+	VMOVDQU64     64(DX), Z5;        \
+	VPCLMULQDQ    $0x00, Z5, Z3, Z6; \
+	VPCLMULQDQ    $0x11, Z5, Z3, Z7; \
+	VPXORQ        Z6, Z7, Z6;        \
+	VEXTRACTI32X4 $3, Z3, X8;        \
+	VEXTRACTI64X4 $1, Z6, Y7;        \
+	VPXOR         Y7, Y6, Y6;        \
+	VEXTRACTI128  $1, Y6, X7;        \
+	VPXOR         X7, X6, X6;        \
+	VPXOR         X8, X6, X6;        \
+	VMOVQ         X6, BX;            \
+	VPEXTRQ       $1, X6, R8;        \
+	VZEROUPPER;                      \
+	XORL          AX, AX;            \
+	CRC32Q        BX, AX;            \
+	CRC32Q        R8, AX
+
 // func foldCRC32C(init uint32, p *byte, blocks int, k *[16]uint64) uint32
 //
 // Returns the raw (uninverted) CRC-32C register after blocks 64-byte
@@ -47,19 +86,7 @@ loop256:
 	JMP        loop256
 
 fold4:
-	// Z0, Z1, Z2 move 192, 128 and 64 bytes along, onto Z3.
-	VBROADCASTI32X4 16(DX), Z5
-	VPCLMULQDQ      $0x00, Z5, Z0, Z6
-	VPCLMULQDQ      $0x11, Z5, Z0, Z0
-	VPTERNLOGQ      $0x96, Z6, Z0, Z3
-	VBROADCASTI32X4 32(DX), Z5
-	VPCLMULQDQ      $0x00, Z5, Z1, Z6
-	VPCLMULQDQ      $0x11, Z5, Z1, Z1
-	VPTERNLOGQ      $0x96, Z6, Z1, Z3
-	VBROADCASTI32X4 48(DX), Z5
-	VPCLMULQDQ      $0x00, Z5, Z2, Z6
-	VPCLMULQDQ      $0x11, Z5, Z2, Z2
-	VPTERNLOGQ      $0x96, Z6, Z2, Z3
+	FOLD_ONTO_Z3
 
 	// 64 bytes at a time (Z5 is still the 64-byte fold).
 loop64:
@@ -73,24 +100,7 @@ loop64:
 	JMP        loop64
 
 fold1:
-	// Lanes 0, 1 and 2 move 48, 32 and 16 bytes along, onto lane 3 (whose
-	// constants are zero).
-	VMOVDQU64      64(DX), Z5
-	VPCLMULQDQ     $0x00, Z5, Z3, Z6
-	VPCLMULQDQ     $0x11, Z5, Z3, Z7
-	VPXORQ         Z6, Z7, Z6
-	VEXTRACTI32X4  $3, Z3, X8
-	VEXTRACTI64X4  $1, Z6, Y7
-	VPXOR          Y7, Y6, Y6
-	VEXTRACTI128   $1, Y6, X7
-	VPXOR          X7, X6, X6
-	VPXOR          X8, X6, X6
-	VMOVQ          X6, BX
-	VPEXTRQ        $1, X6, R8
-	VZEROUPPER
-	XORL           AX, AX
-	CRC32Q         BX, AX
-	CRC32Q         R8, AX
+	FOLD_LANES_CRC
 	MOVL           AX, ret+32(FP)
 	RET
 
@@ -168,18 +178,7 @@ cloop256:
 	JMP        cloop256
 
 cfold4:
-	VBROADCASTI32X4 16(DX), Z5
-	VPCLMULQDQ      $0x00, Z5, Z0, Z6
-	VPCLMULQDQ      $0x11, Z5, Z0, Z0
-	VPTERNLOGQ      $0x96, Z6, Z0, Z3
-	VBROADCASTI32X4 32(DX), Z5
-	VPCLMULQDQ      $0x00, Z5, Z1, Z6
-	VPCLMULQDQ      $0x11, Z5, Z1, Z1
-	VPTERNLOGQ      $0x96, Z6, Z1, Z3
-	VBROADCASTI32X4 48(DX), Z5
-	VPCLMULQDQ      $0x00, Z5, Z2, Z6
-	VPCLMULQDQ      $0x11, Z5, Z2, Z2
-	VPTERNLOGQ      $0x96, Z6, Z2, Z3
+	FOLD_ONTO_Z3
 
 cloop64:
 	TESTQ      CX, CX
@@ -195,21 +194,6 @@ cloop64:
 	JMP        cloop64
 
 cfold1:
-	VMOVDQU64     64(DX), Z5
-	VPCLMULQDQ    $0x00, Z5, Z3, Z6
-	VPCLMULQDQ    $0x11, Z5, Z3, Z7
-	VPXORQ        Z6, Z7, Z6
-	VEXTRACTI32X4 $3, Z3, X8
-	VEXTRACTI64X4 $1, Z6, Y7
-	VPXOR         Y7, Y6, Y6
-	VEXTRACTI128  $1, Y6, X7
-	VPXOR         X7, X6, X6
-	VPXOR         X8, X6, X6
-	VMOVQ         X6, BX
-	VPEXTRQ       $1, X6, R8
-	VZEROUPPER
-	XORL          AX, AX
-	CRC32Q        BX, AX
-	CRC32Q        R8, AX
+	FOLD_LANES_CRC
 	MOVL          AX, ret+40(FP)
 	RET
