@@ -1,5 +1,25 @@
 #include "textflag.h"
 
+// LOAD_Z0_Z3 loads the first 256 bytes at SI into Z0-Z3.
+#define LOAD_Z0_Z3 \
+	VMOVDQU64 0(SI), Z0;   \
+	VMOVDQU64 64(SI), Z1;  \
+	VMOVDQU64 128(SI), Z2; \
+	VMOVDQU64 192(SI), Z3
+
+// MUL_256 multiplies the lanes of Z0-Z3 by the 256-byte fold's
+// multipliers in Z5: the low quadwords' products go to Z6-Z9, the high
+// ones' replace Z0-Z3, for the XOR with the next 256 bytes.
+#define MUL_256 \
+	VPCLMULQDQ $0x00, Z5, Z0, Z6; \
+	VPCLMULQDQ $0x11, Z5, Z0, Z0; \
+	VPCLMULQDQ $0x00, Z5, Z1, Z7; \
+	VPCLMULQDQ $0x11, Z5, Z1, Z1; \
+	VPCLMULQDQ $0x00, Z5, Z2, Z8; \
+	VPCLMULQDQ $0x11, Z5, Z2, Z2; \
+	VPCLMULQDQ $0x00, Z5, Z3, Z9; \
+	VPCLMULQDQ $0x11, Z5, Z3, Z3
+
 // FOLD_ONTO_Z3 folds Z0, Z1 and Z2 onto Z3, moving them 192, 128 and 64
 // bytes along (the multipliers at 16, 32 and 48(DX)); it leaves the
 // 64-byte fold's multiplier broadcast in Z5.
@@ -54,10 +74,7 @@ TEXT ·foldCRC32C(SB), NOSPLIT, $0-36
 	MOVQ blocks+16(FP), CX
 	MOVQ k+24(FP), DX
 
-	VMOVDQU64 0(SI), Z0
-	VMOVDQU64 64(SI), Z1
-	VMOVDQU64 128(SI), Z2
-	VMOVDQU64 192(SI), Z3
+	LOAD_Z0_Z3
 	VMOVD     AX, X4
 	VPXORQ    Z4, Z0, Z0
 	ADDQ      $256, SI
@@ -69,14 +86,7 @@ TEXT ·foldCRC32C(SB), NOSPLIT, $0-36
 loop256:
 	CMPQ       CX, $4
 	JB         fold4
-	VPCLMULQDQ $0x00, Z5, Z0, Z6
-	VPCLMULQDQ $0x11, Z5, Z0, Z0
-	VPCLMULQDQ $0x00, Z5, Z1, Z7
-	VPCLMULQDQ $0x11, Z5, Z1, Z1
-	VPCLMULQDQ $0x00, Z5, Z2, Z8
-	VPCLMULQDQ $0x11, Z5, Z2, Z2
-	VPCLMULQDQ $0x00, Z5, Z3, Z9
-	VPCLMULQDQ $0x11, Z5, Z3, Z3
+	MUL_256
 	VPTERNLOGQ $0x96, 0(SI), Z6, Z0
 	VPTERNLOGQ $0x96, 64(SI), Z7, Z1
 	VPTERNLOGQ $0x96, 128(SI), Z8, Z2
@@ -133,10 +143,7 @@ TEXT ·copyFoldCRC32C(SB), NOSPLIT, $0-44
 	MOVQ blocks+24(FP), CX
 	MOVQ k+32(FP), DX
 
-	VMOVDQU64 0(SI), Z0
-	VMOVDQU64 64(SI), Z1
-	VMOVDQU64 128(SI), Z2
-	VMOVDQU64 192(SI), Z3
+	LOAD_Z0_Z3
 	VMOVDQU64 Z0, 0(DI)
 	VMOVDQU64 Z1, 64(DI)
 	VMOVDQU64 Z2, 128(DI)
@@ -156,14 +163,7 @@ cloop256:
 	VMOVDQU64  64(SI), Z11
 	VMOVDQU64  128(SI), Z12
 	VMOVDQU64  192(SI), Z13
-	VPCLMULQDQ $0x00, Z5, Z0, Z6
-	VPCLMULQDQ $0x11, Z5, Z0, Z0
-	VPCLMULQDQ $0x00, Z5, Z1, Z7
-	VPCLMULQDQ $0x11, Z5, Z1, Z1
-	VPCLMULQDQ $0x00, Z5, Z2, Z8
-	VPCLMULQDQ $0x11, Z5, Z2, Z2
-	VPCLMULQDQ $0x00, Z5, Z3, Z9
-	VPCLMULQDQ $0x11, Z5, Z3, Z3
+	MUL_256
 	VMOVDQU64  Z10, 0(DI)
 	VMOVDQU64  Z11, 64(DI)
 	VMOVDQU64  Z12, 128(DI)
