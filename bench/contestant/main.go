@@ -16,6 +16,10 @@
 // derived from -max-buffered (see config), e.g. 33554432 for samsa's
 // default.
 //
+// SAMSA_PROPS="key=value,key=value" sets further configuration
+// properties over the ones the knobs give (experiments such as
+// send.buffer.bytes=-1); a property samsa does not know stops the run.
+//
 // SAMSA_CRC_FOLD=0 turns off the AVX-512 CRC-32C folding, to measure what
 // a CPU without it (or another architecture) runs.
 package main
@@ -31,6 +35,7 @@ import (
 	"runtime/trace"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -117,11 +122,21 @@ func (k *knobs) config() (samsa.Config, string) {
 		memory = int64(v)
 	}
 	props["buffer.memory"] = strconv.FormatInt(memory, 10)
+	notes := fmt.Sprintf("max-buffered %d records mapped to buffer.memory=%d bytes", k.maxBuffered, memory)
+	if extra := os.Getenv("SAMSA_PROPS"); extra != "" {
+		for _, kv := range strings.Split(extra, ",") {
+			key, value, ok := strings.Cut(kv, "=")
+			if !ok {
+				fatalf("SAMSA_PROPS: %q is not key=value", kv)
+			}
+			props[strings.TrimSpace(key)] = strings.TrimSpace(value)
+		}
+		notes += "; SAMSA_PROPS " + extra
+	}
 	cfg, err := samsa.ConfigFromProperties(props)
 	if err != nil {
 		fatalf("config: %v", err)
 	}
-	notes := fmt.Sprintf("max-buffered %d records mapped to buffer.memory=%d bytes", k.maxBuffered, memory)
 	return cfg, notes
 }
 
