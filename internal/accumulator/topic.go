@@ -208,21 +208,35 @@ func (t *Topic) laneCount() int {
 }
 
 // currentLane returns lane i's sticky state, choosing a partition first
-// if there is none.
+// if there is none (nil only when the topic has no partitions). A choice
+// that loses to a concurrent one looks at the lane again, and chooses
+// again if another lane's switch emptied it meanwhile (dropIdle).
 func (t *Topic) currentLane(i int) *stickyState {
-	if s := t.lanes[i].Load(); s != nil {
-		return s
+	for {
+		if s := t.lanes[i].Load(); s != nil {
+			return s
+		}
+		p := t.pickFor(nil, i)
+		if p == nil {
+			return nil
+		}
+		s := &stickyState{lane: &t.lanes[i], part: p}
+		if laneChoiceHook != nil {
+			laneChoiceHook(t, i, false)
+		}
+		if t.lanes[i].CompareAndSwap(nil, s) {
+			return s
+		}
+		if laneChoiceHook != nil {
+			laneChoiceHook(t, i, true)
+		}
 	}
-	p := t.pickFor(nil, i)
-	if p == nil {
-		return nil
-	}
-	s := &stickyState{lane: &t.lanes[i], part: p}
-	if t.lanes[i].CompareAndSwap(nil, s) {
-		return s
-	}
-	return t.lanes[i].Load()
 }
+
+// laneChoiceHook, set by tests only, runs in currentLane before its
+// choice is installed (lost false) and after a concurrent choice won
+// (lost true), to order those steps against other lanes' switches.
+var laneChoiceHook func(t *Topic, lane int, lost bool)
 
 // lockLane returns a lane's sticky state with its partition's mutex held
 // (nil when the topic has no partitions), or ctx's error:
