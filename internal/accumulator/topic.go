@@ -81,6 +81,16 @@ type stickyState struct {
 	seen atomic.Int64
 }
 
+// newStickyState is a new choice of part for lane. Its seen count starts
+// below any produced count, so that the first switch of another lane to
+// look at it (dropIdle) records it rather than dropping it: a choice made
+// a moment ago has had no time to take a record.
+func newStickyState(lane *atomic.Pointer[stickyState], part *Partition) *stickyState {
+	s := &stickyState{lane: lane, part: part}
+	s.seen.Store(-1)
+	return s
+}
+
 // current reports whether s is still its lane's choice and takes records.
 // appendNewLocked checks it under the partition's mutex after a wait.
 func (s *stickyState) current() bool { return s.lane.Load() == s && !s.retired.Load() }
@@ -220,7 +230,7 @@ func (t *Topic) currentLane(i int) *stickyState {
 		if p == nil {
 			return nil
 		}
-		s := &stickyState{lane: &t.lanes[i], part: p}
+		s := newStickyState(&t.lanes[i], p)
 		if laneChoiceHook != nil {
 			laneChoiceHook(t, i, false)
 		}
@@ -349,7 +359,7 @@ func (t *Topic) switchSticky(s *stickyState) {
 	}
 	t.dropIdle(lane)
 	if next := t.pickFor(s.part, lane); next != nil {
-		s.lane.CompareAndSwap(s, &stickyState{lane: s.lane, part: next})
+		s.lane.CompareAndSwap(s, newStickyState(s.lane, next))
 	}
 	if t.contended.Load() {
 		t.contended.Store(false)
