@@ -12,6 +12,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/samsa-go/samsa/internal/accumulator"
 )
 
 // stallProduce makes the kfake cluster hold every Produce request until
@@ -235,15 +237,22 @@ func TestProduceBufferExhausted(t *testing.T) {
 	defer release()
 	fillBuffer(t, p, "bp", 4, nil)
 
+	// Larger than batch.size, so it never fits an open batch: a 7000-byte
+	// one did when linger had drained a partition's batch during the fill
+	// and its next one was nearly empty (3 of 40 runs failed with no
+	// outcome), as in TestProduceBlocksUntilMemoryFrees. It needs a batch
+	// of its own, exactly its size.
+	big := make([]byte, bpBatchSize+1000)
+	need := accumulator.MaxRecordSize(nil, big, nil)
 	start := time.Now()
-	_, err := produceWait(t, p, ctx, Record{Topic: "bp", Partition: PartitionOf(2), Value: make([]byte, 7000)})
+	_, err := produceWait(t, p, ctx, Record{Topic: "bp", Partition: PartitionOf(2), Value: big})
 	waited := time.Since(start)
-	wantErr(t, err, ErrBufferExhausted, "buffer.memory=65536", fmt.Sprint(bpBatchSize))
+	wantErr(t, err, ErrBufferExhausted, "buffer.memory=65536", fmt.Sprint(need))
 	var be *BufferExhaustedError
 	if !errors.As(err, &be) {
 		t.Fatalf("%T is not a *BufferExhaustedError", err)
 	}
-	if be.BufferMemory != bpBufferMemory || be.Need != bpBatchSize || be.Waited < maxBlock || be.Waited > waited {
+	if be.BufferMemory != bpBufferMemory || be.Need != need || be.Waited < maxBlock || be.Waited > waited {
 		t.Fatalf("BufferExhaustedError %+v (Produce returned after %v)", be, waited)
 	}
 	if !strings.Contains(err.Error(), be.Waited.String()) {
@@ -258,7 +267,7 @@ func TestProduceBufferExhausted(t *testing.T) {
 	fillBuffer(t, p2, "bp", 4, nil)
 	dctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
-	_, err = produceWait(t, p2, dctx, Record{Topic: "bp", Partition: PartitionOf(0), Value: make([]byte, 7000)})
+	_, err = produceWait(t, p2, dctx, Record{Topic: "bp", Partition: PartitionOf(0), Value: big})
 	wantErr(t, err, context.DeadlineExceeded, `"bp"`, "buffer memory")
 	if w := metric(t, p2, "waiting-threads"); w != 0 {
 		t.Fatalf("waiting-threads %v after the wait ended", w)
