@@ -100,6 +100,7 @@ func produceAndReadBack(t *testing.T, c *kafkatest.Cluster, p *samsa.Producer, t
 func TestOAuthClientCredentials(t *testing.T) {
 	c := kafkatest.Shared(t)
 	provider.add("cc-app", &client{secret: "cc-s3cret", audience: audience, lifetime: time.Hour})
+	before := provider.tokens("cc-app") // the provider is the package's: -count runs share it
 	p, wire, err := newProducer(t, c, map[string]string{
 		"sasl.login.callback.handler.class":   "org.apache.kafka.common.security.oauthbearer.OAuthBearerLoginCallbackHandler",
 		"sasl.oauthbearer.token.endpoint.url": provider.tokenURL(),
@@ -111,7 +112,7 @@ func TestOAuthClientCredentials(t *testing.T) {
 		t.Fatal(err)
 	}
 	produceAndReadBack(t, c, p, c.NewTopic(t, 2, 1), 200)
-	if n := provider.tokens("cc-app"); n != 1 {
+	if n := provider.tokens("cc-app") - before; n != 1 {
 		t.Fatalf("%d tokens issued, want 1 (one token serves every connection until its refresh point)", n)
 	}
 	if wire.Sent(kmsg.SASLAuthenticate) == 0 {
@@ -137,6 +138,7 @@ func TestOAuthJWTBearer(t *testing.T) {
 		t.Fatal(err)
 	}
 	provider.add("jwt-issuer", &client{pub: &key.PublicKey, audience: audience, lifetime: time.Hour})
+	before := provider.tokens("jwt-service")
 	p, _, err := newProducer(t, c, map[string]string{
 		"sasl.oauthbearer.token.endpoint.url":          provider.tokenURL(),
 		"sasl.oauthbearer.jwt.retriever.class":         "org.apache.kafka.common.security.oauthbearer.JwtBearerJwtRetriever",
@@ -151,7 +153,7 @@ func TestOAuthJWTBearer(t *testing.T) {
 		t.Fatal(err)
 	}
 	produceAndReadBack(t, c, p, c.NewTopic(t, 2, 1), 100)
-	if n := provider.tokens("jwt-service"); n != 1 {
+	if n := provider.tokens("jwt-service") - before; n != 1 {
 		t.Fatalf("%d tokens issued for the assertion's subject, want 1 (refused: %v)", n, provider.refused())
 	}
 }
@@ -241,6 +243,7 @@ func checkRefused(t *testing.T, err error, start time.Time) {
 func TestOAuthRefreshUnderLoad(t *testing.T) {
 	c := kafkatest.Shared(t)
 	provider.add("load-app", &client{secret: "load-s3cret", audience: audience, lifetime: 6 * time.Second})
+	before := provider.tokens("load-app")
 	p, wire, err := newProducer(t, c, map[string]string{
 		"sasl.oauthbearer.token.endpoint.url": provider.tokenURL(),
 		"sasl.oauthbearer.client.id":          "load-app", "sasl.oauthbearer.client.secret": "load-s3cret", "sasl.oauthbearer.scope": "kafka",
@@ -295,7 +298,7 @@ func TestOAuthRefreshUnderLoad(t *testing.T) {
 	if len(seen) != n {
 		t.Fatalf("read %d distinct records, sent %d", len(seen), n)
 	}
-	tokens := provider.tokens("load-app")
+	tokens := provider.tokens("load-app") - before
 	conns, auths := wire.Conns(), wire.Sent(kmsg.SASLAuthenticate)
 	if tokens < 3 {
 		t.Fatalf("%d tokens issued in 20 s of 6 s tokens: the producer did not refresh", tokens)

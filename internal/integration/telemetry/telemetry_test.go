@@ -205,7 +205,10 @@ func producer(t *testing.T, c *kafkatest.Cluster, clientID string, mod func(*sam
 // last push marked terminating with the final counts.
 func TestPushesReachTheBroker(t *testing.T) {
 	c := cluster(t)
-	const client = "telemetry-e2e"
+	// The broker's reporter records every push of a client id for the
+	// cluster's life: under -count a run saw the last run's terminating
+	// push among its own.
+	client := fmt.Sprintf("telemetry-e2e-%d", time.Now().UnixNano())
 	subscribe(t, c, "samsa-e2e", "org.apache.kafka.producer.", client)
 	topic := c.NewTopic(t, 3, 1)
 	p, log := producer(t, c, client, func(cfg *samsa.Config) { cfg.TransactionalID = "telemetry-e2e-txn" })
