@@ -89,7 +89,7 @@ func (s *Summary) transition(gs map[trace.GoID]*goroutine, ev trace.Event) {
 	id := st.Resource.Goroutine()
 	g := gs[id]
 	if g == nil {
-		g = &goroutine{since: ev.Time()}
+		g = &goroutine{}
 		gs[id] = g
 	}
 	if g.role == nil {
@@ -106,7 +106,6 @@ func (s *Summary) transition(gs map[trace.GoID]*goroutine, ev trace.Event) {
 		}
 		g.role = s.role(name)
 		g.role.Goroutines++
-		g.since = ev.Time()
 	}
 	ro := g.role
 	if g.state != "" {
@@ -124,12 +123,15 @@ func (s *Summary) transition(gs map[trace.GoID]*goroutine, ev trace.Event) {
 		g.state = "Runnable<-" + from.String()
 		if from == trace.GoWaiting {
 			g.waker = frames(ev.Stack(), 3)
+			if g.waker == "" {
+				g.waker = "(the runtime)" // no frame of the program's own
+			}
 			ro.Wakers[g.waker]++
 		}
 	case trace.GoWaiting, trace.GoSyscall:
 		g.state = to.String() + ":" + st.Reason + "@" + frames(ev.Stack(), 1)
 	case trace.GoNotExist:
-		g.state = ""
+		delete(gs, id) // its ID may be reused by a new goroutine
 	default:
 		g.state = to.String()
 	}
