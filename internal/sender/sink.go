@@ -360,8 +360,14 @@ func (k *sink) drainOne(c *collection, p *accumulator.Partition, now time.Time, 
 		return // waiting to be added to the transaction; we are woken then
 	}
 	limit := c.room
-	if len(c.batches) == 0 {
+	switch {
+	case len(c.batches) == 0:
 		limit = 0 // the first batch always goes, whatever its size
+	case limit <= 0:
+		// The request is full (to Drain a limit of 0 is no limit): p is
+		// looked at again for the next one.
+		k.keep = append(k.keep, p)
+		return
 	}
 	res := p.Drain(now, limit, ps, early)
 	for _, b := range res.Expired {

@@ -1,0 +1,85 @@
+package sender
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kmsg"
+)
+
+// requestBatches records, for every Produce request the harness's broker
+// gets, the size of each record batch it carries.
+func (h *harness) requestBatches() func() [][]int {
+	var mu sync.Mutex
+	var reqs [][]int
+	h.kc.ControlKey(kmsg.Produce.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		h.kc.KeepControl()
+		var sizes []int
+		for _, tp := range req.(*kmsg.ProduceRequest).Topics {
+			for _, p := range tp.Partitions {
+				sizes = append(sizes, len(p.Records))
+			}
+		}
+		mu.Lock()
+		reqs = append(reqs, sizes)
+		mu.Unlock()
+		return nil, nil, false // kfake answers
+	})
+	return func() [][]int {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([][]int(nil), reqs...)
+	}
+}
+
+// TestRequestsKeepMaxRequestSize: a request whose batches have used up
+// max.request.size exactly takes no further batch. The first batch of a
+// request always goes; the room it leaves is then zero, and a zero limit
+// used to mean "no limit" to Partition.Drain, so the second partition's
+// batch went into the same request, past max.request.size (a broker such
+// as Event Hubs closes the connection on that).
+func TestRequestsKeepMaxRequestSize(t *testing.T) {
+	value := strings.Repeat("v", 900)
+	// The wire size of a batch of one such record, from a first broker.
+	probe := newHarness(t, harnessOpts{acks: -1})
+	probeReqs := probe.requestBatches()
+	probe.produce(0, value+"-p")
+	probe.wait()
+	if r := probeReqs(); len(r) != 1 || len(r[0]) != 1 {
+		t.Fatalf("probe requests %v, want one batch", r)
+	}
+	size := probeReqs()[0][0]
+
+	// Room for exactly one such batch: the first leaves the request's room
+	// at zero.
+	h := newHarness(t, harnessOpts{acks: -1, linger: 10 * time.Second, maxRequest: size + partitionOverhead + requestOverhead})
+	reqs := h.requestBatches()
+	h.appendTo(0, value+"-0")
+	h.appendTo(1, value+"-1")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.acc.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for v, err := range h.wait() {
+		if err != nil {
+			t.Fatalf("%s: %v", v[len(v)-2:], err)
+		}
+	}
+	got := reqs()
+	for _, sizes := range got {
+		total := 0
+		for _, s := range sizes {
+			total += s + partitionOverhead
+		}
+		if total+requestOverhead > h.s.cfg.MaxRequestSize {
+			t.Errorf("a request carried batches of %v bytes: %d with framing, over max.request.size %d", sizes, total+requestOverhead, h.s.cfg.MaxRequestSize)
+		}
+	}
+	if len(got) != 2 {
+		t.Errorf("requests %v, want two of one batch each", got)
+	}
+}
