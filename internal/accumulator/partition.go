@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/samsa-go/samsa/internal/compress"
+	"github.com/samsa-go/samsa/internal/recordbatch"
 )
 
 // Partition is one partition's queue of batches.
@@ -372,7 +373,7 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState, early b
 			res.WakeAt = due
 			break
 		}
-		if maxBytes > 0 && len(o.buf) > maxBytes && a.cfg.Codec == 0 {
+		if maxBytes > 0 && a.wireBound(len(o.buf)) > maxBytes {
 			break
 		}
 		p.open = nil
@@ -436,6 +437,17 @@ func (p *Partition) Drain(now time.Time, maxBytes int, ps ProducerState, early b
 	}
 	res.Batch = b
 	return res
+}
+
+// wireBound is the most bytes a batch of n uncompressed bytes (header
+// included) can take on the wire: n, or with a codec the header and the
+// codec's bound for the records, as the compressed size is only known
+// once the batch is drained and compressed.
+func (a *Accumulator) wireBound(n int) int {
+	if a.cfg.Codec == compress.None || a.cfg.Compressor == nil {
+		return n
+	}
+	return recordbatch.HeaderSize + a.cfg.Compressor.MaxSize(n-recordbatch.HeaderSize)
 }
 
 // assignSequenceLocked gives b the partition's next sequence numbers under

@@ -49,6 +49,7 @@ type harnessOpts struct {
 	maxRequest int
 	batchSize  int
 	linger     time.Duration // 1 ms when 0
+	codec      compress.Codec
 }
 
 func newHarness(t *testing.T, o harnessOpts) *harness {
@@ -73,13 +74,13 @@ func newHarness(t *testing.T, o harnessOpts) *harness {
 		o.acks = -1
 	}
 	h := &harness{t: t, kc: kc, cl: cl, outcomes: map[string]error{}, offsets: map[string]int64{}, done: make(chan struct{})}
-	comp, err := compress.NewCompressor(compress.None, 0)
+	comp, err := compress.NewCompressor(o.codec, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
 	h.acc = accumulator.New(accumulator.Config{
 		BatchSize: o.batchSize, Linger: o.linger, BufferMemory: 8 << 20, DeliveryTimeout: o.delivery,
-		MaxBlock: time.Second, Compressor: comp,
+		MaxBlock: time.Second, Compressor: comp, Codec: o.codec,
 		Wake: func(p *accumulator.Partition) { h.s.Wake(p) }, Deliver: h.deliver,
 		WakeAt: func(p *accumulator.Partition, due time.Time) { h.s.WakeAt(p, due) },
 	})

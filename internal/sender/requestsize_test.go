@@ -2,11 +2,13 @@ package sender
 
 import (
 	"context"
+	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/samsa-go/samsa/internal/compress"
 	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
@@ -77,6 +79,60 @@ func TestRequestsKeepMaxRequestSize(t *testing.T) {
 		}
 		if total+requestOverhead > h.s.cfg.MaxRequestSize {
 			t.Errorf("a request carried batches of %v bytes: %d with framing, over max.request.size %d", sizes, total+requestOverhead, h.s.cfg.MaxRequestSize)
+		}
+	}
+	if len(got) != 2 {
+		t.Errorf("requests %v, want two of one batch each", got)
+	}
+}
+
+// TestCompressedRequestsKeepMaxRequestSize: an open batch compressed as it
+// is drained goes into a request only if the most its compressed bytes can
+// take fits the room left. Its compressed size is not known beforehand,
+// and it used to go whatever the room: incompressible records took the
+// request past max.request.size.
+func TestCompressedRequestsKeepMaxRequestSize(t *testing.T) {
+	rng := rand.New(rand.NewPCG(3, 4))
+	value := func(tag string) string {
+		b := make([]byte, 900)
+		for i := range b {
+			b[i] = byte(rng.Uint32())
+		}
+		return string(b) + tag
+	}
+	probe := newHarness(t, harnessOpts{acks: -1, codec: compress.LZ4})
+	probeReqs := probe.requestBatches()
+	probe.produce(0, value("-p"))
+	probe.wait()
+	if r := probeReqs(); len(r) != 1 || len(r[0]) != 1 {
+		t.Fatalf("probe requests %v, want one batch", r)
+	}
+	size := probeReqs()[0][0]
+
+	// Room for one such batch and 40 bytes.
+	h := newHarness(t, harnessOpts{acks: -1, codec: compress.LZ4, linger: 10 * time.Second,
+		maxRequest: size + partitionOverhead + requestOverhead + 40})
+	reqs := h.requestBatches()
+	h.appendTo(0, value("-0"))
+	h.appendTo(1, value("-1"))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := h.acc.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	for v, err := range h.wait() {
+		if err != nil {
+			t.Fatalf("%s: %v", v[len(v)-2:], err)
+		}
+	}
+	got := reqs()
+	for _, sizes := range got {
+		total := requestOverhead
+		for _, s := range sizes {
+			total += s + partitionOverhead
+		}
+		if total > h.s.cfg.MaxRequestSize {
+			t.Errorf("a request carried compressed batches of %v bytes: %d with framing, over max.request.size %d", sizes, total, h.s.cfg.MaxRequestSize)
 		}
 	}
 	if len(got) != 2 {
