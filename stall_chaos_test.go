@@ -35,6 +35,9 @@ type stallChaos struct {
 	rng   *rand.Rand
 
 	errs, slows, pauses, moves atomic.Int64
+	// oversize counts produce requests of more than one batch whose
+	// batches alone exceed max.request.size; largest is the largest.
+	oversize, largest atomic.Int64
 }
 
 func (ch *stallChaos) String() string {
@@ -46,6 +49,7 @@ func (ch *stallChaos) String() string {
 func startChaos(fake *kfake.Cluster, dialer *faultnet.Dialer, c *stallCase) *stallChaos {
 	ch := &stallChaos{fake: fake, dialer: dialer, f: c.faults, addrs: fake.ListenAddrs(), parts: c.partitions,
 		quit: make(chan struct{}), done: make(chan struct{}), rng: rand.New(rand.NewSource(c.seed ^ 0xfa17))}
+	ch.watchRequestSize(c.cfg.MaxRequestSize)
 	dialer.SetFaults(faultnet.Faults{
 		ResetChance: map[bool]float64{true: 0.5}[c.faults.resets], ResetWithin: 30000,
 		Delay: c.faults.delay, Jitter: c.faults.delay, StallAfterRead: c.faults.stallAfter,
@@ -70,6 +74,31 @@ func startChaos(fake *kfake.Cluster, dialer *faultnet.Dialer, c *stallCase) *sta
 	}
 	go ch.run(rand.New(rand.NewSource(c.seed ^ 0xc4a0)))
 	return ch
+}
+
+// watchRequestSize counts the produce requests that break limit (the
+// case's max.request.size): more than one batch, and more than limit
+// bytes of batches. It must be the
+// first control on Produce, so that it sees every request.
+func (ch *stallChaos) watchRequestSize(limit int) {
+	ch.fake.ControlKey(int16(kmsg.Produce), func(r kmsg.Request) (kmsg.Response, error, bool) {
+		ch.fake.KeepControl()
+		batches, size := 0, 0
+		for _, tp := range r.(*kmsg.ProduceRequest).Topics {
+			for _, p := range tp.Partitions {
+				batches++
+				size += len(p.Records)
+			}
+		}
+		if batches > 1 && size > limit {
+			ch.oversize.Add(1)
+			l := ch.largest.Load()
+			for int64(size) > l && !ch.largest.CompareAndSwap(l, int64(size)) {
+				l = ch.largest.Load()
+			}
+		}
+		return nil, nil, false
+	})
 }
 
 // pick draws one of codes under the control functions' lock.

@@ -57,6 +57,10 @@ func runStallCase(t *testing.T, c *stallCase) {
 	t.Logf("%d records: %d acknowledged, failed %v; calls %v; chaos %s; dialer %+v",
 		o.total, o.ok, o.byErr, r.calls, ch, dialer.Stats())
 	checkNoSamsaGoroutines(t, before)
+	if n := ch.oversize.Load(); n > 0 {
+		t.Errorf("seed %d: %d produce requests carried more than max.request.size (%d) of batches, the largest %d bytes",
+			c.seed, n, c.cfg.MaxRequestSize, ch.largest.Load())
+	}
 	fake.DropControl()
 	if c.cfg.Acks != samsa.AcksNone && !c.txn {
 		r.checkAcknowledgedInLog(addrs)
