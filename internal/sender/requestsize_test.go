@@ -44,46 +44,8 @@ func (h *harness) requestBatches() func() [][]int {
 // batch went into the same request, past max.request.size (a broker such
 // as Event Hubs closes the connection on that).
 func TestRequestsKeepMaxRequestSize(t *testing.T) {
-	value := strings.Repeat("v", 900)
-	// The wire size of a batch of one such record, from a first broker.
-	probe := newHarness(t, harnessOpts{acks: -1})
-	probeReqs := probe.requestBatches()
-	probe.produce(0, value+"-p")
-	probe.wait()
-	if r := probeReqs(); len(r) != 1 || len(r[0]) != 1 {
-		t.Fatalf("probe requests %v, want one batch", r)
-	}
-	size := probeReqs()[0][0]
-
-	// Room for exactly one such batch: the first leaves the request's room
-	// at zero.
-	h := newHarness(t, harnessOpts{acks: -1, linger: 10 * time.Second, maxRequest: size + partitionOverhead + requestOverhead})
-	reqs := h.requestBatches()
-	h.appendTo(0, value+"-0")
-	h.appendTo(1, value+"-1")
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := h.acc.Flush(ctx); err != nil {
-		t.Fatal(err)
-	}
-	for v, err := range h.wait() {
-		if err != nil {
-			t.Fatalf("%s: %v", v[len(v)-2:], err)
-		}
-	}
-	got := reqs()
-	for _, sizes := range got {
-		total := 0
-		for _, s := range sizes {
-			total += s + partitionOverhead
-		}
-		if total+requestOverhead > h.s.cfg.MaxRequestSize {
-			t.Errorf("a request carried batches of %v bytes: %d with framing, over max.request.size %d", sizes, total+requestOverhead, h.s.cfg.MaxRequestSize)
-		}
-	}
-	if len(got) != 2 {
-		t.Errorf("requests %v, want two of one batch each", got)
-	}
+	value := func(tag string) string { return strings.Repeat("v", 900) + tag }
+	checkOneBatchEach(t, compress.None, value, 0)
 }
 
 // TestCompressedRequestsKeepMaxRequestSize: an open batch compressed as it
@@ -100,7 +62,16 @@ func TestCompressedRequestsKeepMaxRequestSize(t *testing.T) {
 		}
 		return string(b) + tag
 	}
-	probe := newHarness(t, harnessOpts{acks: -1, codec: compress.LZ4})
+	checkOneBatchEach(t, compress.LZ4, value, 40)
+}
+
+// checkOneBatchEach flushes two partitions' batches of one record each,
+// value(tag), with max.request.size room for one such batch and spare
+// bytes, and checks that they went in two requests within the limit. The
+// batch's wire size comes from a first broker.
+func checkOneBatchEach(t *testing.T, codec compress.Codec, value func(tag string) string, spare int) {
+	t.Helper()
+	probe := newHarness(t, harnessOpts{acks: -1, codec: codec})
 	probeReqs := probe.requestBatches()
 	probe.produce(0, value("-p"))
 	probe.wait()
@@ -109,9 +80,8 @@ func TestCompressedRequestsKeepMaxRequestSize(t *testing.T) {
 	}
 	size := probeReqs()[0][0]
 
-	// Room for one such batch and 40 bytes.
-	h := newHarness(t, harnessOpts{acks: -1, codec: compress.LZ4, linger: 10 * time.Second,
-		maxRequest: size + partitionOverhead + requestOverhead + 40})
+	h := newHarness(t, harnessOpts{acks: -1, codec: codec, linger: 10 * time.Second,
+		maxRequest: size + partitionOverhead + requestOverhead + spare})
 	reqs := h.requestBatches()
 	h.appendTo(0, value("-0"))
 	h.appendTo(1, value("-1"))
@@ -132,7 +102,7 @@ func TestCompressedRequestsKeepMaxRequestSize(t *testing.T) {
 			total += s + partitionOverhead
 		}
 		if total > h.s.cfg.MaxRequestSize {
-			t.Errorf("a request carried compressed batches of %v bytes: %d with framing, over max.request.size %d", sizes, total, h.s.cfg.MaxRequestSize)
+			t.Errorf("a request carried batches of %v bytes: %d with framing, over max.request.size %d", sizes, total, h.s.cfg.MaxRequestSize)
 		}
 	}
 	if len(got) != 2 {
