@@ -78,8 +78,8 @@ func startChaos(fake *kfake.Cluster, dialer *faultnet.Dialer, c *stallCase) *sta
 
 // watchRequestSize counts the produce requests that break limit (the
 // case's max.request.size): more than one batch, and more than limit
-// bytes of batches. It must be the
-// first control on Produce, so that it sees every request.
+// bytes of batches. It must be the first control on Produce, so that it
+// sees every request.
 func (ch *stallChaos) watchRequestSize(limit int) {
 	ch.fake.ControlKey(int16(kmsg.Produce), func(r kmsg.Request) (kmsg.Response, error, bool) {
 		ch.fake.KeepControl()
