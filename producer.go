@@ -51,6 +51,7 @@ type Producer struct {
 	maxRecord int
 	started   time.Time
 	clock     recordClock // default record timestamps
+	yield     yielder     // Produce's yields on a single processor
 	metrics   metricsState
 
 	parked parking // records produced inside callbacks, waiting for their topic's metadata
@@ -94,6 +95,7 @@ func NewProducer(cfg Config) (*Producer, error) {
 		maxRecord: cfg.MaxRequestSize, started: time.Now(), closed: make(chan struct{}),
 	}
 	p.parked.init()
+	p.yield.init(cfg.Linger)
 	p.hooks, _ = sortHooks(cfg.Hooks) // Validate checked them
 	if cfg.Spool.Dir != "" {
 		if err := p.openSpool(); err != nil {
@@ -300,9 +302,10 @@ func (p *Producer) produce(ctx context.Context, r *Record, cb any, try bool) err
 // produceTo is produce's second half, once the topic's metadata is known:
 // it partitions and appends r, or fails it with its callback.
 func (p *Producer) produceTo(ctx context.Context, t *accumulator.Topic, r *Record, cb any, try bool) error {
-	var ts int64
+	var ts, now int64
 	if r.Timestamp.IsZero() {
 		ts = p.clock.nowMilli()
+		now = ts
 	} else {
 		ts = r.Timestamp.UnixMilli()
 	}
@@ -348,6 +351,9 @@ func (p *Producer) produceTo(ctx context.Context, t *accumulator.Topic, r *Recor
 	}
 	if p.txnl && p.ids.AddPartition(part) {
 		p.snd.Wake(part) // the sink may have passed it over while it was not in the transaction
+	}
+	if !try && p.yield.mayYield(now) {
+		p.yieldIfDue(now)
 	}
 	return nil
 }
