@@ -31,7 +31,7 @@ func (y *yielder) init(linger time.Duration) {
 // should yield now, and schedules the next yield. Callers of many
 // goroutines may race here; at worst two of them yield.
 func (y *yielder) due(nowMs int64) bool {
-	if nowMs < y.next.Load() {
+	if !y.passed(nowMs, y.next.Load()) {
 		return false
 	}
 	y.next.Store(nowMs + y.gap)
@@ -48,7 +48,14 @@ func (y *yielder) mayYield(nowMs int64) bool {
 	if nowMs == 0 {
 		return y.oneP.Load()
 	}
-	return nowMs >= y.next.Load()
+	return y.passed(nowMs, y.next.Load())
+}
+
+// passed reports whether nowMs is at or after next, or more than a gap
+// before it: the wall clock was set back, and waiting for it to catch up
+// would stop the yields for as long.
+func (y *yielder) passed(nowMs, next int64) bool {
+	return nowMs >= next || nowMs < next-y.gap
 }
 
 // yieldIfDue yields the processor if it is time to (see yielder).

@@ -28,6 +28,10 @@ func TestYielderOncePerLingerOnOneProcessor(t *testing.T) {
 		t.Fatalf("GOMAXPROCS 1, linger 5 ms: yields at %v, want %v", yields, want)
 	}
 
+	if !y.mayYield(900) || !y.due(900) || y.due(901) {
+		t.Fatal("GOMAXPROCS 1: the clock set back 120 ms stopped the yields")
+	}
+
 	runtime.GOMAXPROCS(2)
 	if y.due(2000) {
 		t.Fatal("GOMAXPROCS 2: told to yield")
