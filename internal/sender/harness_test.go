@@ -246,3 +246,36 @@ func brokerCode(err error) kerr.Code {
 	}
 	return 0
 }
+
+// sentBatch is one record batch of a Produce request: its partition and
+// size in bytes.
+type sentBatch struct {
+	part int32
+	size int
+}
+
+// recordRequests records the batches of every Produce request the
+// harness's broker gets (kfake still answers them) and returns a function
+// giving those recorded so far, a request per element.
+func (h *harness) recordRequests() func() [][]sentBatch {
+	var mu sync.Mutex
+	var reqs [][]sentBatch
+	h.kc.ControlKey(kmsg.Produce.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		h.kc.KeepControl()
+		var batches []sentBatch
+		for _, tp := range req.(*kmsg.ProduceRequest).Topics {
+			for _, p := range tp.Partitions {
+				batches = append(batches, sentBatch{part: p.Partition, size: len(p.Records)})
+			}
+		}
+		mu.Lock()
+		reqs = append(reqs, batches)
+		mu.Unlock()
+		return nil, nil, false
+	})
+	return func() [][]sentBatch {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([][]sentBatch(nil), reqs...)
+	}
+}

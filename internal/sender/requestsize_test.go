@@ -4,38 +4,11 @@ import (
 	"context"
 	"math/rand/v2"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/samsa-go/samsa/internal/compress"
-	"github.com/twmb/franz-go/pkg/kmsg"
 )
-
-// requestBatches records, for every Produce request the harness's broker
-// gets, the size of each record batch it carries.
-func (h *harness) requestBatches() func() [][]int {
-	var mu sync.Mutex
-	var reqs [][]int
-	h.kc.ControlKey(kmsg.Produce.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
-		h.kc.KeepControl()
-		var sizes []int
-		for _, tp := range req.(*kmsg.ProduceRequest).Topics {
-			for _, p := range tp.Partitions {
-				sizes = append(sizes, len(p.Records))
-			}
-		}
-		mu.Lock()
-		reqs = append(reqs, sizes)
-		mu.Unlock()
-		return nil, nil, false // kfake answers
-	})
-	return func() [][]int {
-		mu.Lock()
-		defer mu.Unlock()
-		return append([][]int(nil), reqs...)
-	}
-}
 
 // TestRequestsKeepMaxRequestSize: a request whose batches have used up
 // max.request.size exactly takes no further batch. The first batch of a
@@ -72,17 +45,17 @@ func TestCompressedRequestsKeepMaxRequestSize(t *testing.T) {
 func checkOneBatchEach(t *testing.T, codec compress.Codec, value func(tag string) string, spare int) {
 	t.Helper()
 	probe := newHarness(t, harnessOpts{acks: -1, codec: codec})
-	probeReqs := probe.requestBatches()
+	probeReqs := probe.recordRequests()
 	probe.produce(0, value("-p"))
 	probe.wait()
 	if r := probeReqs(); len(r) != 1 || len(r[0]) != 1 {
 		t.Fatalf("probe requests %v, want one batch", r)
 	}
-	size := probeReqs()[0][0]
+	size := probeReqs()[0][0].size
 
 	h := newHarness(t, harnessOpts{acks: -1, codec: codec, linger: 10 * time.Second,
 		maxRequest: size + partitionOverhead + requestOverhead + spare})
-	reqs := h.requestBatches()
+	reqs := h.recordRequests()
 	h.appendTo(0, value("-0"))
 	h.appendTo(1, value("-1"))
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -96,13 +69,13 @@ func checkOneBatchEach(t *testing.T, codec compress.Codec, value func(tag string
 		}
 	}
 	got := reqs()
-	for _, sizes := range got {
+	for _, batches := range got {
 		total := requestOverhead
-		for _, s := range sizes {
-			total += s + partitionOverhead
+		for _, b := range batches {
+			total += b.size + partitionOverhead
 		}
 		if total > h.s.cfg.MaxRequestSize {
-			t.Errorf("a request carried batches of %v bytes: %d with framing, over max.request.size %d", sizes, total, h.s.cfg.MaxRequestSize)
+			t.Errorf("a request carried batches %+v: %d bytes with framing, over max.request.size %d", batches, total, h.s.cfg.MaxRequestSize)
 		}
 	}
 	if len(got) != 2 {

@@ -5,11 +5,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 // TestOpenBatchRidesAlong: an open batch that has waited more than half
@@ -20,22 +17,7 @@ import (
 // from over when the request goes.
 func TestOpenBatchRidesAlong(t *testing.T) {
 	h := newHarness(t, harnessOpts{acks: -1, linger: 4 * time.Second, batchSize: 1024})
-	var mu sync.Mutex
-	var requests [][]int32
-	h.kc.ControlKey(kmsg.Produce.Int16(), func(req kmsg.Request) (kmsg.Response, error, bool) {
-		h.kc.KeepControl()
-		var parts []int32
-		for _, tp := range req.(*kmsg.ProduceRequest).Topics {
-			for _, p := range tp.Partitions {
-				parts = append(parts, p.Partition)
-			}
-		}
-		slices.Sort(parts)
-		mu.Lock()
-		requests = append(requests, parts)
-		mu.Unlock()
-		return nil, nil, false // kfake answers
-	})
+	recorded := h.recordRequests()
 	h.appendTo(0, "lone")
 	time.Sleep(2200 * time.Millisecond) // past half the linger
 	var full []string
@@ -43,13 +25,7 @@ func TestOpenBatchRidesAlong(t *testing.T) {
 		full = append(full, fmt.Sprintf("full-%02d-%s", i, strings.Repeat(".", 92)))
 	}
 	h.appendTo(1, full...)
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
-		mu.Lock()
-		n := len(requests)
-		mu.Unlock()
-		if n > 0 {
-			break
-		}
+	for deadline := time.Now().Add(10 * time.Second); len(recorded()) == 0; time.Sleep(5 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("no produce request within 10 s")
 		}
@@ -64,10 +40,13 @@ func TestOpenBatchRidesAlong(t *testing.T) {
 			t.Fatalf("%s: %v", v, err)
 		}
 	}
-	mu.Lock()
-	defer mu.Unlock()
-	if len(requests) == 0 || !slices.Equal(requests[0], []int32{0, 1}) {
-		t.Fatalf("requests carried partitions %v; want the first to carry 0 (riding along) and 1 (full)", requests)
+	var first []int32
+	for _, b := range recorded()[0] {
+		first = append(first, b.part)
+	}
+	slices.Sort(first)
+	if !slices.Equal(first, []int32{0, 1}) {
+		t.Fatalf("the first request carried partitions %v; want 0 (riding along) and 1 (full)", first)
 	}
 }
 
